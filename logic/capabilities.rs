@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Answers to `KVM_CHECK_EXTENSION` for the s390-specific capabilities.
+//!
+//! A capability is reported only when what it announces works in this backend; the meaning of
+//! each value is the one `Documentation/virt/kvm/api.rst` gives. Generic capabilities are
+//! answered by `virt/kvm/kvm_main.c` before it asks us.
+
+use crate::logic::vcpu_limits::ScaKind;
+use crate::uapi_kvm::cap;
+
+/// Facts about the host and the VM that capability answers depend on.
+#[derive(Clone, Copy, Debug)]
+pub struct Host {
+    /// Number of online host CPUs.
+    pub online_cpus: u32,
+    /// The SCA format VMs are created with.
+    pub sca: ScaKind,
+}
+
+/// The value `KVM_CHECK_EXTENSION` returns for `cap` (0: not supported).
+pub fn value(capability: i64, host: &Host) -> i64 {
+    let max_vcpus = host.sca.slots() as i64;
+    match capability {
+        cap::S390_PSW => 1,
+        // MAX_VCPU_ID equals MAX_VCPUS, as api.rst asks: ids index the SCA.
+        cap::MAX_VCPUS | cap::MAX_VCPU_ID => max_vcpus,
+        cap::NR_VCPUS => core::cmp::min(i64::from(host.online_cpus), max_vcpus),
+        _ => 0,
+    }
+}

@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Pure logic of the backend: decisions that need no kernel, only `core`.
+//!
+//! Everything under this directory (and `kvm_host.rs`, `uapi_kvm.rs`, `gaccess.rs`) builds
+//! unchanged into the module and into the host test crate `tests/host`, where `cargo test`
+//! checks it in seconds. No `unsafe`, no allocation, no panics on any input.
+
+pub mod capabilities;
+pub mod cpu_reset;
+pub mod vcpu_limits;

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Installs what building and testing kvm_s390 needs on a Debian 12 (bookworm) x86_64
+# machine, idempotently: every step checks first and does nothing when its result is
+# already present.  Run as root (or through sudo).  Downloads that are not installed
+# into the system (the kernel source, s390x user-space packages) go to the cache
+# directory, see tools/lib.sh.
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+RUST_VERSION=1.96.0
+BINDGEN_VERSION=0.73.2
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup-host: must run as root to install packages" >&2
+		exit 1
+	fi
+}
+
+# bookworm-backports carries clang-19 and QEMU 10; added as its own sources file,
+# with the keyring the machine's bookworm entry uses.
+add_backports() {
+	local f=/etc/apt/sources.list.d/kvm-s390-bookworm-backports.sources
+	if grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		return
+	fi
+	cat > "$f" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	APT_UPDATED=
+}
+
+APT_UPDATED=
+apt_update_once() {
+	if [ -z "$APT_UPDATED" ]; then
+		apt-get update -q
+		APT_UPDATED=1
+	fi
+}
+
+missing_pkgs() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || echo "$p"
+	done
+}
+
+install_debs() {
+	local pkgs
+	pkgs=$(missing_pkgs gcc-s390x-linux-gnu libc6-dev-s390x-cross flex bison bc \
+		libelf-dev libssl-dev cpio dwarves hercules ccache xz-utils make rsync)
+	if [ -n "$pkgs" ]; then
+		apt_update_once
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs
+	fi
+	pkgs=$(missing_pkgs clang-19 libclang-19-dev qemu-system-s390x)
+	if [ -n "$pkgs" ]; then
+		apt_update_once
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			-t bookworm-backports $pkgs
+	fi
+	# qemu-system-s390x from bookworm would be 7.2: insist on the backport.
+	qemu-system-s390x --version | grep -q 'version 10\.' || {
+		echo "setup-host: qemu-system-s390x 10.x expected" >&2
+		exit 1
+	}
+}
+
+install_rust() {
+	if ! rustup toolchain list | grep -q "^$RUST_VERSION"; then
+		rustup toolchain install "$RUST_VERSION" --profile minimal -c rust-src -c rustfmt -c clippy
+	fi
+	if ! command -v bindgen >/dev/null || ! bindgen --version | grep -q "bindgen $BINDGEN_VERSION"; then
+		cargo install --locked --version "$BINDGEN_VERSION" bindgen-cli
+	fi
+}
+
+need_root
+add_backports
+install_debs
+install_rust
+"$(dirname "$0")/fetch-sources.sh"
+echo "setup-host: done"

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The s390 part of the KVM user ABI: the structures user space passes to our ioctls and the
+//! numbers that name them.
+//!
+//! The facts are in `include/uapi/linux/kvm.h`, `arch/s390/include/uapi/asm/kvm.h` and
+//! `Documentation/virt/kvm/api.rst`. This file is pure (only `core`): it is compiled into the
+//! host test crate too. `layout_checks.rs` asserts, when building the module, that every
+//! structure here has the size and field offsets of its C twin seen through bindgen, and that
+//! every number equals the C macro.
+
+use core::mem::{offset_of, size_of};
+
+/// The ioctl "type" byte of KVM.
+pub const KVMIO: u32 = 0xAE;
+
+const IOC_NONE: u32 = 0;
+const IOC_WRITE: u32 = 1;
+const IOC_READ: u32 = 2;
+
+/// Encodes an ioctl number as `_IOC(dir, type, nr, size)` does on s390 (the generic layout).
+pub const fn ioc(dir: u32, nr: u32, size: usize) -> u32 {
+    (dir << 30) | ((size as u32) << 16) | (KVMIO << 8) | nr
+}
+
+/// `_IO(KVMIO, nr)`.
+pub const fn io(nr: u32) -> u32 {
+    ioc(IOC_NONE, nr, 0)
+}
+
+/// `_IOW(KVMIO, nr, T)`.
+pub const fn iow<T>(nr: u32) -> u32 {
+    ioc(IOC_WRITE, nr, size_of::<T>())
+}
+
+/// `_IOR(KVMIO, nr, T)`.
+pub const fn ior<T>(nr: u32) -> u32 {
+    ioc(IOC_READ, nr, size_of::<T>())
+}
+
+/// PSW as passed by `KVM_S390_SET_INITIAL_PSW` (`struct kvm_s390_psw`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmS390Psw {
+    /// PSW mask (bits 0-63).
+    pub mask: u64,
+    /// PSW address (bits 64-127).
+    pub addr: u64,
+}
+
+/// General registers (`struct kvm_regs`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmRegs {
+    /// General registers 0-15.
+    pub gprs: [u64; 16],
+}
+
+/// Access and control registers (`struct kvm_sregs`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmSregs {
+    /// Access registers 0-15.
+    pub acrs: [u32; 16],
+    /// Control registers 0-15.
+    pub crs: [u64; 16],
+}
+
+/// Floating-point registers (`struct kvm_fpu`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmFpu {
+    /// Floating-point control register.
+    pub fpc: u32,
+    /// Floating-point registers 0-15.
+    pub fprs: [u64; 16],
+}
+
+const _: () = assert!(size_of::<KvmS390Psw>() == 16);
+const _: () = assert!(size_of::<KvmRegs>() == 128);
+const _: () = assert!(size_of::<KvmSregs>() == 192);
+const _: () = assert!(offset_of!(KvmSregs, crs) == 64);
+const _: () = assert!(size_of::<KvmFpu>() == 136);
+const _: () = assert!(offset_of!(KvmFpu, fprs) == 8);
+
+/// The `KVM_GET_API_VERSION` value.
+pub const KVM_API_VERSION: i32 = 12;
+
+/// `KVM_S390_SET_INITIAL_PSW`: set the PSW the vCPU starts with (vCPU must be stopped).
+pub const KVM_S390_SET_INITIAL_PSW: u32 = iow::<KvmS390Psw>(0x96);
+/// `KVM_S390_INITIAL_RESET`: the architecture's initial CPU reset.
+pub const KVM_S390_INITIAL_RESET: u32 = io(0x97);
+/// `KVM_S390_ENABLE_SIE`: a no-op kept for old user space (system ioctl).
+pub const KVM_S390_ENABLE_SIE: u32 = io(0x06);
+/// `KVM_GET_REGS`, handled by generic KVM, named here for the documentation tests.
+pub const KVM_GET_REGS: u32 = ior::<KvmRegs>(0x81);
+
+/// `vm_type` bit that asks for a user-controlled VM.
+pub const KVM_VM_S390_UCONTROL: u64 = 1;
+
+/// Capability numbers this backend answers (`KVM_CAP_*` in `include/uapi/linux/kvm.h`).
+pub mod cap {
+    /// `KVM_CAP_NR_VCPUS`: recommended maximum number of vCPUs.
+    pub const NR_VCPUS: i64 = 9;
+    /// `KVM_CAP_S390_PSW`: `KVM_S390_SET_INITIAL_PSW` and the PSW in `kvm_run`.
+    pub const S390_PSW: i64 = 42;
+    /// `KVM_CAP_MAX_VCPUS`: maximum number of vCPUs.
+    pub const MAX_VCPUS: i64 = 66;
+    /// `KVM_CAP_MAX_VCPU_ID`: one above the highest vCPU id.
+    pub const MAX_VCPU_ID: i64 = 128;
+}
