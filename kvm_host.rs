@@ -203,6 +203,17 @@ pub struct SieBlock {
     pub gvrd: u64,
 }
 
+impl SieBlock {
+    /// Offset of the program parameter.
+    pub const PP_OFFSET: usize = offset_of!(SieBlock, pp);
+
+    /// Address of the program parameter, which is not naturally aligned (offset 0x1de):
+    /// write it with `write_unaligned`.
+    pub fn pp_ptr(this: *mut SieBlock) -> *mut u64 {
+        this.cast::<u8>().wrapping_add(Self::PP_OFFSET).cast::<u64>()
+    }
+}
+
 /// Machine-check information saved for a machine check taken while in SIE (24 bytes).
 #[repr(C)]
 pub struct McckVolatileInfo {

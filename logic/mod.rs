@@ -8,4 +8,5 @@
 
 pub mod capabilities;
 pub mod cpu_reset;
+pub mod memslots;
 pub mod vcpu_limits;

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Both the Kbuild file of arch/s390/kvm and the developer entry point of the
+# repository (see README.md).
+
+ifneq ($(KERNELRELEASE),)
+
+KVM := ../../../virt/kvm
+include $(srctree)/virt/kvm/Makefile.kvm
+
+kvm-y += kvm_s390.o helpers.o
+obj-$(CONFIG_KVM) += kvm.o
+
+obj-$(CONFIG_KVM_S390_KUNIT_TEST) += kvm_s390_kunit.o
+
+else
+
+# Developer entry point: every target installs what it needs first.
+SHELL := /bin/bash
+TOOLS := $(CURDIR)/tools
+
+.PHONY: all setup kernel selftests host-test run check clean-cache
+
+all: kernel
+
+setup:
+	$(TOOLS)/setup-host.sh
+
+kernel: setup
+	$(TOOLS)/build-kernel.sh $(if $(BACKEND),--backend $(BACKEND))
+
+host-test:
+	$(TOOLS)/host-test.sh
+
+run: kernel
+	$(TOOLS)/run.sh
+
+check: setup
+	$(TOOLS)/check.sh
+
+endif

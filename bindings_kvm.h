@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the Rust s390 KVM backend needs from C, for bindgen.  Included by
+ * rust/bindings/bindings_helper.h (see patches/0001-*).
+ */
+#ifndef ARCH_S390_KVM_BINDINGS_KVM_H
+#define ARCH_S390_KVM_BINDINGS_KVM_H
+
+#include <linux/kvm_host.h>
+#include <asm/sclp.h>
+#include <asm/facility.h>
+
+/* helpers.c: C inline functions wrapped for Rust. */
+unsigned long kvm_s390_rust_virt_to_phys(const void *addr);
+
+/* Allocation flags of the basic SCA: zeroed, accounted, below 2 GiB (GFP_DMA on s390). */
+const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_SCA = GFP_KERNEL_ACCOUNT | __GFP_ZERO | GFP_DMA;
+/* helpers.c: C inline functions wrapped for Rust. */
+unsigned long kvm_s390_rust_virt_to_phys(const void *addr);
+
+/* Allocation flags of a vCPU's SIE page. */
+const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_SIE_PAGE = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
+
+/*
+ * Field offsets of the C SIE control block, which bindgen sees as opaque
+ * (patches/0002-*): layout_checks.rs compares them with kvm_host.rs.
+ */
+#define KVM_S390_SIE_OFFSET(field) \
+	const size_t RUST_CONST_HELPER_KVM_S390_SIE_OFF_##field = \
+		offsetof(struct kvm_s390_sie_block, field)
+KVM_S390_SIE_OFFSET(cpuflags);
+KVM_S390_SIE_OFFSET(prog0c);
+KVM_S390_SIE_OFFSET(prog20);
+KVM_S390_SIE_OFFSET(cputm);
+KVM_S390_SIE_OFFSET(ckc);
+KVM_S390_SIE_OFFSET(epoch);
+KVM_S390_SIE_OFFSET(icpua);
+KVM_S390_SIE_OFFSET(ictl);
+KVM_S390_SIE_OFFSET(eca);
+KVM_S390_SIE_OFFSET(icptcode);
+KVM_S390_SIE_OFFSET(ipa);
+KVM_S390_SIE_OFFSET(ipb);
+KVM_S390_SIE_OFFSET(scaoh);
+KVM_S390_SIE_OFFSET(ecb);
+KVM_S390_SIE_OFFSET(scaol);
+KVM_S390_SIE_OFFSET(todpr);
+KVM_S390_SIE_OFFSET(gd);
+KVM_S390_SIE_OFFSET(mso);
+KVM_S390_SIE_OFFSET(msl);
+KVM_S390_SIE_OFFSET(gpsw);
+KVM_S390_SIE_OFFSET(hpid);
+KVM_S390_SIE_OFFSET(crycbd);
+KVM_S390_SIE_OFFSET(gcr);
+KVM_S390_SIE_OFFSET(gbea);
+KVM_S390_SIE_OFFSET(sdnxo);
+KVM_S390_SIE_OFFSET(fac);
+KVM_S390_SIE_OFFSET(cbrlo);
+KVM_S390_SIE_OFFSET(ecd);
+KVM_S390_SIE_OFFSET(pp);
+KVM_S390_SIE_OFFSET(itdba);
+KVM_S390_SIE_OFFSET(riccbd);
+KVM_S390_SIE_OFFSET(gvrd);
+const size_t RUST_CONST_HELPER_KVM_S390_SIE_BLOCK_SIZE = sizeof(struct kvm_s390_sie_block);
+const size_t RUST_CONST_HELPER_KVM_S390_SIE_PAGE_SIZE = sizeof(struct sie_page);
+const size_t RUST_CONST_HELPER_KVM_S390_SIE_PAGE_OFF_mcck_info =
+	offsetof(struct sie_page, mcck_info);
+const size_t RUST_CONST_HELPER_KVM_S390_SIE_PAGE_OFF_itdb = offsetof(struct sie_page, itdb);
+const size_t RUST_CONST_HELPER_KVM_S390_BSCA_SIZE = sizeof(struct bsca_block);
+const size_t RUST_CONST_HELPER_KVM_S390_BSCA_OFF_mcn = offsetof(struct bsca_block, mcn);
+const size_t RUST_CONST_HELPER_KVM_S390_BSCA_OFF_cpu = offsetof(struct bsca_block, cpu);
+
+#endif

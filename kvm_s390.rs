@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KVM for s390 (IBM Z), written in Rust: the crate root of `kvm.ko`.
+//!
+//! Generic KVM (`virt/kvm`, linked into the same module) owns `/dev/kvm`, the file
+//! descriptors, locking and memory slots; it calls the `kvm_arch_*` functions below for
+//! everything s390-specific. This file is the one adapter between the two worlds: each
+//! callback turns raw pointers into the backend's types, calls into the module that owns the
+//! concern, and turns the `Result` into the C convention (0 or a negative errno) here and
+//! nowhere else.
+//!
+//! Map of the backend:
+//! - `kvm_host.rs`, `uapi_kvm.rs`: hardware structures and the user ABI (pure, layout-checked
+//!   in `layout_checks.rs`);
+//! - `logic/`, `gaccess.rs`: pure decisions, tested on the development host (`tests/host`);
+//! - `machine.rs`: facts about the host machine;
+//! - `vm.rs`, `vcpu.rs`: VM and vCPU lifecycle and state;
+//! - `stats.rs`: the binary statistics tables.
+//!
+//! What is not implemented yet answers with a defined errno, documented in
+//! `Documentation/kvm_s390.rst`; in particular `KVM_RUN` fails with `EOPNOTSUPP` until guest
+//! execution lands.
+
+use kernel::bindings;
+use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
+use kernel::prelude::*;
+use kernel::uaccess::{UserPtr, UserSlice};
+
+pub mod gaccess;
+pub mod kvm_host;
+mod layout_checks;
+pub mod logic;
+pub mod machine;
+pub mod stats;
+pub mod uapi_kvm;
+pub mod vcpu;
+pub mod vm;
+
+use logic::capabilities;
+use uapi_kvm::{KvmFpu, KvmRegs, KvmS390Psw, KvmSregs};
+use vcpu::Vcpu;
+use vm::Vm;
+
+module! {
+    type: KvmS390,
+    name: "kvm",
+    authors: ["kvm_s390 developers"],
+    description: "Kernel-based Virtual Machine for s390 (Rust backend)",
+    license: "GPL",
+    alias: ["devname:kvm", "char-major-10-232"],
+}
+
+struct KvmS390;
+
+impl kernel::Module for KvmS390 {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        if !machine::Machine::read().has_sie {
+            // The same words as mainline: test beds and users look for them.
+            pr_info!("SIE is not available\n");
+            return Err(ENODEV);
+        }
+        let vcpu_size = core::mem::size_of::<bindings::kvm_vcpu>() as c_uint;
+        // SAFETY: called once from module init; `module` is this module, alive until exit.
+        kernel::error::to_result(unsafe { bindings::kvm_init(vcpu_size, 0, module.as_ptr()) })?;
+        Ok(KvmS390)
+    }
+}
+
+impl Drop for KvmS390 {
+    fn drop(&mut self) {
+        // SAFETY: `kvm_init` succeeded in `init`; module exit runs once, after every file of
+        // /dev/kvm is closed (each holds a module reference).
+        unsafe { bindings::kvm_exit() };
+    }
+}
+
+// SAFETY: `KvmS390Psw` is two `u64`s without padding (layout-checked in `layout_checks.rs`):
+// every bit pattern is a valid value.
+unsafe impl kernel::transmute::FromBytes for KvmS390Psw {}
+
+/// Converts a result to the C convention: 0, or a negative errno.
+fn ret(r: Result) -> c_int {
+    match r {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// The errno of functionality that is not implemented yet (documented per ioctl).
+fn not_yet() -> c_int {
+    EOPNOTSUPP.to_errno()
+}
+
+// ---------------------------------------------------------------------------------------------
+// System (/dev/kvm) and VM callbacks.
+
+/// System ioctls generic KVM does not know: only the historical no-op `KVM_S390_ENABLE_SIE`.
+#[export]
+pub unsafe extern "C" fn kvm_arch_dev_ioctl(
+    _filp: *mut bindings::file,
+    ioctl: c_uint,
+    _arg: c_ulong,
+) -> c_long {
+    if ioctl == uapi_kvm::KVM_S390_ENABLE_SIE {
+        0
+    } else {
+        EINVAL.to_errno() as c_long
+    }
+}
+
+/// `KVM_CHECK_EXTENSION` for what generic KVM does not answer itself (`kvm` may be null).
+#[export]
+pub unsafe extern "C" fn kvm_vm_ioctl_check_extension(_kvm: *mut bindings::kvm, ext: c_long) -> c_int {
+    let host = capabilities::Host { online_cpus: machine::online_cpus(), sca: vm::SCA_KIND };
+    capabilities::value(ext as i64, &host) as c_int
+}
+
+/// Creates the architecture part of a VM.
+#[export]
+pub unsafe extern "C" fn kvm_arch_init_vm(kvm: *mut bindings::kvm, type_: c_ulong) -> c_int {
+    // SAFETY: generic KVM passes the VM being created; it lives until `kvm_arch_free_vm`.
+    let vm = unsafe { Vm::from_raw(kvm) };
+    ret(vm.init(type_ as u64))
+}
+
+/// Destroys the vCPUs and the architecture part of a VM.
+#[export]
+pub unsafe extern "C" fn kvm_arch_destroy_vm(kvm: *mut bindings::kvm) {
+    // SAFETY: generic KVM passes the VM being destroyed, still allocated.
+    unsafe { Vm::from_raw(kvm) }.destroy();
+}
+
+/// Frees `struct kvm` as the generic default does (s390 declares `__KVM_HAVE_ARCH_VM_FREE`).
+#[export]
+pub unsafe extern "C" fn kvm_arch_free_vm(kvm: *mut bindings::kvm) {
+    // SAFETY: generic KVM allocated `kvm` with kvzalloc (`kvm_arch_alloc_vm`) and calls this
+    // once, last.
+    unsafe { bindings::kvfree(kvm.cast()) };
+}
+
+/// VM ioctls of the s390 ABI: none is implemented yet.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vm_ioctl(_filp: *mut bindings::file, _ioctl: c_uint, _arg: c_ulong) -> c_int {
+    ENOTTY.to_errno()
+}
+
+/// The architecture's check of a memory slot change.
+#[export]
+pub unsafe extern "C" fn kvm_arch_prepare_memory_region(
+    kvm: *mut bindings::kvm,
+    _old: *const bindings::kvm_memory_slot,
+    new: *mut bindings::kvm_memory_slot,
+    change: bindings::kvm_mr_change,
+) -> c_int {
+    // SAFETY: generic KVM passes a live VM and, unless deleting, the new slot; it holds
+    // `slots_lock`.
+    ret(unsafe { Vm::from_raw(kvm).prepare_memory_region(new, change) })
+}
+
+/// Nothing to do after a slot change while no guest memory is mapped.
+#[export]
+pub unsafe extern "C" fn kvm_arch_commit_memory_region(
+    _kvm: *mut bindings::kvm,
+    _old: *mut bindings::kvm_memory_slot,
+    _new: *const bindings::kvm_memory_slot,
+    _change: bindings::kvm_mr_change,
+) {
+}
+
+/// Dirty logging is not implemented yet.
+#[export]
+pub unsafe extern "C" fn kvm_vm_ioctl_get_dirty_log(
+    _kvm: *mut bindings::kvm,
+    _log: *mut bindings::kvm_dirty_log,
+) -> c_int {
+    not_yet()
+}
+
+/// Nothing to collect: no guest memory is mapped yet.
+#[export]
+pub unsafe extern "C" fn kvm_arch_sync_dirty_log(
+    _kvm: *mut bindings::kvm,
+    _memslot: *mut bindings::kvm_memory_slot,
+) {
+}
+
+/// MMU notifier: no guest mapping exists yet, so nothing is unmapped and no TLB flush needed.
+#[export]
+pub unsafe extern "C" fn kvm_unmap_gfn_range(
+    _kvm: *mut bindings::kvm,
+    _range: *mut bindings::kvm_gfn_range,
+) -> bool {
+    false
+}
+
+/// MMU notifier: no guest mapping exists yet, so nothing was accessed.
+#[export]
+pub unsafe extern "C" fn kvm_age_gfn(_kvm: *mut bindings::kvm, _range: *mut bindings::kvm_gfn_range) -> bool {
+    false
+}
+
+/// MMU notifier: no guest mapping exists yet, so nothing was accessed.
+#[export]
+pub unsafe extern "C" fn kvm_test_age_gfn(
+    _kvm: *mut bindings::kvm,
+    _range: *mut bindings::kvm_gfn_range,
+) -> bool {
+    false
+}
+
+/// No in-kernel interrupt controller yet (irqfd is refused).
+#[export]
+pub unsafe extern "C" fn kvm_arch_irqchip_in_kernel(_kvm: *mut bindings::kvm) -> bool {
+    false
+}
+
+/// Interrupt routing is not implemented yet.
+#[export]
+pub unsafe extern "C" fn kvm_set_routing_entry(
+    _kvm: *mut bindings::kvm,
+    _e: *mut bindings::kvm_kernel_irq_routing_entry,
+    _ue: *const bindings::kvm_irq_routing_entry,
+) -> c_int {
+    EINVAL.to_errno()
+}
+
+/// MSI injection does not exist on s390.
+#[export]
+pub unsafe extern "C" fn kvm_set_msi(
+    _e: *mut bindings::kvm_kernel_irq_routing_entry,
+    _kvm: *mut bindings::kvm,
+    _irq_source_id: c_int,
+    _level: c_int,
+    _line_status: bool,
+) -> c_int {
+    EINVAL.to_errno()
+}
+
+// ---------------------------------------------------------------------------------------------
+// vCPU callbacks. Generic KVM holds `vcpu->mutex` around all vCPU ioctls and lifecycle calls.
+
+/// Checks that a vCPU id has room in the VM's SCA.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_precreate(_kvm: *mut bindings::kvm, id: c_uint) -> c_int {
+    ret(Vcpu::precreate(id))
+}
+
+/// Creates the architecture part of a vCPU.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_create(vcpu: *mut bindings::kvm_vcpu) -> c_int {
+    // SAFETY: the vCPU being created, not yet visible to other threads.
+    ret(unsafe { Vcpu::from_raw(vcpu) }.create())
+}
+
+/// Makes a created vCPU known to the hardware (its SCA entry).
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_postcreate(vcpu: *mut bindings::kvm_vcpu) {
+    // SAFETY: the vCPU just created; generic KVM holds `kvm->lock`.
+    unsafe { Vcpu::from_raw(vcpu) }.postcreate();
+}
+
+/// Destroys the architecture part of a vCPU.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_destroy(vcpu: *mut bindings::kvm_vcpu) {
+    // SAFETY: the vCPU is being destroyed; no file refers to it any more.
+    unsafe { Vcpu::from_raw(vcpu) }.destroy();
+}
+
+/// Nothing to load per host CPU while the vCPU never enters SIE.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_load(_vcpu: *mut bindings::kvm_vcpu, _cpu: c_int) {}
+
+/// Counterpart of `kvm_arch_vcpu_load`.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_put(_vcpu: *mut bindings::kvm_vcpu) {}
+
+/// Guest execution is not implemented yet: `KVM_RUN` fails with EOPNOTSUPP.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
+    not_yet()
+}
+
+/// `KVM_GET_REGS`: the general registers.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_regs(
+    vcpu: *mut bindings::kvm_vcpu,
+    regs: *mut bindings::kvm_regs,
+) -> c_int {
+    // SAFETY: generic KVM passes a live vCPU (mutex held) and a kernel copy of the argument.
+    unsafe { regs.cast::<KvmRegs>().write(Vcpu::from_raw(vcpu).get_regs()) };
+    0
+}
+
+/// `KVM_SET_REGS`.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_regs(
+    vcpu: *mut bindings::kvm_vcpu,
+    regs: *mut bindings::kvm_regs,
+) -> c_int {
+    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`; `KvmRegs` is layout-checked against C.
+    unsafe { Vcpu::from_raw(vcpu).set_regs(&regs.cast::<KvmRegs>().read()) };
+    0
+}
+
+/// `KVM_GET_SREGS`: access and control registers.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_sregs(
+    vcpu: *mut bindings::kvm_vcpu,
+    sregs: *mut bindings::kvm_sregs,
+) -> c_int {
+    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`.
+    unsafe { sregs.cast::<KvmSregs>().write(Vcpu::from_raw(vcpu).get_sregs()) };
+    0
+}
+
+/// `KVM_SET_SREGS`.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_sregs(
+    vcpu: *mut bindings::kvm_vcpu,
+    sregs: *mut bindings::kvm_sregs,
+) -> c_int {
+    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`.
+    unsafe { Vcpu::from_raw(vcpu).set_sregs(&sregs.cast::<KvmSregs>().read()) };
+    0
+}
+
+/// `KVM_GET_FPU`: floating-point registers and FPC.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_fpu(
+    vcpu: *mut bindings::kvm_vcpu,
+    fpu: *mut bindings::kvm_fpu,
+) -> c_int {
+    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`.
+    unsafe { fpu.cast::<KvmFpu>().write(Vcpu::from_raw(vcpu).get_fpu()) };
+    0
+}
+
+/// `KVM_SET_FPU`.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_fpu(
+    vcpu: *mut bindings::kvm_vcpu,
+    fpu: *mut bindings::kvm_fpu,
+) -> c_int {
+    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`.
+    unsafe { Vcpu::from_raw(vcpu).set_fpu(&fpu.cast::<KvmFpu>().read()) };
+    0
+}
+
+/// `KVM_GET_MP_STATE` is not implemented yet (KVM_CAP_MP_STATE is not reported).
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_mpstate(
+    _vcpu: *mut bindings::kvm_vcpu,
+    _mp_state: *mut bindings::kvm_mp_state,
+) -> c_int {
+    not_yet()
+}
+
+/// `KVM_SET_MP_STATE` is not implemented yet (KVM_CAP_MP_STATE is not reported).
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_mpstate(
+    _vcpu: *mut bindings::kvm_vcpu,
+    _mp_state: *mut bindings::kvm_mp_state,
+) -> c_int {
+    not_yet()
+}
+
+/// Guest debugging is not implemented yet (KVM_CAP_SET_GUEST_DEBUG is not reported).
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_guest_debug(
+    _vcpu: *mut bindings::kvm_vcpu,
+    _dbg: *mut bindings::kvm_guest_debug,
+) -> c_int {
+    EINVAL.to_errno()
+}
+
+/// `KVM_TRANSLATE` does not exist on s390 (mainline: EINVAL).
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_translate(
+    _vcpu: *mut bindings::kvm_vcpu,
+    _tr: *mut bindings::kvm_translation,
+) -> c_int {
+    EINVAL.to_errno()
+}
+
+/// `KVM_PRE_FAULT_MEMORY` is not implemented yet.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_pre_fault_memory(
+    _vcpu: *mut bindings::kvm_vcpu,
+    _range: *mut bindings::kvm_pre_fault_memory,
+) -> c_long {
+    not_yet() as c_long
+}
+
+/// The s390 vCPU ioctls that take the vCPU mutex.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(filp: *mut bindings::file, ioctl: c_uint, arg: c_ulong) -> c_long {
+    // SAFETY: generic KVM calls this for a vCPU file, whose `private_data` is the vCPU, with
+    // `vcpu->mutex` held.
+    let vcpu = unsafe { Vcpu::from_raw((*filp).private_data.cast()) };
+    let r = match ioctl {
+        uapi_kvm::KVM_S390_SET_INITIAL_PSW => {
+            let mut reader =
+                UserSlice::new(UserPtr::from_addr(arg as usize), core::mem::size_of::<KvmS390Psw>()).reader();
+            reader.read::<KvmS390Psw>().and_then(|psw| vcpu.set_initial_psw(&psw))
+        }
+        uapi_kvm::KVM_S390_INITIAL_RESET => {
+            vcpu.initial_reset();
+            Ok(())
+        }
+        _ => Err(ENOTTY),
+    };
+    ret(r) as c_long
+}
+
+/// The s390 vCPU ioctls that must not wait for the vCPU mutex (interrupt injection): none
+/// yet, so generic KVM goes on to `kvm_arch_vcpu_ioctl`.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_unlocked_ioctl(
+    _filp: *mut bindings::file,
+    _ioctl: c_uint,
+    _arg: c_ulong,
+) -> c_long {
+    -(bindings::ENOIOCTLCMD as c_long)
+}
+
+/// No page of the vCPU file is mappable besides `kvm_run`, which generic KVM maps itself.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_fault(
+    _vcpu: *mut bindings::kvm_vcpu,
+    _vmf: *mut bindings::vm_fault,
+) -> bindings::vm_fault_t {
+    bindings::vm_fault_reason_VM_FAULT_SIGBUS
+}
+
+/// A vCPU that never runs has nothing that would make it runnable.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_runnable(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
+    0
+}
+
+/// No vCPU timer exists yet.
+#[export]
+pub unsafe extern "C" fn kvm_cpu_has_pending_timer(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
+    0
+}
+
+/// The guest never runs in kernel mode from the host's point of view yet.
+#[export]
+pub unsafe extern "C" fn kvm_arch_vcpu_in_kernel(_vcpu: *mut bindings::kvm_vcpu) -> bool {
+    false
+}
+
+/// Halt polling is allowed.
+#[export]
+pub unsafe extern "C" fn kvm_arch_no_poll(_vcpu: *mut bindings::kvm_vcpu) -> bool {
+    false
+}
+
+// Asynchronous page faults (pfault) are not offered (KVM_CAP_ASYNC_PF is not reported); the
+// generic code still links against these.
+
+/// Never called while pfault is not offered; reports "not handled".
+#[export]
+pub unsafe extern "C" fn kvm_arch_async_page_not_present(
+    _vcpu: *mut bindings::kvm_vcpu,
+    _work: *mut bindings::kvm_async_pf,
+) -> bool {
+    false
+}
+
+/// Never called while pfault is not offered.
+#[export]
+pub unsafe extern "C" fn kvm_arch_async_page_present(
+    _vcpu: *mut bindings::kvm_vcpu,
+    _work: *mut bindings::kvm_async_pf,
+) {
+}
+
+/// Never called while pfault is not offered.
+#[export]
+pub unsafe extern "C" fn kvm_arch_async_page_ready(
+    _vcpu: *mut bindings::kvm_vcpu,
+    _work: *mut bindings::kvm_async_pf,
+) {
+}
+
+/// Completed async faults may always be dequeued.
+#[export]
+pub unsafe extern "C" fn kvm_arch_can_dequeue_async_page_present(_vcpu: *mut bindings::kvm_vcpu) -> bool {
+    true
+}

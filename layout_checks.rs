@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Compile-time proof that our hardware and ABI definitions (`kvm_host.rs`, `uapi_kvm.rs`)
+//! match the C ones the rest of the kernel and user space use, as bindgen sees them.
+//!
+//! The SIE control block is opaque to bindgen (it is packed and 512-byte aligned, see
+//! `patches/0002-*`); its field offsets come from `offsetof()` constants in `bindings_kvm.h`.
+
+use core::mem::{align_of, offset_of, size_of};
+use kernel::bindings;
+
+use crate::kvm_host::{BscaBlock, SieBlock, SiePage};
+use crate::uapi_kvm::{self, KvmFpu, KvmRegs, KvmS390Psw, KvmSregs};
+
+macro_rules! same {
+    ($a:expr, $b:expr) => {
+        const _: () = assert!(($a) as usize == ($b) as usize);
+    };
+}
+
+macro_rules! sie_offset {
+    ($($field:ident => $c:ident),* $(,)?) => {
+        $(same!(offset_of!(SieBlock, $field), bindings::$c);)*
+    };
+}
+
+same!(size_of::<SieBlock>(), bindings::KVM_S390_SIE_BLOCK_SIZE);
+same!(size_of::<SieBlock>(), size_of::<bindings::kvm_s390_sie_block>());
+same!(align_of::<SieBlock>(), 512);
+same!(size_of::<SiePage>(), bindings::KVM_S390_SIE_PAGE_SIZE);
+same!(offset_of!(SiePage, mcck_info), bindings::KVM_S390_SIE_PAGE_OFF_mcck_info);
+same!(offset_of!(SiePage, itdb), bindings::KVM_S390_SIE_PAGE_OFF_itdb);
+same!(size_of::<BscaBlock>(), bindings::KVM_S390_BSCA_SIZE);
+same!(offset_of!(BscaBlock, mcn), bindings::KVM_S390_BSCA_OFF_mcn);
+same!(offset_of!(BscaBlock, cpu), bindings::KVM_S390_BSCA_OFF_cpu);
+sie_offset!(
+    cpuflags => KVM_S390_SIE_OFF_cpuflags, prog0c => KVM_S390_SIE_OFF_prog0c,
+    prog20 => KVM_S390_SIE_OFF_prog20, cputm => KVM_S390_SIE_OFF_cputm,
+    ckc => KVM_S390_SIE_OFF_ckc, epoch => KVM_S390_SIE_OFF_epoch,
+    icpua => KVM_S390_SIE_OFF_icpua, ictl => KVM_S390_SIE_OFF_ictl,
+    eca => KVM_S390_SIE_OFF_eca, icptcode => KVM_S390_SIE_OFF_icptcode,
+    ipa => KVM_S390_SIE_OFF_ipa, ipb => KVM_S390_SIE_OFF_ipb,
+    scaoh => KVM_S390_SIE_OFF_scaoh, ecb => KVM_S390_SIE_OFF_ecb,
+    scaol => KVM_S390_SIE_OFF_scaol, todpr => KVM_S390_SIE_OFF_todpr,
+    gd => KVM_S390_SIE_OFF_gd, mso => KVM_S390_SIE_OFF_mso,
+    msl => KVM_S390_SIE_OFF_msl, gpsw => KVM_S390_SIE_OFF_gpsw,
+    hpid => KVM_S390_SIE_OFF_hpid, crycbd => KVM_S390_SIE_OFF_crycbd,
+    gcr => KVM_S390_SIE_OFF_gcr, gbea => KVM_S390_SIE_OFF_gbea,
+    sdnxo => KVM_S390_SIE_OFF_sdnxo, fac => KVM_S390_SIE_OFF_fac,
+    cbrlo => KVM_S390_SIE_OFF_cbrlo, ecd => KVM_S390_SIE_OFF_ecd,
+    itdba => KVM_S390_SIE_OFF_itdba, riccbd => KVM_S390_SIE_OFF_riccbd,
+    gvrd => KVM_S390_SIE_OFF_gvrd,
+);
+same!(SieBlock::PP_OFFSET, bindings::KVM_S390_SIE_OFF_pp);
+
+// The user ABI.
+same!(size_of::<KvmRegs>(), size_of::<bindings::kvm_regs>());
+same!(size_of::<KvmSregs>(), size_of::<bindings::kvm_sregs>());
+same!(offset_of!(KvmSregs, crs), offset_of!(bindings::kvm_sregs, crs));
+same!(size_of::<KvmFpu>(), size_of::<bindings::kvm_fpu>());
+same!(offset_of!(KvmFpu, fprs), offset_of!(bindings::kvm_fpu, fprs));
+same!(size_of::<KvmS390Psw>(), size_of::<bindings::kvm_s390_psw>());
+same!(uapi_kvm::KVM_API_VERSION, bindings::KVM_API_VERSION);
+same!(uapi_kvm::cap::NR_VCPUS, bindings::KVM_CAP_NR_VCPUS);
+same!(uapi_kvm::cap::S390_PSW, bindings::KVM_CAP_S390_PSW);
+same!(uapi_kvm::cap::MAX_VCPUS, bindings::KVM_CAP_MAX_VCPUS);
+same!(uapi_kvm::cap::MAX_VCPU_ID, bindings::KVM_CAP_MAX_VCPU_ID);
+same!(uapi_kvm::KVM_VM_S390_UCONTROL, bindings::KVM_VM_S390_UCONTROL);

@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared part of the test-bed runners (tools/run-tcg.sh, tools/run-hercules.sh).
+# Sourced after tools/lib.sh, not run.
+#
+# A run of bed BED with backend NAME leaves in $RESULTS:
+#   BED-NAME.console   the whole console of the emulated machine
+#   BED-NAME/          per-test logs, the in-guest summary, dmesg.log, times
+#   summary.tsv        bed<TAB>backend<TAB>test<TAB>PASS|FAIL|SKIP<TAB>reason,
+#                      the lines of this bed and backend replaced by this run
+#
+# The guest side of the protocol is tests/initramfs/init.
+
+MARK=KVMS390
+
+bed_usage() {
+	cat >&2 <<EOF
+usage: ${0##*/} --backend NAME --kvm-ko PATH [--module PATH]... --tests DIR [--tests DIR]...
+       [--timeout S] [--mem MIB] [--cpus N] [--mode tests|run] [--append 'KERNEL ARGS']
+       [--image PATH]
+EOF
+	exit 2
+}
+
+# Sets BACKEND KVM_KO MODULES TESTS TIMEOUT MEM CPUS MODE APPEND IMAGE.
+bed_parse_args() {
+	BACKEND= KVM_KO= TIMEOUT= MODE=tests APPEND=
+	MODULES=() TESTS=()
+	IMAGE=$KBUILD/arch/s390/boot/bzImage
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--backend) BACKEND=${2:?}; shift 2 ;;
+		--kvm-ko) KVM_KO=${2:?}; shift 2 ;;
+		--module) MODULES+=("${2:?}"); shift 2 ;;
+		--tests) TESTS+=("${2:?}"); shift 2 ;;
+		--timeout) TIMEOUT=${2:?}; shift 2 ;;
+		--mem) MEM=${2:?}; shift 2 ;;
+		--cpus) CPUS=${2:?}; shift 2 ;;
+		--mode) MODE=${2:?}; shift 2 ;;
+		--append) APPEND=${2?}; shift 2 ;;
+		--image) IMAGE=${2:?}; shift 2 ;;
+		-h | --help) bed_usage ;;
+		*) log "unknown argument: $1"; bed_usage ;;
+		esac
+	done
+	[ -n "$BACKEND" ] && [ -n "$KVM_KO" ] && [ ${#TESTS[@]} -gt 0 ] || bed_usage
+	case $BACKEND in
+	*[!A-Za-z0-9._-]*) die "backend name must be [A-Za-z0-9._-]: $BACKEND" ;;
+	esac
+	case $MODE in tests | run) ;; *) die "--mode must be tests or run" ;; esac
+	case ${TIMEOUT:-0}$MEM$CPUS in *[!0-9]*) die "--timeout, --mem, --cpus take numbers" ;; esac
+	[ -f "$IMAGE" ] || die "no kernel image at $IMAGE (build the kernel first)"
+}
+
+# bed_prepare BED: builds the initramfs and sets CPIO RUNLIST OUT CONSOLE, and a
+# default TIMEOUT (the sum of the tests' timeouts plus a margin for boot).
+bed_prepare() {
+	BED=$1
+	local margin=$2 mods=() d
+	for d in "${MODULES[@]}"; do mods+=(--module "$d"); done
+	local tests=()
+	for d in "${TESTS[@]}"; do tests+=(--tests "$d"); done
+	CPIO=$("$REPO/tools/mkinitramfs.sh" --name "$BED-$BACKEND" --kvm-ko "$KVM_KO" \
+		"${mods[@]}" "${tests[@]}")
+	RUNLIST=$CACHE/initramfs/$BED-$BACKEND.tests/run-list
+	# Reject a malformed run list here rather than as a FAIL after booting.
+	awk -F'\t' '/^[ \t]*(#|$)/ { next }
+		NF < 3 || $1 !~ /^[A-Za-z0-9._\/+-]+$/ || $2 !~ /^[0-9]+$/ || $3 == "" {
+			printf "run-list line %d: want name<TAB>timeout_seconds<TAB>command: %s\n", NR, $0; bad = 1 }
+		END { exit bad }' "$RUNLIST" >&2 || die "malformed run list (from ${TESTS[*]})"
+	if [ -z "$TIMEOUT" ]; then
+		TIMEOUT=$(awk -F'\t' -v m="$margin" \
+			'!/^#/ && NF >= 3 && $2 ~ /^[0-9]+$/ { s += $2 + 2 } END { print s + m }' "$RUNLIST")
+	fi
+	mkdir -p "$RESULTS"
+	OUT=$RESULTS/$BED-$BACKEND
+	CONSOLE=$RESULTS/$BED-$BACKEND.console
+	rm -rf "$OUT" "$CONSOLE"
+	mkdir -p "$OUT"
+}
+
+# Monotonic-enough wall clock in milliseconds, for the timings we report.
+bed_ms() { date +%s%3N; }
+
+# The test names of the run list, in order.
+bed_list_names() {
+	awk -F'\t' '/^[ \t]*(#|$)/ { next } { print $1 }' "$RUNLIST"
+}
+
+# Results and logs that came back on the console (QEMU: the primary channel;
+# Hercules: a fallback for what did not reach the disk).  Console lines may
+# carry a prefix from the emulator and a CR: key on the marker anywhere.
+bed_from_console() {
+	local console=$1 dir=$2
+	tr -d '\r' < "$console" | sed -n "s/.*$MARK-RESULT //p" |
+		awk '{ n = $1; s = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); printf "%s\t%s\t%s\n", n, s, $0 }' \
+		> "$dir/summary.console"
+	tr -d '\r' < "$console" | sed -n "s/.*$MARK-START \([^ ]*\).*/\1/p" > "$dir/started"
+	# Per-test logs: base64 of a gzipped file between BEGIN/END markers.
+	# Only lines that are pure base64 count; a damaged log is dropped, the
+	# result line still counts.
+	tr -d '\r' < "$console" | awk -v dir="$dir" -v mark="$MARK" '
+		index($0, mark "-LOG-BEGIN ") { n = $NF; gsub(/[^A-Za-z0-9._-]/, "_", n); f = dir "/" n ".b64"; printf "" > f; inlog = 1; next }
+		index($0, mark "-LOG-END ") { inlog = 0; close(f); next }
+		inlog && /^[A-Za-z0-9+\/=]+$/ { print > f }
+	'
+	local b log
+	for b in "$dir"/*.b64; do
+		[ -e "$b" ] || continue
+		log=${b%.b64}.log
+		# Never clobber a log that came from the results disk.
+		if [ ! -e "$log" ]; then
+			base64 -d < "$b" 2>/dev/null | gunzip -c > "$log" 2>/dev/null || rm -f "$log"
+		fi
+		rm -f "$b"
+	done
+}
+
+# bed_collect COMPLETED: writes this run's lines into $RESULTS/summary.tsv
+# from $OUT/summary (disk) and $OUT/summary.console (console), the disk
+# winning.  Returns 1 if any line is a FAIL.
+bed_collect() {
+	local completed=$1 tmp=$OUT/summary.run disk=$OUT/summary
+	[ -f "$disk" ] || disk=/dev/null
+	# Results by name; then each run-list entry (missing ones fail), then any
+	# extra result the guest reported (e.g. "boot").
+	bed_list_names > "$OUT/names"
+	awk -F'\t' -v OFS='\t' -v bed="$BED" -v be="$BACKEND" '
+		FILENAME == ARGV[1] { if (!($1 in r)) { r[$1] = $2; why[$1] = $3; order[++n] = $1 } ; next }
+		FILENAME == ARGV[2] { if (!($1 in r)) { r[$1] = $2; why[$1] = $3; order[++n] = $1 } ; next }
+		FILENAME == ARGV[3] { started[$1] = 1; next }
+		{ listed[$1] = 1; names[++m] = $1 }
+		END {
+			for (i = 1; i <= m; i++) {
+				t = names[i]
+				if (t in r) print bed, be, t, r[t], why[t]
+				else if (t in started) print bed, be, t, "FAIL", "missing result (running when the bed stopped)"
+				else print bed, be, t, "FAIL", "missing result"
+			}
+			for (i = 1; i <= n; i++)
+				if (!(order[i] in listed)) print bed, be, order[i], r[order[i]], why[order[i]]
+		}' "$disk" "$OUT/summary.console" "$OUT/started" "$OUT/names" > "$tmp"
+	rm -f "$OUT/names" "$OUT/started"
+	if [ "$completed" != 1 ]; then
+		printf '%s\t%s\t%s\tFAIL\t%s\n' "$BED" "$BACKEND" completion \
+			"$BED: no completion marker (hang or crash)" >> "$tmp"
+	fi
+	# Several runners may finish at once: update summary.tsv under a lock.
+	(
+		flock 9
+		touch "$RESULTS/summary.tsv"
+		awk -F'\t' -v bed="$BED" -v be="$BACKEND" '!($1 == bed && $2 == be)' \
+			"$RESULTS/summary.tsv" > "$RESULTS/summary.tsv.tmp"
+		cat "$tmp" >> "$RESULTS/summary.tsv.tmp"
+		mv "$RESULTS/summary.tsv.tmp" "$RESULTS/summary.tsv"
+	) 9> "$RESULTS/.summary.lock"
+	awk -F'\t' '{ printf "  %-28s %s%s\n", $3, $4, ($5 != "" ? "  (" $5 ")" : "") }' "$tmp" >&2
+	awk -F'\t' -v what="$BED/$BACKEND" '
+		{ c[$4]++ }
+		END { printf "%s: %d passed, %d failed, %d skipped\n", what, c["PASS"], c["FAIL"], c["SKIP"] }' "$tmp" >&2
+	! grep -q "$(printf '\tFAIL\t')" "$tmp"
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Lays out the kernel source tree in the cache, once: Debian's linux-source-7.3 unpacked,
+# mainline's C arch/s390/kvm moved aside to arch/s390/kvm-mainline (the baseline), this
+# repository linked in as arch/s390/kvm, and patches/*.patch applied.  Idempotent: a stamp
+# records what was done; a changed patch set rebuilds the tree from the tarball.
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+deb=$CACHE/debs/linux-source-7.3_${LINUX_SOURCE_DEB_VERSION}_all.deb
+[ -s "$deb" ] || "$REPO/tools/fetch-sources.sh"
+
+stamp_want=$(cat "$deb.sha256" 2>/dev/null || sha256sum "$deb" | cut -d' ' -f1 | tee "$deb.sha256")
+stamp_want="$stamp_want $(cat "$REPO"/patches/*.patch "$REPO"/patches/baseline-only/*.patch 2>/dev/null | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$KSRC/.kvm_s390_stamp" 2>/dev/null)" != "$stamp_want" ]; then
+	log "unpacking linux-source-7.3 into $KSRC"
+	rm -rf "$KSRC" "$CACHE/unpack"
+	mkdir -p "$CACHE/unpack"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$CACHE/unpack" ./usr/src/linux-source-7.3.tar.xz
+	tar -xf "$CACHE/unpack/usr/src/linux-source-7.3.tar.xz" -C "$CACHE/unpack"
+	mv "$CACHE/unpack/linux-source-7.3" "$KSRC"
+	rm -rf "$CACHE/unpack"
+	mv "$KSRC/arch/s390/kvm" "$KSRC/arch/s390/kvm-mainline"
+	for p in "$REPO"/patches/*.patch; do
+		[ -e "$p" ] || continue
+		log "applying $(basename "$p")"
+		patch -d "$KSRC" -p1 --quiet --forward < "$p"
+	done
+	for p in "$REPO"/patches/baseline-only/*.patch; do
+		[ -e "$p" ] || continue
+		log "applying baseline-only $(basename "$p")"
+		patch -d "$KSRC/arch/s390/kvm-mainline" -p1 --quiet --forward < "$p"
+	done
+	echo "$stamp_want" > "$KSRC/.kvm_s390_stamp"
+fi
+# The link is refreshed every time: the repository may have moved (CI clones elsewhere).
+if [ "$(readlink "$KSRC/arch/s390/kvm" 2>/dev/null)" != "$REPO" ]; then
+	rm -f "$KSRC/arch/s390/kvm"
+	ln -s "$REPO" "$KSRC/arch/s390/kvm"
+fi

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! vCPU lifecycle and register state: the SIE control block, its SCA entry, and the
+//! register ioctls generic KVM forwards to the architecture.
+//!
+//! Where the state lives, as in mainline (`arch/s390/kvm/s390/s390.c`) because user space
+//! sees it there: general and access registers, the floating-point registers and FPC in the
+//! sync-register area of `kvm_run`; control registers and the PSW in the SIE control block,
+//! the PSW also in `kvm_run` (`psw_mask`/`psw_addr`) until the first `KVM_RUN`.
+//!
+//! Both the SIE control block (hardware, other vCPUs) and `kvm_run` (mmapped by user space)
+//! can change under us: they are only accessed through raw pointers, volatile or atomic.
+//! Generic KVM holds `vcpu->mutex` around every vCPU ioctl and around create/destroy.
+
+use core::ptr::{addr_of, addr_of_mut, read_volatile, write_volatile};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use kernel::bindings;
+use kernel::prelude::*;
+
+use crate::kvm_host::{self, cpustat, eca, ecb, ictl, Psw, SieBlock, SiePage};
+use crate::logic::cpu_reset::ResettableState;
+use crate::uapi_kvm::{KvmFpu, KvmRegs, KvmS390Psw, KvmSregs};
+use crate::vm::{Vm, SCA_KIND};
+
+/// Sync-register sets `kvm_run` carries for this backend (`kvm_valid_regs`).
+const VALID_SYNC_REGS: u64 = (bindings::KVM_SYNC_PREFIX
+    | bindings::KVM_SYNC_GPRS
+    | bindings::KVM_SYNC_ACRS
+    | bindings::KVM_SYNC_CRS
+    | bindings::KVM_SYNC_ARCH0
+    | bindings::KVM_SYNC_FPRS) as u64;
+
+/// Physical address of a kernel virtual address in the identity mapping.
+pub fn virt_to_phys<T>(p: *const T) -> u64 {
+    // SAFETY: pure address arithmetic, valid for any address of the identity mapping.
+    unsafe { bindings::kvm_s390_rust_virt_to_phys(p.cast()) as u64 }
+}
+
+/// A vCPU, as generic KVM hands it to the architecture.
+///
+/// # Invariants
+///
+/// `self.0` points to a live `struct kvm_vcpu`, and the caller of the callback holds
+/// `vcpu->mutex` or otherwise excludes concurrent ioctls on it.
+pub struct Vcpu(*mut bindings::kvm_vcpu);
+
+impl Vcpu {
+    /// Wraps a vCPU pointer received from generic KVM.
+    ///
+    /// # Safety
+    ///
+    /// `vcpu` must point to a live `struct kvm_vcpu` for as long as the value is used, and
+    /// generic KVM must exclude concurrent ioctls on it (it holds `vcpu->mutex`).
+    pub unsafe fn from_raw(vcpu: *mut bindings::kvm_vcpu) -> Self {
+        // INVARIANT: guaranteed by the caller.
+        Vcpu(vcpu)
+    }
+
+    fn arch(&self) -> *mut bindings::kvm_vcpu_arch {
+        // SAFETY: valid by the type invariant; no reference is created.
+        unsafe { addr_of_mut!((*self.0).arch) }
+    }
+
+    fn id(&self) -> i32 {
+        // SAFETY: `vcpu_id` is set by generic KVM before `kvm_arch_vcpu_create` and never changes.
+        unsafe { (*self.0).vcpu_id }
+    }
+
+    fn vm(&self) -> Vm {
+        // SAFETY: a vCPU holds a reference on its VM for its whole life.
+        unsafe { Vm::from_raw((*self.0).kvm) }
+    }
+
+    fn sie_block(&self) -> *mut SieBlock {
+        // SAFETY: `arch()` is valid; `sie_block` is set in `create` and cleared in `destroy`.
+        unsafe { (*self.arch()).sie_block.cast::<SieBlock>() }
+    }
+
+    fn run(&self) -> *mut bindings::kvm_run {
+        // SAFETY: `run` is allocated by generic KVM before `kvm_arch_vcpu_create`.
+        unsafe { (*self.0).run }
+    }
+
+    fn sync_regs(&self) -> *mut bindings::kvm_sync_regs {
+        // SAFETY: `run()` is valid; taking a field address through the union creates no
+        // reference.
+        unsafe { addr_of_mut!((*self.run()).s.regs) }
+    }
+
+    fn cpuflags(&self) -> &AtomicU32 {
+        // SAFETY: the SIE block lives as long as the vCPU; `cpuflags` is 4-byte aligned and
+        // every access to it, by other vCPU threads too, is atomic.
+        unsafe { AtomicU32::from_ptr(addr_of_mut!((*self.sie_block()).cpuflags)) }
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.cpuflags().load(Ordering::Relaxed) & cpustat::STOPPED != 0
+    }
+
+    /// `kvm_arch_vcpu_precreate`: the id must have a slot in the VM's SCA.
+    pub fn precreate(id: u32) -> Result {
+        if SCA_KIND.can_add_vcpu(id) {
+            Ok(())
+        } else {
+            Err(EINVAL)
+        }
+    }
+
+    /// `kvm_arch_vcpu_create`: allocates and fills in the SIE control block.
+    pub fn create(&self) -> Result {
+        // SAFETY: allocating a page has no precondition.
+        let page = unsafe { bindings::get_zeroed_page_noprof(bindings::KVM_S390_GFP_SIE_PAGE) };
+        if page == 0 {
+            return Err(ENOMEM);
+        }
+        let sie_page = page as *mut SiePage;
+        let sie = sie_page.cast::<SieBlock>();
+        // SAFETY: the page is ours and zeroed; the vCPU is not visible to anyone yet.
+        unsafe {
+            (*self.arch()).sie_block = sie.cast();
+            (*sie).itdba = virt_to_phys(addr_of!((*sie_page).itdb));
+            // Guest absolute addresses are translated by our DAT tables, not offset/limit.
+            (*sie).mso = 0;
+            (*sie).msl = u64::MAX & !0xfffff;
+            (*sie).icpua = self.id() as i16;
+            (*sie).cpuflags = cpustat::ZARCH | cpustat::SM | cpustat::STOPPED;
+            // Storage keys are handled by the host: always intercept the key instructions.
+            (*sie).ictl = ictl::ISKE | ictl::SSKE | ictl::RRBE;
+            (*sie).ecb = ecb::SPECI;
+            (*sie).eca = eca::MVPGI | eca::PROTEXCI;
+            (*sie).hpid = kvm_host::HPID_KVM;
+            (*sie).gbea = 1;
+            (*sie).gcr[0] = crate::logic::cpu_reset::CR0_INITIAL;
+            (*sie).gcr[14] = crate::logic::cpu_reset::CR14_INITIAL;
+            write_volatile(addr_of_mut!((*self.run()).kvm_valid_regs), VALID_SYNC_REGS);
+        }
+        Ok(())
+    }
+
+    /// `kvm_arch_vcpu_postcreate`: enters the vCPU in the SCA, now that creation succeeded.
+    pub fn postcreate(&self) {
+        let sca = self.vm().sca();
+        let sie = self.sie_block();
+        let id = self.id() as usize;
+        let sca_phys = virt_to_phys(sca);
+        // SAFETY: `precreate` checked that `id` indexes the SCA; the SCA outlives all vCPUs of
+        // the VM; `kvm->lock` is held by generic KVM around postcreate, so no other vCPU is
+        // being added concurrently. `mcn` is read by hardware, so it is updated atomically.
+        unsafe {
+            write_volatile(addr_of_mut!((*sca).cpu[id].sda), virt_to_phys(sie));
+            AtomicU64::from_ptr(addr_of_mut!((*sca).mcn))
+                .fetch_or(1u64 << (63 - id), Ordering::SeqCst);
+            (*sie).scaoh = (sca_phys >> 32) as u32;
+            (*sie).scaol = sca_phys as u32;
+        }
+    }
+
+    /// `kvm_arch_vcpu_destroy`: removes the SCA entry and frees the SIE control block.
+    pub fn destroy(&self) {
+        let sie = self.sie_block();
+        if sie.is_null() {
+            return;
+        }
+        let sca = self.vm().sca();
+        let id = self.id() as usize;
+        // SAFETY: the vCPU is not running and no file refers to it; its SCA entry was set in
+        // `postcreate` (clearing one that was not set is harmless); the page was allocated in
+        // `create`.
+        unsafe {
+            if !sca.is_null() && id < kvm_host::BSCA_CPU_SLOTS {
+                AtomicU64::from_ptr(addr_of_mut!((*sca).mcn))
+                    .fetch_and(!(1u64 << (63 - id)), Ordering::SeqCst);
+                write_volatile(addr_of_mut!((*sca).cpu[id].sda), 0);
+            }
+            bindings::free_pages(sie as usize as _, 0);
+            (*self.arch()).sie_block = core::ptr::null_mut();
+        }
+    }
+
+    /// `KVM_GET_REGS`.
+    pub fn get_regs(&self) -> KvmRegs {
+        // SAFETY: the sync-register area is valid; user space may write it concurrently, so
+        // it is read volatile.
+        KvmRegs { gprs: unsafe { read_volatile(addr_of!((*self.sync_regs()).gprs)) } }
+    }
+
+    /// `KVM_SET_REGS`.
+    pub fn set_regs(&self, regs: &KvmRegs) {
+        // SAFETY: as in `get_regs`.
+        unsafe { write_volatile(addr_of_mut!((*self.sync_regs()).gprs), regs.gprs) }
+    }
+
+    /// `KVM_GET_SREGS`.
+    pub fn get_sregs(&self) -> KvmSregs {
+        // SAFETY: the sync-register area and the SIE block are valid; the guest does not run
+        // while we hold the vCPU mutex.
+        unsafe {
+            KvmSregs {
+                acrs: read_volatile(addr_of!((*self.sync_regs()).acrs)),
+                crs: read_volatile(addr_of!((*self.sie_block()).gcr)),
+            }
+        }
+    }
+
+    /// `KVM_SET_SREGS`.
+    pub fn set_sregs(&self, sregs: &KvmSregs) {
+        // SAFETY: as in `get_sregs`.
+        unsafe {
+            write_volatile(addr_of_mut!((*self.sync_regs()).acrs), sregs.acrs);
+            write_volatile(addr_of_mut!((*self.sie_block()).gcr), sregs.crs);
+        }
+    }
+
+    /// `KVM_GET_FPU`.
+    pub fn get_fpu(&self) -> KvmFpu {
+        let regs = self.sync_regs();
+        // SAFETY: the sync-register area is valid; `fprs` shares a union with `vrs`, both
+        // plain integers, so reading either view is defined.
+        unsafe {
+            KvmFpu {
+                fpc: read_volatile(addr_of!((*regs).fpc)),
+                fprs: read_volatile(addr_of!((*regs).__bindgen_anon_1.fprs)),
+            }
+        }
+    }
+
+    /// `KVM_SET_FPU`. Like mainline, the FPC is stored as given.
+    pub fn set_fpu(&self, fpu: &KvmFpu) {
+        let regs = self.sync_regs();
+        // SAFETY: as in `get_fpu`.
+        unsafe {
+            write_volatile(addr_of_mut!((*regs).fpc), fpu.fpc);
+            write_volatile(addr_of_mut!((*regs).__bindgen_anon_1.fprs), fpu.fprs);
+        }
+    }
+
+    /// `KVM_S390_SET_INITIAL_PSW`: only while the vCPU is stopped (EBUSY otherwise).
+    pub fn set_initial_psw(&self, psw: &KvmS390Psw) -> Result {
+        if !self.is_stopped() {
+            return Err(EBUSY);
+        }
+        let run = self.run();
+        // SAFETY: `kvm_run` is valid for the vCPU's lifetime.
+        unsafe {
+            write_volatile(addr_of_mut!((*run).psw_mask), psw.mask);
+            write_volatile(addr_of_mut!((*run).psw_addr), psw.addr);
+        }
+        Ok(())
+    }
+
+    /// `KVM_S390_INITIAL_RESET`: the initial CPU reset; the vCPU ends up stopped.
+    pub fn initial_reset(&self) {
+        let sie = self.sie_block();
+        let run = self.run();
+        let regs = self.sync_regs();
+        // SAFETY: the SIE block and `kvm_run` are valid; the guest does not run while we hold
+        // the vCPU mutex. Fields user space shares are accessed volatile.
+        unsafe {
+            let mut state = ResettableState {
+                psw: Psw {
+                    mask: read_volatile(addr_of!((*run).psw_mask)),
+                    addr: read_volatile(addr_of!((*run).psw_addr)),
+                },
+                prefix: kvm_host::prefix_of((*sie).prefix_ibc),
+                cputm: (*sie).cputm,
+                ckc: (*sie).ckc,
+                crs: (*sie).gcr,
+                todpr: (*sie).todpr,
+                pp: 0,
+                gbea: (*sie).gbea,
+                fpc: read_volatile(addr_of!((*regs).fpc)),
+            };
+            state.initial_reset();
+            (*sie).gpsw = state.psw;
+            (*sie).prefix_ibc = kvm_host::with_prefix((*sie).prefix_ibc, state.prefix);
+            (*sie).cputm = state.cputm;
+            (*sie).ckc = state.ckc;
+            (*sie).gcr = state.crs;
+            (*sie).todpr = state.todpr;
+            (*sie).gbea = state.gbea;
+            write_volatile(addr_of_mut!((*run).psw_mask), state.psw.mask);
+            write_volatile(addr_of_mut!((*run).psw_addr), state.psw.addr);
+            write_volatile(addr_of_mut!((*regs).prefix), u64::from(state.prefix));
+            write_volatile(addr_of_mut!((*regs).crs), state.crs);
+            write_volatile(addr_of_mut!((*regs).cputm), state.cputm);
+            write_volatile(addr_of_mut!((*regs).ckc), state.ckc);
+            write_volatile(addr_of_mut!((*regs).todpr), u64::from(state.todpr));
+            write_volatile(addr_of_mut!((*regs).pp), state.pp);
+            write_volatile(addr_of_mut!((*regs).gbea), state.gbea);
+            write_volatile(addr_of_mut!((*regs).fpc), state.fpc);
+        }
+        self.sie_pp_clear();
+        self.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
+    }
+
+    fn sie_pp_clear(&self) {
+        // The program parameter is not naturally aligned in the SIE block (offset 0x1de).
+        // SAFETY: the SIE block is valid; unaligned write of 8 bytes within it.
+        unsafe { core::ptr::write_unaligned(kvm_host::SieBlock::pp_ptr(self.sie_block()), 0u64) }
+    }
+}

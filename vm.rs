@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! VM lifecycle: creation with its system control area (SCA), destruction, and the
+//! architecture's part of memory slot changes.
+//!
+//! Generic KVM allocates `struct kvm` (with `struct kvm_arch` inside, defined in
+//! `asm/kvm_host_s390.h`) and calls us under its own locking: `kvm_arch_init_vm` before the VM
+//! is visible to anyone else, `kvm_arch_destroy_vm` after its last reference is gone. The
+//! `kvm_arch` fields used here are `sca` (our basic SCA page, see `logic/vcpu_limits.rs`) and
+//! `mem_limit`.
+
+use kernel::bindings;
+use kernel::prelude::*;
+
+use crate::kvm_host::BscaBlock;
+use crate::logic::memslots::{self, Change, NewSlot};
+use crate::logic::vcpu_limits::ScaKind;
+use crate::machine::Machine;
+
+/// The SCA format VMs are created with on this host.
+pub const SCA_KIND: ScaKind = ScaKind::Basic;
+
+/// A VM, as generic KVM hands it to the architecture.
+///
+/// # Invariants
+///
+/// `self.0` points to a live `struct kvm` for the lifetime of the reference.
+pub struct Vm(*mut bindings::kvm);
+
+impl Vm {
+    /// Wraps a VM pointer received from generic KVM.
+    ///
+    /// # Safety
+    ///
+    /// `kvm` must point to a `struct kvm` that stays alive while the returned value is used.
+    pub unsafe fn from_raw(kvm: *mut bindings::kvm) -> Self {
+        // INVARIANT: guaranteed by the caller.
+        Vm(kvm)
+    }
+
+    /// The raw pointer, for calls into generic KVM.
+    pub fn as_raw(&self) -> *mut bindings::kvm {
+        self.0
+    }
+
+    fn arch(&self) -> *mut bindings::kvm_arch {
+        // SAFETY: `self.0` is valid by the type invariant; no reference is created.
+        unsafe { core::ptr::addr_of_mut!((*self.0).arch) }
+    }
+
+    /// The VM's basic SCA.
+    pub fn sca(&self) -> *mut BscaBlock {
+        // SAFETY: `arch()` is valid; `sca` is written once in `init` before the VM is shared.
+        unsafe { (*self.arch()).sca.cast::<BscaBlock>() }
+    }
+
+    /// The exclusive upper bound of guest absolute addresses of this VM.
+    pub fn mem_limit(&self) -> u64 {
+        // SAFETY: `arch()` is valid; `mem_limit` is written once in `init`.
+        unsafe { (*self.arch()).mem_limit as u64 }
+    }
+
+    /// `kvm_arch_init_vm`: checks the VM type and allocates the per-VM hardware state.
+    pub fn init(&self, vm_type: u64) -> Result {
+        // Only the default type; user-controlled VMs (KVM_VM_S390_UCONTROL) are not built.
+        if vm_type != 0 {
+            return Err(EINVAL);
+        }
+        let machine = Machine::read();
+        // The basic SCA is below 2 GiB, whatever the machine (GFP_DMA), so that its origin
+        // fits the 31-bit field SIE uses without the 64-bit-SCA-origin facility.
+        // SAFETY: allocating a page has no precondition.
+        let sca = unsafe { bindings::get_zeroed_page_noprof(bindings::KVM_S390_GFP_SCA) };
+        if sca == 0 {
+            return Err(ENOMEM);
+        }
+        let arch = self.arch();
+        // SAFETY: the VM is not yet visible to other threads (generic KVM calls us before
+        // publishing it), so plain writes to its arch fields cannot race.
+        unsafe {
+            (*arch).sca = sca as *mut bindings::esca_block;
+            (*arch).mem_limit = memslots::vm_mem_limit(machine.hamax) as usize;
+        }
+        Ok(())
+    }
+
+    /// `kvm_arch_destroy_vm`: destroys the vCPUs, then frees the per-VM state.
+    pub fn destroy(&self) {
+        // SAFETY: generic KVM calls `kvm_arch_destroy_vm` once, when no file refers to the VM
+        // any more; destroying the vCPUs there is the architecture's job.
+        unsafe { bindings::kvm_destroy_vcpus(self.0) };
+        let arch = self.arch();
+        // SAFETY: as above, nothing else uses the VM; `sca` was allocated in `init` as one page.
+        unsafe {
+            let sca = (*arch).sca;
+            if !sca.is_null() {
+                bindings::free_pages(sca as usize as _, 0);
+                (*arch).sca = core::ptr::null_mut();
+            }
+        }
+    }
+
+    /// `kvm_arch_prepare_memory_region`: the architecture's check of a slot change.
+    ///
+    /// # Safety
+    ///
+    /// `new` must be null or point to the slot generic KVM is about to install.
+    pub unsafe fn prepare_memory_region(
+        &self,
+        new: *const bindings::kvm_memory_slot,
+        change: bindings::kvm_mr_change,
+    ) -> Result {
+        let change = match change {
+            bindings::kvm_mr_change_KVM_MR_CREATE => Change::Create,
+            bindings::kvm_mr_change_KVM_MR_DELETE => Change::Delete,
+            bindings::kvm_mr_change_KVM_MR_MOVE => Change::Move,
+            bindings::kvm_mr_change_KVM_MR_FLAGS_ONLY => Change::FlagsOnly,
+            _ => return Err(EINVAL),
+        };
+        let slot = if new.is_null() {
+            NewSlot { base_gfn: 0, npages: 0, userspace_addr: 0 }
+        } else {
+            // SAFETY: `new` is valid per the function's contract; generic KVM holds
+            // `slots_lock`, so the slot does not change while we read it.
+            unsafe {
+                NewSlot {
+                    base_gfn: (*new).base_gfn,
+                    npages: (*new).npages as u64,
+                    userspace_addr: (*new).userspace_addr as u64,
+                }
+            }
+        };
+        if new.is_null() && change != Change::Delete {
+            return Err(EINVAL);
+        }
+        memslots::check_change(change, &slot, self.mem_limit()).map_err(|_| EINVAL)
+    }
+}
