@@ -29,11 +29,17 @@ setup:
 kernel: setup
 	$(TOOLS)/build-kernel.sh $(if $(BACKEND),--backend $(BACKEND))
 
+selftests: kernel
+	$(TOOLS)/build-selftests.sh
+
+selftests: kernel
+	$(TOOLS)/build-selftests.sh
+
 host-test:
 	$(TOOLS)/host-test.sh
 
-run: kernel
-	$(TOOLS)/run.sh
+run: selftests
+	BACKEND=$(or $(BACKEND),ours) $(TOOLS)/run.sh
 
 check: setup
 	$(TOOLS)/check.sh

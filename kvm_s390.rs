@@ -274,10 +274,12 @@ pub unsafe extern "C" fn kvm_arch_vcpu_load(_vcpu: *mut bindings::kvm_vcpu, _cpu
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_put(_vcpu: *mut bindings::kvm_vcpu) {}
 
-/// Guest execution is not implemented yet: `KVM_RUN` fails with EOPNOTSUPP.
+/// Guest execution is not implemented yet: `KVM_RUN` fails with EOPNOTSUPP (EINTR when
+/// `immediate_exit` is set).
 #[export]
-pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
-    not_yet()
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c_int {
+    // SAFETY: generic KVM passes a live vCPU with `vcpu->mutex` held.
+    ret(unsafe { Vcpu::from_raw(vcpu) }.run_once())
 }
 
 /// `KVM_GET_REGS`: the general registers.

@@ -65,4 +65,5 @@ same!(uapi_kvm::cap::NR_VCPUS, bindings::KVM_CAP_NR_VCPUS);
 same!(uapi_kvm::cap::S390_PSW, bindings::KVM_CAP_S390_PSW);
 same!(uapi_kvm::cap::MAX_VCPUS, bindings::KVM_CAP_MAX_VCPUS);
 same!(uapi_kvm::cap::MAX_VCPU_ID, bindings::KVM_CAP_MAX_VCPU_ID);
+same!(uapi_kvm::cap::IMMEDIATE_EXIT, bindings::KVM_CAP_IMMEDIATE_EXIT);
 same!(uapi_kvm::KVM_VM_S390_UCONTROL, bindings::KVM_VM_S390_UCONTROL);

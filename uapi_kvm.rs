@@ -95,6 +95,9 @@ pub const KVM_S390_ENABLE_SIE: u32 = io(0x06);
 /// `KVM_GET_REGS`, handled by generic KVM, named here for the documentation tests.
 pub const KVM_GET_REGS: u32 = ior::<KvmRegs>(0x81);
 
+/// The pfault token value meaning "no pfault handshake" (`KVM_S390_PFAULT_TOKEN_INVALID`).
+pub const KVM_S390_PFAULT_TOKEN_INVALID: u64 = u64::MAX;
+
 /// `vm_type` bit that asks for a user-controlled VM.
 pub const KVM_VM_S390_UCONTROL: u64 = 1;
 
@@ -108,4 +111,6 @@ pub mod cap {
     pub const MAX_VCPUS: i64 = 66;
     /// `KVM_CAP_MAX_VCPU_ID`: one above the highest vCPU id.
     pub const MAX_VCPU_ID: i64 = 128;
+    /// `KVM_CAP_IMMEDIATE_EXIT`: `KVM_RUN` returns EINTR at once when `immediate_exit` is set.
+    pub const IMMEDIATE_EXIT: i64 = 136;
 }

@@ -29,6 +29,7 @@ const VALID_SYNC_REGS: u64 = (bindings::KVM_SYNC_PREFIX
     | bindings::KVM_SYNC_ACRS
     | bindings::KVM_SYNC_CRS
     | bindings::KVM_SYNC_ARCH0
+    | bindings::KVM_SYNC_PFAULT
     | bindings::KVM_SYNC_FPRS) as u64;
 
 /// Physical address of a kernel virtual address in the identity mapping.
@@ -134,6 +135,8 @@ impl Vcpu {
             (*sie).gcr[0] = crate::logic::cpu_reset::CR0_INITIAL;
             (*sie).gcr[14] = crate::logic::cpu_reset::CR14_INITIAL;
             write_volatile(addr_of_mut!((*self.run()).kvm_valid_regs), VALID_SYNC_REGS);
+            // No pfault handshake has happened: the token is invalid, as after a reset.
+            write_volatile(addr_of_mut!((*self.sync_regs()).pft), crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID);
         }
         Ok(())
     }
@@ -247,6 +250,16 @@ impl Vcpu {
             write_volatile(addr_of_mut!((*run).psw_addr), psw.addr);
         }
         Ok(())
+    }
+
+    /// `KVM_RUN` before guest execution exists: honours `immediate_exit` (EINTR), as
+    /// `KVM_CAP_IMMEDIATE_EXIT` promises, and otherwise fails with EOPNOTSUPP.
+    pub fn run_once(&self) -> Result {
+        // SAFETY: `kvm_run` is valid; user space may write the flag at any time, hence volatile.
+        if unsafe { read_volatile(addr_of!((*self.run()).immediate_exit__unsafe)) } != 0 {
+            return Err(EINTR);
+        }
+        Err(EOPNOTSUPP)
     }
 
     /// `KVM_S390_INITIAL_RESET`: the initial CPU reset; the vCPU ends up stopped.

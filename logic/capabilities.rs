@@ -23,6 +23,8 @@ pub fn value(capability: i64, host: &Host) -> i64 {
     let max_vcpus = host.sca.slots() as i64;
     match capability {
         cap::S390_PSW => 1,
+        // KVM_RUN honours kvm_run.immediate_exit (vcpu.rs).
+        cap::IMMEDIATE_EXIT => 1,
         // MAX_VCPU_ID equals MAX_VCPUS, as api.rst asks: ids index the SCA.
         cap::MAX_VCPUS | cap::MAX_VCPU_ID => max_vcpus,
         cap::NR_VCPUS => core::cmp::min(i64::from(host.online_cpus), max_vcpus),

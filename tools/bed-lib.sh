@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034  # variables set here are the runners'
 #
 # Shared part of the test-bed runners (tools/run-tcg.sh, tools/run-hercules.sh).
 # Sourced after tools/lib.sh, not run.
@@ -24,7 +25,7 @@ EOF
 
 # Sets BACKEND KVM_KO MODULES TESTS TIMEOUT MEM CPUS MODE APPEND IMAGE.
 bed_parse_args() {
-	BACKEND= KVM_KO= TIMEOUT= MODE=tests APPEND=
+	BACKEND='' KVM_KO='' TIMEOUT='' MODE=tests APPEND=''
 	MODULES=() TESTS=()
 	IMAGE=$KBUILD/arch/s390/boot/bzImage
 	while [ $# -gt 0 ]; do
@@ -159,4 +160,15 @@ bed_collect() {
 		{ c[$4]++ }
 		END { printf "%s: %d passed, %d failed, %d skipped\n", what, c["PASS"], c["FAIL"], c["SKIP"] }' "$tmp" >&2
 	! grep -q "$(printf '\tFAIL\t')" "$tmp"
+}
+
+# Run mode: print each command's output, from the logs that came back (the
+# console of Hercules loses lines; the logs do not).
+bed_print_outputs() {
+	local name f
+	bed_list_names | while IFS= read -r name; do
+		f=$OUT/$(printf '%s' "$name" | tr -c 'A-Za-z0-9._-' '_').log
+		echo "---- $name ----"
+		if [ -f "$f" ]; then cat "$f"; else echo "(no output came back)"; fi
+	done
 }

@@ -8,7 +8,7 @@
 #   apt/             private apt state used to download them
 #   linux-7.3/       the kernel source tree; arch/s390/kvm is a link to this repository
 #   build/           the kernel build (O=) for our backend
-#   mainline/        mainline's C arch/s390/kvm, built as kvm.ko against build/
+#   mainline/        mainline's C kvm.ko (baseline), built against build/
 #   sysroot/         s390x user-space files extracted from .debs
 #   ccache/          compiler cache
 
@@ -18,6 +18,13 @@ CACHE=$KVM_S390_CACHE
 KSRC=$CACHE/linux-7.3
 KBUILD=$CACHE/build
 RESULTS=${KVM_S390_RESULTS:-$CACHE/results}
+# Mainline's C kvm.ko is built as an external module; its output directory mirrors the
+# tree's depth so that its ../../../../virt/kvm objects stay inside the cache.
+MAINLINE_MO=$CACHE/mainline/arch/s390/kvm-mainline/s390
+MAINLINE_KO=$MAINLINE_MO/kvm.ko
+OUR_KO=$KBUILD/arch/s390/kvm/kvm.ko
+KUNIT_KO=$KBUILD/arch/s390/kvm/kvm_s390_kunit.ko
+KIMAGE=$KBUILD/arch/s390/boot/bzImage
 
 LINUX_SOURCE_DEB_VERSION=7.3.4-1~bpo13+1
 

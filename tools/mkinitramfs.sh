@@ -47,8 +47,9 @@ GEN=$CACHE/tools/gen_init_cpio
 if [ ! -x "$GEN" ] || [ "$KSRC/usr/gen_init_cpio.c" -nt "$GEN" ]; then
 	[ -f "$KSRC/usr/gen_init_cpio.c" ] || die "no kernel source at $KSRC (run tools/fetch-sources.sh)"
 	mkdir -p "$CACHE/tools"
-	gcc -O2 -o "$GEN.tmp" "$KSRC/usr/gen_init_cpio.c"
-	mv "$GEN.tmp" "$GEN"
+	# Private temporary names: runners for two beds may start together.
+	gcc -O2 -o "$GEN.$$" "$KSRC/usr/gen_init_cpio.c"
+	mv "$GEN.$$" "$GEN"
 fi
 
 # busybox from its .deb, extracted once per version (never apt-get install
@@ -58,11 +59,9 @@ deb=$(ls "$CACHE"/debs/busybox-static_*_s390x.deb 2>/dev/null | sort | tail -n 1
 [ -n "$deb" ] || die "no busybox-static s390x .deb in $CACHE/debs (run tools/fetch-sources.sh)"
 BBDIR=$CACHE/busybox/$(basename "$deb" .deb)
 if [ ! -x "$BBDIR/bin/busybox" ]; then
-	rm -rf "$BBDIR.tmp"
-	mkdir -p "$BBDIR.tmp"
-	dpkg-deb -x "$deb" "$BBDIR.tmp"
-	rm -rf "$BBDIR"
-	mv "$BBDIR.tmp" "$BBDIR"
+	mkdir -p "$BBDIR.$$"
+	dpkg-deb -x "$deb" "$BBDIR.$$"
+	mv -T "$BBDIR.$$" "$BBDIR" 2>/dev/null || rm -rf "$BBDIR.$$"
 fi
 
 OUTDIR=$CACHE/initramfs
@@ -112,6 +111,6 @@ sed -i 's/\r$//' "$STAGE/run-list"
 	done
 } > "$LIST"
 
-"$GEN" -o "$OUT.tmp" "$LIST"
-mv "$OUT.tmp" "$OUT"
+"$GEN" -o "$OUT.$$" "$LIST"
+mv "$OUT.$$" "$OUT"
 echo "$OUT"

@@ -96,7 +96,7 @@ deadline=$((t0 + TIMEOUT * 1000))
 why=timeout
 while :; do
 	if grep -aq "$MARK-TESTS-DONE\|$MARK-REBOOTED" "$CONSOLE"; then
-		why=done
+		why="done"
 		break
 	fi
 	# The marker can be lost: Hercules' own log of the guest's end is a
@@ -106,9 +106,12 @@ while :; do
 		why="cpu stopped or in disabled wait"
 		break
 	fi
-	# An error before the kernel ran (the IPL failed): nothing will come.
-	if grep -aq '^HHC[A-Z]*[0-9]*E ' "$CONSOLE" && ! grep -aq "$MARK-BOOTED" "$CONSOLE"; then
-		why="hercules error: $(grep -a '^HHC[A-Z]*[0-9]*E ' "$CONSOLE" | head -n 1)"
+	# An error message of Hercules before any output of the kernel (e.g.
+	# the IPL failed): nothing will come.  Later errors are left alone.
+	err=$(awk '/^HHC[A-Z]*[0-9]*E / && !k { print; exit }
+		/^ *[0-9]+\.[0-9][0-9][0-9][0-9][0-9][0-9] |'"$MARK"'-/ { k = 1 }' "$CONSOLE")
+	if [ -n "$err" ]; then
+		why="hercules error: $err"
 		break
 	fi
 	kill -0 "$HPID" 2>/dev/null || { why="hercules exited"; break; }
@@ -159,9 +162,9 @@ else
 	log "no results on the disk"
 fi
 
-[ "$MODE" = run ] && grep -av '^HHC' "$CONSOLE" | tr -d '\r'
 
 bed_from_console "$CONSOLE" "$OUT"
+[ "$MODE" = run ] && bed_print_outputs
 completed=0
 if grep -aq "$MARK-TESTS-DONE" "$CONSOLE" || [ -e "$OUT/DONE" ]; then
 	completed=1

@@ -36,10 +36,9 @@ t1=$(bed_ms)
 log "tcg/$BACKEND: boot+run $(((t1 - t0) / 1000)).$(((t1 - t0) % 1000 / 100)) s"
 echo "$((t1 - t0))" > "$OUT/wall-ms"
 
-# Run mode: the commands' output is the point; show the console.
-[ "$MODE" = run ] && tr -d '\r' < "$CONSOLE"
 
 bed_from_console "$CONSOLE" "$OUT"
+[ "$MODE" = run ] && bed_print_outputs
 completed=0
 grep -q "$MARK-TESTS-DONE" "$CONSOLE" && completed=1
 bed_collect $completed

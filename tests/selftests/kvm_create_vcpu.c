@@ -49,8 +49,9 @@ TEST_F(vcpu_ids, first_ids)
 		EXPECT_STREQ(want, name);
 		EXPECT_EQ(FD_CLOEXEC, fcntl(fd[i], F_GETFD) & FD_CLOEXEC);
 	}
-	while (i--)
+	while (i--) {
 		EXPECT_OK(close(fd[i]));
+	}
 }
 
 TEST_F(vcpu_ids, duplicate_id)
@@ -113,8 +114,9 @@ TEST_F_TIMEOUT(vcpu_ids, max_vcpus, 300)
 	 * kvm_vm_ioctl_create_vcpu / kvm_arch_vcpu_precreate: the next id is
 	 * -EINVAL (KVM_CAP_MAX_VCPU_ID == KVM_CAP_MAX_VCPUS on s390).
 	 */
-	if (self->max_vcpu_id == n)
+	if (self->max_vcpu_id == n) {
 		EXPECT_ERRNO(EINVAL, kvm_create_vcpu(self->vm, n));
+	}
 	EXPECT_ERRNO(EINVAL, kvm_create_vcpu(self->vm, self->max_vcpu_id));
 
 	/* All of them answer. */
@@ -123,8 +125,9 @@ TEST_F_TIMEOUT(vcpu_ids, max_vcpus, 300)
 
 		EXPECT_OK(ioctl(fds[i], KVM_GET_REGS, &regs));
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		EXPECT_OK(close(fds[i]));
+	}
 	free(fds);
 }
 

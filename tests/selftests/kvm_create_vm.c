@@ -59,8 +59,9 @@ TEST(create_vm_bad_types)
 	 * kvm_arch_init_vm: any type bit other than KVM_VM_S390_UCONTROL is
 	 * -EINVAL, with and without CONFIG_KVM_S390_UCONTROL.
 	 */
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		EXPECT_ERRNO(EINVAL, ioctl(kvm, KVM_CREATE_VM, bad[i]));
+	}
 
 	if (!kvm_check_cap(kvm, KVM_CAP_S390_UCONTROL)) {
 		/*
@@ -97,8 +98,9 @@ TEST(many_vms_at_once)
 
 	for (i = 0; i < NR_VMS; i++) {
 		ASSERT_FD(vms[i], kvm_create_vm(kvm));
-		for (j = 0; j < i; j++)
+		for (j = 0; j < i; j++) {
 			ASSERT_NE(vms[j], vms[i]);
+		}
 		ASSERT_FD(vcpus[i], kvm_create_vcpu(vms[i], 0));
 	}
 	/* Every VM is its own: vCPU id 0 exists in each of them. */

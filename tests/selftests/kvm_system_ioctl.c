@@ -95,8 +95,9 @@ TEST(vcpu_limit_capabilities)
 	ASSERT_LE(1, nr);
 	ASSERT_GE(max, nr);
 	online = sysconf(_SC_NPROCESSORS_ONLN);
-	if (online > 0)
+	if (online > 0) {
 		ASSERT_EQ(online < max ? online : max, nr);
+	}
 
 	close(kvm);
 }
@@ -137,9 +138,10 @@ TEST(vm_check_extension_matches_system)
 	 * kvm_vm_ioctl_check_extension_generic; on s390 only the huge page
 	 * capabilities look at the VM (and they are not in this list).
 	 */
-	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		EXPECT_EQ(kvm_check_cap(kvm, caps[i]), kvm_check_cap(vm, caps[i]))
 			TH_LOG("capability %ld", caps[i]);
+	}
 
 	close(vm);
 	close(kvm);

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Cross-builds, static for s390x, our selftests (tests/selftests) and the mainline KVM
+# kselftests of the same tree, and stages what each test bed runs:
+#   $CACHE/stage/hercules/  bed scripts, binaries and run-list for the Hercules bed
+#   $CACHE/stage/tcg/       the same for QEMU TCG
+# A run list is `name<TAB>timeout<TAB>command`, run in order inside the test host.
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# Mainline kselftests run on every backend: the ones that need no KVM_RUN (issue 2 scope).
+# Each entry: path under tools/testing/selftests/kvm, timeout in seconds.
+KSELFTESTS=(
+	"kvm_create_max_vcpus 600"
+	"set_memory_region_test 600"
+	"kvm_binary_stats_test 300"
+	"s390/irq_routing 120"
+)
+
+UAPI=$CACHE/uapi
+if [ ! -e "$UAPI/.installed" ] || [ "$KSRC/.kvm_s390_stamp" -nt "$UAPI/.installed" ]; then
+	make -s -C "$KSRC" O="$CACHE/uapi-build" INSTALL_HDR_PATH="$UAPI" headers_install
+	touch "$UAPI/.installed"
+fi
+
+OURS=$CACHE/selftests/ours
+make -s -C "$REPO/tests/selftests" O="$OURS" KSRC="$KSRC"
+
+KSELF=$CACHE/selftests/kvm-build
+mkdir -p "$KSELF"
+make -s -C "$KSRC/tools/testing/selftests/kvm" CROSS_COMPILE="$CROSS_COMPILE" \
+	OUTPUT="$KSELF" KHDR_INCLUDES="-isystem $UAPI/include" \
+	LDFLAGS="-static -pthread -no-pie" -j"$(nproc)" >/dev/null
+
+stage() { # bed
+	local bed=$1 dir=$CACHE/stage/$1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	local f
+	for f in "$REPO"/tests/beds/common/*.sh "$REPO"/tests/beds/"$bed"/*.sh; do
+		[ -e "$f" ] && cp "$f" "$dir"/
+	done
+	grep -v '^#' "$REPO/tests/beds/$bed/run-list" | grep -v unload-kvm > "$dir/run-list" || true
+	if [ "$bed" = hercules ]; then
+		# Our selftests, in the order of their run list.
+		local name timeout cmd
+		while IFS=$'\t' read -r name timeout cmd; do
+			case $name in '#'* | '') continue ;; esac
+			cp "$OURS/$name" "$dir/$name"
+			printf '%s\t%s\t./%s\n' "$name" "$timeout" "$name" >> "$dir/run-list"
+		done < "$OURS/run-list"
+		local t
+		for t in "${KSELFTESTS[@]}"; do
+			set -- $t
+			name=kselftest-${1//\//-}
+			cp "$KSELF/$1" "$dir/$name"
+			printf '%s\t%s\t./%s\n' "$name" "$2" "$name" >> "$dir/run-list"
+		done
+		grep unload-kvm "$REPO/tests/beds/$bed/run-list" >> "$dir/run-list"
+	fi
+}
+stage tcg
+stage hercules
+log "staged $CACHE/stage/{tcg,hercules}"
