@@ -11,12 +11,19 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # Mainline kselftests run on every backend: the ones that need no KVM_RUN (issue 2 scope).
-# Each entry: path under tools/testing/selftests/kvm, timeout in seconds.
+# Each entry: path under tools/testing/selftests/kvm, timeout in seconds, and for a
+# test of something our backend does not implement yet, the reason (see known-gap.sh).
 KSELFTESTS=(
 	"kvm_create_max_vcpus 600"
 	"set_memory_region_test 600"
 	"kvm_binary_stats_test 300"
-	"s390/irq_routing 120"
+	"s390/irq_routing 120 adapter interrupt routing (KVM_SET_GSI_ROUTING) is not implemented"
+)
+
+# Tests of ours where one backend is known to differ, as `BACKEND "reason"` for
+# known-gap.sh: a failure there is a SKIP with the reason, a pass a FAIL.
+declare -A KNOWN_DIFFERENCES=(
+	[kvm_vm_destroy_leak]='mainline "mainline 7.3 keeps about 14 KiB per VM after 200 create/destroy cycles on Hercules; not yet known whether a leak or a deferred free"'
 )
 
 UAPI=$CACHE/uapi
@@ -45,18 +52,27 @@ stage() { # bed
 	grep -v '^#' "$REPO/tests/beds/$bed/run-list" | grep -v unload-kvm > "$dir/run-list" || true
 	if [ "$bed" = hercules ]; then
 		# Our selftests, in the order of their run list.
-		local name timeout cmd
+		local name timeout cmd gap
 		while IFS=$'\t' read -r name timeout cmd; do
 			case $name in '#'* | '') continue ;; esac
 			cp "$OURS/$name" "$dir/$name"
-			printf '%s\t%s\t./%s\n' "$name" "$timeout" "$name" >> "$dir/run-list"
+			gap=${KNOWN_DIFFERENCES[$name]:-}
+			if [ -n "$gap" ]; then
+				printf '%s\t%s\t./known-gap.sh %s ./%s\n' "$name" "$timeout" "$gap" "$name"
+			else
+				printf '%s\t%s\t./%s\n' "$name" "$timeout" "$name"
+			fi >> "$dir/run-list"
 		done < "$OURS/run-list"
-		local t
+		local t path reason
 		for t in "${KSELFTESTS[@]}"; do
-			set -- $t
-			name=kselftest-${1//\//-}
-			cp "$KSELF/$1" "$dir/$name"
-			printf '%s\t%s\t./%s\n' "$name" "$2" "$name" >> "$dir/run-list"
+			read -r path timeout reason <<< "$t"
+			name=kselftest-${path//\//-}
+			cp "$KSELF/$path" "$dir/$name"
+			if [ -n "$reason" ]; then
+				printf '%s\t%s\t./known-gap.sh ours "%s" ./%s\n' "$name" "$timeout" "$reason" "$name"
+			else
+				printf '%s\t%s\t./%s\n' "$name" "$timeout" "$name"
+			fi >> "$dir/run-list"
 		done
 		grep unload-kvm "$REPO/tests/beds/$bed/run-list" >> "$dir/run-list"
 	fi

@@ -38,7 +38,8 @@ log "building kernel, modules and selftests"
 run_bed() { # runner backend kvm.ko [extra args]
 	local runner=$1 backend=$2 ko=$3
 	shift 3
-	if ! "$REPO/tools/$runner" --backend "$backend" --kvm-ko "$ko" "$@"; then
+	if ! "$REPO/tools/$runner" --backend "$backend" --kvm-ko "$ko" \
+		--append "kvmtest.backend=$backend" "$@"; then
 		status=1
 	fi
 }
