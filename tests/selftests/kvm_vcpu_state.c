@@ -5,12 +5,11 @@
  * initial PSW, the stop state (KVM_{GET,SET}_MP_STATE) and the three s390
  * CPU resets, as mainline's arch/s390/kvm/s390/s390.c implements them.
  *
- * Mainline keeps GPRs, access registers, FPRs/fpc, the PSW and the
- * ARCH0/PFAULT values in the sync-register part of kvm_run (the
- * KVM_SYNC_* bits in kvm_valid_regs say which are current) and control
- * registers in the SIE block, copying them to kvm_run on reset and on
- * exit.  The mirrors asserted here are the ones mainline keeps current
- * without KVM_RUN.
+ * Outside KVM_RUN mainline keeps GPRs, access registers, FPRs and fpc in
+ * the sync-register part of kvm_run and the PSW in kvm_run->psw_mask/addr;
+ * control registers and the ARCH0/PFAULT values live in the SIE block and
+ * reach kvm_run on reset and on exit.  The kvm_run copies asserted here are
+ * the ones mainline keeps current without KVM_RUN.
  */
 #include "kvm_util_min.h"
 

@@ -12,6 +12,7 @@
  * (kvm_init sets the fops' owner).  A VM of this test costs mainline well
  * over 100 KiB (SCA, SIE pages, s390 debug feature buffers, struct kvm);
  * the margins below let through noise but not a leak of one page per VM.
+ * The test is meant to run on an otherwise idle test host.
  *
  * KVM_SELFTEST_LOOPS in the environment overrides the number of VMs.
  */
@@ -256,13 +257,16 @@ TEST_F_TIMEOUT(destroy, no_leak, 900)
 	}
 
 	/*
-	 * No backend memory per VM: at most 2 KiB per VM of drift plus 256
-	 * KiB of noise in free memory, half that in unreclaimable slab and
-	 * vmalloc.  Leaking one 4 KiB page per VM exceeds it.
+	 * Free memory counts the per-CPU free lists (zoneinfo_free_kib):
+	 * mainline 7.3 under Hercules comes back within 50 KiB after 200 VMs
+	 * (MemFree alone swings by 3 MiB).  Allowed: 128 KiB plus 1 KiB per
+	 * VM, half that for unreclaimable slab and vmalloc; one leaked 4 KiB
+	 * page per VM is 2.4 times the margin (a mainline kvm.ko patched to
+	 * leak a page in kvm_arch_init_vm lost 808 KiB in 200 VMs).
 	 */
-	margin = 256 + 2 * loops;
-	EXPECT_GE(margin, before.free - after.free);
 	margin = 128 + loops;
+	EXPECT_GE(margin, before.free - after.free);
+	margin = 64 + loops / 2;
 	if (before.slab_unreclaim >= 0 && after.slab_unreclaim >= 0) {
 		EXPECT_GE(margin, after.slab_unreclaim - before.slab_unreclaim);
 	}
