@@ -8,7 +8,7 @@ ifneq ($(KERNELRELEASE),)
 KVM := ../../../virt/kvm
 include $(srctree)/virt/kvm/Makefile.kvm
 
-kvm-y += kvm_s390.o helpers.o
+kvm-y += kvm_s390.o sie64a.o helpers.o
 obj-$(CONFIG_KVM) += kvm.o
 
 obj-$(CONFIG_KVM_S390_KUNIT_TEST) += kvm_s390_kunit.o

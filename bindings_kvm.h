@@ -9,14 +9,52 @@
 #include <linux/kvm_host.h>
 #include <asm/sclp.h>
 #include <asm/facility.h>
-
-/* helpers.c: C inline functions wrapped for Rust. */
-unsigned long kvm_s390_rust_virt_to_phys(const void *addr);
+#include <asm/fpu.h>
 
 /* Allocation flags of the basic SCA: zeroed, accounted, below 2 GiB (GFP_DMA on s390). */
 const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_SCA = GFP_KERNEL_ACCOUNT | __GFP_ZERO | GFP_DMA;
+
+/*
+ * The state sie64a.S switches around every SIE entry: registers the Rust code must not
+ * touch itself.  sie64a.S uses these offsets; layout_checks.rs checks them.
+ */
+struct kvm_s390_rust_switch_area {
+	u32 guest_acrs[16];	/* 0x00 */
+	u32 host_acrs[16];	/* 0x40 */
+	u32 guest_fpc;		/* 0x80 */
+	u32 reserved;		/* 0x84 */
+	u64 guest_fprs[16];	/* 0x88 */
+};
+
+/* sie64a.S: the world switch around the kernel's __sie64a. */
+int kvm_s390_sie_switch(unsigned long scb_phys, struct kvm_s390_sie_block *scb, u64 *gprs,
+			unsigned long gasce, struct kvm_s390_rust_switch_area *area);
+
 /* helpers.c: C inline functions wrapped for Rust. */
 unsigned long kvm_s390_rust_virt_to_phys(const void *addr);
+void *kvm_s390_rust_phys_to_virt(unsigned long addr);
+void kvm_s390_rust_mmu_write_lock(struct kvm *kvm);
+void kvm_s390_rust_mmu_write_unlock(struct kvm *kvm);
+unsigned long kvm_s390_rust_mmu_invalidate_seq(struct kvm *kvm);
+bool kvm_s390_rust_mmu_invalidate_retry_gfn(struct kvm *kvm, unsigned long seq, gfn_t gfn);
+void kvm_s390_rust_release_faultin_page(struct kvm *kvm, struct page *page, bool unused,
+					bool dirty);
+void kvm_s390_rust_ipte(unsigned long gaddr, u64 *ptep);
+void kvm_s390_rust_tlb_flush_global(void);
+void kvm_s390_rust_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu);
+void kvm_s390_rust_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu);
+bool kvm_s390_rust_signal_pending(void);
+void kvm_s390_rust_fpu_begin(struct kernel_fpu_32 *state);
+void kvm_s390_rust_fpu_end(struct kernel_fpu_32 *state);
+int kvm_s390_rust_enter_guest(struct kvm_s390_sie_block *scb, u64 *gprs, unsigned long gasce,
+			      struct kvm_s390_rust_switch_area *area);
+int kvm_s390_rust_handle_guest_work(struct kvm_vcpu *vcpu);
+unsigned int kvm_s390_rust_gmap_int_code(void);
+unsigned long kvm_s390_rust_gmap_teid(void);
+void kvm_s390_rust_clear_gmap_fault(void);
+
+/* Allocation flags of guest DAT tables: accounted to the VM's creator. */
+const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_DAT_TABLE = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
 
 /* Allocation flags of a vCPU's SIE page. */
 const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_SIE_PAGE = GFP_KERNEL_ACCOUNT | __GFP_ZERO;

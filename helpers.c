@@ -1,12 +1,133 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * C inline functions the Rust backend calls, wrapped one line each so that
- * bindgen sees a real symbol (the pattern of rust/helpers/).  Nothing else may
- * go here: logic belongs in the Rust files.
+ * C inline functions and macros the Rust backend calls, wrapped so that bindgen sees a
+ * real symbol (the pattern of rust/helpers/).  Nothing else may go here: decisions belong
+ * in the Rust files.  The one function longer than a line, kvm_s390_rust_enter_guest(),
+ * is the interrupts-off bracket around guest entry, which must run in this order with
+ * interrupts disabled and without instrumentation in between, as in every KVM port.
  */
+#include <linux/entry-virt.h>
+#include <linux/kvm_host.h>
+#include <asm/pgtable.h>
+#include <asm/tlbflush.h>
 #include "bindings_kvm.h"
 
 unsigned long kvm_s390_rust_virt_to_phys(const void *addr)
 {
-	return virt_to_phys(addr);
+	return virt_to_phys((void *)addr);
+}
+
+void *kvm_s390_rust_phys_to_virt(unsigned long addr)
+{
+	return phys_to_virt(addr);
+}
+
+void kvm_s390_rust_mmu_write_lock(struct kvm *kvm)
+{
+	write_lock(&kvm->mmu_lock);
+}
+
+void kvm_s390_rust_mmu_write_unlock(struct kvm *kvm)
+{
+	write_unlock(&kvm->mmu_lock);
+}
+
+unsigned long kvm_s390_rust_mmu_invalidate_seq(struct kvm *kvm)
+{
+	unsigned long seq = READ_ONCE(kvm->mmu_invalidate_seq);
+
+	/* Pairs with the smp_wmb() in kvm_mmu_invalidate_end(). */
+	smp_rmb();
+	return seq;
+}
+
+bool kvm_s390_rust_mmu_invalidate_retry_gfn(struct kvm *kvm, unsigned long seq, gfn_t gfn)
+{
+	return mmu_invalidate_retry_gfn(kvm, seq, gfn);
+}
+
+void kvm_s390_rust_release_faultin_page(struct kvm *kvm, struct page *page, bool unused,
+					bool dirty)
+{
+	kvm_release_faultin_page(kvm, page, unused, dirty);
+}
+
+void kvm_s390_rust_ipte(unsigned long gaddr, u64 *ptep)
+{
+	__ptep_ipte(gaddr, (pte_t *)ptep, 0, 0, IPTE_GLOBAL);
+}
+
+void kvm_s390_rust_tlb_flush_global(void)
+{
+	__tlb_flush_global();
+}
+
+void kvm_s390_rust_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu)
+{
+	kvm_vcpu_srcu_read_lock(vcpu);
+}
+
+void kvm_s390_rust_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu)
+{
+	kvm_vcpu_srcu_read_unlock(vcpu);
+}
+
+bool kvm_s390_rust_signal_pending(void)
+{
+	return signal_pending(current);
+}
+
+void kvm_s390_rust_fpu_begin(struct kernel_fpu_32 *state)
+{
+	kernel_fpu_begin(state, KERNEL_FPC | KERNEL_VXR);
+}
+
+void kvm_s390_rust_fpu_end(struct kernel_fpu_32 *state)
+{
+	kernel_fpu_end(state, KERNEL_FPC | KERNEL_VXR);
+}
+
+unsigned int kvm_s390_rust_gmap_int_code(void)
+{
+	return current->thread.gmap_int_code;
+}
+
+unsigned long kvm_s390_rust_gmap_teid(void)
+{
+	return current->thread.gmap_teid.val;
+}
+
+void kvm_s390_rust_clear_gmap_fault(void)
+{
+	current->thread.gmap_int_code = 0;
+	current->thread.gmap_teid.val = 0;
+}
+
+int kvm_s390_rust_handle_guest_work(struct kvm_vcpu *vcpu)
+{
+	return kvm_xfer_to_guest_mode_handle_work(vcpu);
+}
+
+/*
+ * Returns -EAGAIN without entering when work (a signal, a reschedule) is pending: the
+ * caller handles it with kvm_s390_rust_handle_guest_work() and tries again.
+ */
+int kvm_s390_rust_enter_guest(struct kvm_s390_sie_block *scb, u64 *gprs, unsigned long gasce,
+			      struct kvm_s390_rust_switch_area *area)
+{
+	int ret;
+
+	local_irq_disable();
+	xfer_to_guest_mode_prepare();
+	if (xfer_to_guest_mode_work_pending()) {
+		local_irq_enable();
+		return -EAGAIN;
+	}
+	guest_timing_enter_irqoff();
+	guest_state_enter_irqoff();
+	ret = kvm_s390_sie_switch(virt_to_phys(scb), scb, gprs, gasce, area);
+	guest_state_exit_irqoff();
+	guest_timing_exit_irqoff();
+	local_irq_enable();
+	return ret;
 }

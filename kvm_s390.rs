@@ -15,22 +15,36 @@
 //! - `logic/`, `gaccess.rs`: pure decisions, tested on the development host (`tests/host`);
 //! - `machine.rs`: facts about the host machine;
 //! - `vm.rs`, `vcpu.rs`: VM and vCPU lifecycle and state;
+//! - `gmap.rs`: guest memory (the DAT tables SIE translates guest addresses with);
+//! - `run.rs` and `sie64a.S`: `KVM_RUN`, the SIE run loop and its world switch;
 //! - `stats.rs`: the binary statistics tables.
 //!
 //! What is not implemented yet answers with a defined errno, documented in
-//! `Documentation/kvm_s390.rst`; in particular `KVM_RUN` fails with `EOPNOTSUPP` until guest
-//! execution lands.
+//! `Documentation/kvm_s390.rst`.
 
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
 use kernel::prelude::*;
 use kernel::uaccess::{UserPtr, UserSlice};
 
+/// Prints a warning at most a few times per call site and module load: for conditions a
+/// guest or user space can trigger at will, which must not flood the host's log.
+macro_rules! warn_limited {
+    ($($arg:tt)*) => {{
+        static PRINTED: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+        if PRINTED.fetch_add(1, core::sync::atomic::Ordering::Relaxed) < 5 {
+            kernel::pr_warn!($($arg)*);
+        }
+    }};
+}
+
 pub mod gaccess;
+pub mod gmap;
 pub mod kvm_host;
 mod layout_checks;
 pub mod logic;
 pub mod machine;
+pub mod run;
 pub mod stats;
 pub mod uapi_kvm;
 pub mod vcpu;
@@ -157,14 +171,17 @@ pub unsafe extern "C" fn kvm_arch_prepare_memory_region(
     ret(unsafe { Vm::from_raw(kvm).prepare_memory_region(new, change) })
 }
 
-/// Nothing to do after a slot change while no guest memory is mapped.
+/// After a slot change: the old range of a deleted or moved slot is unmapped.
 #[export]
 pub unsafe extern "C" fn kvm_arch_commit_memory_region(
-    _kvm: *mut bindings::kvm,
-    _old: *mut bindings::kvm_memory_slot,
+    kvm: *mut bindings::kvm,
+    old: *mut bindings::kvm_memory_slot,
     _new: *const bindings::kvm_memory_slot,
-    _change: bindings::kvm_mr_change,
+    change: bindings::kvm_mr_change,
 ) {
+    // SAFETY: generic KVM passes a live VM and the replaced slot (or null); it holds
+    // `slots_lock`.
+    unsafe { Vm::from_raw(kvm).commit_memory_region(old, change) };
 }
 
 /// Dirty logging is not implemented yet.
@@ -176,7 +193,7 @@ pub unsafe extern "C" fn kvm_vm_ioctl_get_dirty_log(
     not_yet()
 }
 
-/// Nothing to collect: no guest memory is mapped yet.
+/// Nothing to collect: dirty logging is not implemented yet.
 #[export]
 pub unsafe extern "C" fn kvm_arch_sync_dirty_log(
     _kvm: *mut bindings::kvm,
@@ -184,22 +201,23 @@ pub unsafe extern "C" fn kvm_arch_sync_dirty_log(
 ) {
 }
 
-/// MMU notifier: no guest mapping exists yet, so nothing is unmapped and no TLB flush needed.
+/// MMU notifier: unmaps a range of guest frames. IPTE has already purged every TLB, so
+/// generic KVM never needs to flush (the result only says whether anything was mapped).
 #[export]
-pub unsafe extern "C" fn kvm_unmap_gfn_range(
-    _kvm: *mut bindings::kvm,
-    _range: *mut bindings::kvm_gfn_range,
-) -> bool {
+pub unsafe extern "C" fn kvm_unmap_gfn_range(kvm: *mut bindings::kvm, range: *mut bindings::kvm_gfn_range) -> bool {
+    // SAFETY: generic KVM passes a live VM and range and holds `kvm->mmu_lock` for writing.
+    unsafe { Vm::from_raw(kvm).unmap_gfn_range((*range).start, (*range).end) };
     false
 }
 
-/// MMU notifier: no guest mapping exists yet, so nothing was accessed.
+/// MMU notifier: page aging is not tracked (no accessed bits are harvested), so nothing
+/// reports as accessed and the host ages guest pages by its own means.
 #[export]
 pub unsafe extern "C" fn kvm_age_gfn(_kvm: *mut bindings::kvm, _range: *mut bindings::kvm_gfn_range) -> bool {
     false
 }
 
-/// MMU notifier: no guest mapping exists yet, so nothing was accessed.
+/// MMU notifier: see `kvm_age_gfn`.
 #[export]
 pub unsafe extern "C" fn kvm_test_age_gfn(
     _kvm: *mut bindings::kvm,
@@ -266,20 +284,26 @@ pub unsafe extern "C" fn kvm_arch_vcpu_destroy(vcpu: *mut bindings::kvm_vcpu) {
     unsafe { Vcpu::from_raw(vcpu) }.destroy();
 }
 
-/// Nothing to load per host CPU while the vCPU never enters SIE.
+/// The vCPU's thread runs on a host CPU now.
 #[export]
-pub unsafe extern "C" fn kvm_arch_vcpu_load(_vcpu: *mut bindings::kvm_vcpu, _cpu: c_int) {}
+pub unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, _cpu: c_int) {
+    // SAFETY: generic KVM passes a live vCPU, from its own thread (preemption notifier or
+    // `vcpu_load`).
+    unsafe { Vcpu::from_raw(vcpu) }.set_loaded(true);
+}
 
 /// Counterpart of `kvm_arch_vcpu_load`.
 #[export]
-pub unsafe extern "C" fn kvm_arch_vcpu_put(_vcpu: *mut bindings::kvm_vcpu) {}
+pub unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
+    // SAFETY: as in `kvm_arch_vcpu_load`.
+    unsafe { Vcpu::from_raw(vcpu) }.set_loaded(false);
+}
 
-/// Guest execution is not implemented yet: `KVM_RUN` fails with EOPNOTSUPP (EINTR when
-/// `immediate_exit` is set).
+/// `KVM_RUN`: runs the guest until something needs user space (`run.rs`).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c_int {
     // SAFETY: generic KVM passes a live vCPU with `vcpu->mutex` held.
-    ret(unsafe { Vcpu::from_raw(vcpu) }.run_once())
+    ret(unsafe { Vcpu::from_raw(vcpu) }.run_ioctl())
 }
 
 /// `KVM_GET_REGS`: the general registers.
@@ -446,10 +470,11 @@ pub unsafe extern "C" fn kvm_cpu_has_pending_timer(_vcpu: *mut bindings::kvm_vcp
     0
 }
 
-/// The guest never runs in kernel mode from the host's point of view yet.
+/// Whether the guest is in supervisor state (generic KVM's directed-yield heuristics).
 #[export]
-pub unsafe extern "C" fn kvm_arch_vcpu_in_kernel(_vcpu: *mut bindings::kvm_vcpu) -> bool {
-    false
+pub unsafe extern "C" fn kvm_arch_vcpu_in_kernel(vcpu: *mut bindings::kvm_vcpu) -> bool {
+    // SAFETY: generic KVM passes a live vCPU; the read is a heuristic and may race.
+    unsafe { Vcpu::from_raw(vcpu) }.in_kernel()
 }
 
 /// Halt polling is allowed.

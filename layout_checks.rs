@@ -67,3 +67,9 @@ same!(uapi_kvm::cap::MAX_VCPUS, bindings::KVM_CAP_MAX_VCPUS);
 same!(uapi_kvm::cap::MAX_VCPU_ID, bindings::KVM_CAP_MAX_VCPU_ID);
 same!(uapi_kvm::cap::IMMEDIATE_EXIT, bindings::KVM_CAP_IMMEDIATE_EXIT);
 same!(uapi_kvm::KVM_VM_S390_UCONTROL, bindings::KVM_VM_S390_UCONTROL);
+
+// The switch area `sie64a.S` addresses with fixed offsets (AREA_* there).
+same!(offset_of!(bindings::kvm_s390_rust_switch_area, guest_acrs), 0x00);
+same!(offset_of!(bindings::kvm_s390_rust_switch_area, host_acrs), 0x40);
+same!(offset_of!(bindings::kvm_s390_rust_switch_area, guest_fpc), 0x80);
+same!(offset_of!(bindings::kvm_s390_rust_switch_area, guest_fprs), 0x88);

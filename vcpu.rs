@@ -58,27 +58,32 @@ impl Vcpu {
         Vcpu(vcpu)
     }
 
+    /// The raw pointer, for calls into generic KVM.
+    pub fn as_raw(&self) -> *mut bindings::kvm_vcpu {
+        self.0
+    }
+
     fn arch(&self) -> *mut bindings::kvm_vcpu_arch {
         // SAFETY: valid by the type invariant; no reference is created.
         unsafe { addr_of_mut!((*self.0).arch) }
     }
 
-    fn id(&self) -> i32 {
+    pub(crate) fn id(&self) -> i32 {
         // SAFETY: `vcpu_id` is set by generic KVM before `kvm_arch_vcpu_create` and never changes.
         unsafe { (*self.0).vcpu_id }
     }
 
-    fn vm(&self) -> Vm {
+    pub(crate) fn vm(&self) -> Vm {
         // SAFETY: a vCPU holds a reference on its VM for its whole life.
         unsafe { Vm::from_raw((*self.0).kvm) }
     }
 
-    fn sie_block(&self) -> *mut SieBlock {
+    pub(crate) fn sie_block(&self) -> *mut SieBlock {
         // SAFETY: `arch()` is valid; `sie_block` is set in `create` and cleared in `destroy`.
         unsafe { (*self.arch()).sie_block.cast::<SieBlock>() }
     }
 
-    fn run(&self) -> *mut bindings::kvm_run {
+    pub(crate) fn run(&self) -> *mut bindings::kvm_run {
         // SAFETY: `run` is allocated by generic KVM before `kvm_arch_vcpu_create`.
         unsafe { (*self.0).run }
     }
@@ -89,7 +94,7 @@ impl Vcpu {
         unsafe { addr_of_mut!((*self.run()).s.regs) }
     }
 
-    fn cpuflags(&self) -> &AtomicU32 {
+    pub(crate) fn cpuflags(&self) -> &AtomicU32 {
         // SAFETY: the SIE block lives as long as the vCPU; `cpuflags` is 4-byte aligned and
         // every access to it, by other vCPU threads too, is atomic.
         unsafe { AtomicU32::from_ptr(addr_of_mut!((*self.sie_block()).cpuflags)) }
@@ -132,6 +137,8 @@ impl Vcpu {
             (*sie).eca = eca::MVPGI | eca::PROTEXCI;
             (*sie).hpid = kvm_host::HPID_KVM;
             (*sie).gbea = 1;
+            // The guest TLB content is unknown: SIE purges it at the first entry.
+            (*sie).ihcpu = 0xffff;
             (*sie).gcr[0] = crate::logic::cpu_reset::CR0_INITIAL;
             (*sie).gcr[14] = crate::logic::cpu_reset::CR14_INITIAL;
             write_volatile(addr_of_mut!((*self.run()).kvm_valid_regs), VALID_SYNC_REGS);
@@ -252,16 +259,6 @@ impl Vcpu {
         Ok(())
     }
 
-    /// `KVM_RUN` before guest execution exists: honours `immediate_exit` (EINTR), as
-    /// `KVM_CAP_IMMEDIATE_EXIT` promises, and otherwise fails with EOPNOTSUPP.
-    pub fn run_once(&self) -> Result {
-        // SAFETY: `kvm_run` is valid; user space may write the flag at any time, hence volatile.
-        if unsafe { read_volatile(addr_of!((*self.run()).immediate_exit__unsafe)) } != 0 {
-            return Err(EINTR);
-        }
-        Err(EOPNOTSUPP)
-    }
-
     /// `KVM_S390_INITIAL_RESET`: the initial CPU reset; the vCPU ends up stopped.
     pub fn initial_reset(&self) {
         let sie = self.sie_block();
@@ -305,6 +302,118 @@ impl Vcpu {
         }
         self.sie_pp_clear();
         self.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
+    }
+
+    /// The guest prefix (8 KiB aligned guest absolute address of the lowcore).
+    pub(crate) fn prefix(&self) -> u32 {
+        // SAFETY: the SIE block is valid; the guest does not run while we hold the mutex.
+        kvm_host::prefix_of(unsafe { (*self.sie_block()).prefix_ibc })
+    }
+
+    /// Takes the guest state from `kvm_run` at the start of `KVM_RUN` (mainline's
+    /// `sync_regs`): the PSW always, the sets flagged in `dirty` into the SIE block and the
+    /// vCPU, and the registers `sie64a.S` switches into the returned area.
+    pub(crate) fn sync_regs_in(&self, dirty: u64) -> bindings::kvm_s390_rust_switch_area {
+        let sie = self.sie_block();
+        let run = self.run();
+        let regs = self.sync_regs();
+        let arch = self.arch();
+        let dirty = |set: u32| dirty & u64::from(set) != 0;
+        // SAFETY: `kvm_run`, the SIE block and the vCPU are valid; the guest does not run;
+        // fields user space shares are read volatile.
+        unsafe {
+            (*sie).gpsw = Psw {
+                mask: read_volatile(addr_of!((*run).psw_mask)),
+                addr: read_volatile(addr_of!((*run).psw_addr)),
+            };
+            if dirty(bindings::KVM_SYNC_PREFIX) {
+                let prefix = read_volatile(addr_of!((*regs).prefix)) as u32;
+                (*sie).prefix_ibc = kvm_host::with_prefix((*sie).prefix_ibc, prefix);
+                (*sie).ihcpu = 0xffff;
+            }
+            if dirty(bindings::KVM_SYNC_CRS) {
+                (*sie).gcr = read_volatile(addr_of!((*regs).crs));
+                // Control registers steer translation: the guest TLB must be purged.
+                (*sie).ihcpu = 0xffff;
+            }
+            if dirty(bindings::KVM_SYNC_ARCH0) {
+                (*sie).cputm = read_volatile(addr_of!((*regs).cputm));
+                (*sie).ckc = read_volatile(addr_of!((*regs).ckc));
+                (*sie).todpr = read_volatile(addr_of!((*regs).todpr)) as u32;
+                core::ptr::write_unaligned(SieBlock::pp_ptr(sie), read_volatile(addr_of!((*regs).pp)));
+                (*sie).gbea = read_volatile(addr_of!((*regs).gbea));
+            }
+            if dirty(bindings::KVM_SYNC_PFAULT) {
+                (*arch).pfault_token = read_volatile(addr_of!((*regs).pft)) as _;
+                (*arch).pfault_select = read_volatile(addr_of!((*regs).pfs)) as _;
+                (*arch).pfault_compare = read_volatile(addr_of!((*regs).pfc)) as _;
+            }
+            write_volatile(addr_of_mut!((*run).kvm_dirty_regs), 0);
+            bindings::kvm_s390_rust_switch_area {
+                guest_acrs: read_volatile(addr_of!((*regs).acrs)),
+                host_acrs: [0; 16],
+                guest_fpc: read_volatile(addr_of!((*regs).fpc)),
+                reserved: 0,
+                guest_fprs: read_volatile(addr_of!((*regs).__bindgen_anon_1.fprs)),
+            }
+        }
+    }
+
+    /// Stores the guest state back into `kvm_run` at the end of `KVM_RUN` (mainline's
+    /// `store_regs`).
+    pub(crate) fn sync_regs_out(&self, area: &bindings::kvm_s390_rust_switch_area) {
+        let sie = self.sie_block();
+        let run = self.run();
+        let regs = self.sync_regs();
+        let arch = self.arch();
+        // SAFETY: as in `sync_regs_in`.
+        unsafe {
+            let gpsw = (*sie).gpsw;
+            write_volatile(addr_of_mut!((*run).psw_mask), gpsw.mask);
+            write_volatile(addr_of_mut!((*run).psw_addr), gpsw.addr);
+            write_volatile(addr_of_mut!((*regs).prefix), u64::from(self.prefix()));
+            write_volatile(addr_of_mut!((*regs).crs), (*sie).gcr);
+            write_volatile(addr_of_mut!((*regs).cputm), (*sie).cputm);
+            write_volatile(addr_of_mut!((*regs).ckc), (*sie).ckc);
+            write_volatile(addr_of_mut!((*regs).todpr), u64::from((*sie).todpr));
+            write_volatile(addr_of_mut!((*regs).pp), core::ptr::read_unaligned(SieBlock::pp_ptr(sie)));
+            write_volatile(addr_of_mut!((*regs).gbea), (*sie).gbea);
+            write_volatile(addr_of_mut!((*regs).pft), (*arch).pfault_token as u64);
+            write_volatile(addr_of_mut!((*regs).pfs), (*arch).pfault_select as u64);
+            write_volatile(addr_of_mut!((*regs).pfc), (*arch).pfault_compare as u64);
+            write_volatile(addr_of_mut!((*regs).acrs), area.guest_acrs);
+            write_volatile(addr_of_mut!((*regs).fpc), area.guest_fpc);
+            write_volatile(addr_of_mut!((*regs).__bindgen_anon_1.fprs), area.guest_fprs);
+        }
+    }
+
+    /// The guest general registers from `kvm_run`, into a kernel-private copy: SIE must
+    /// not load from memory user space can change while the guest runs.
+    pub(crate) fn gprs_in(&self) -> [u64; 16] {
+        // SAFETY: the sync-register area is valid.
+        unsafe { read_volatile(addr_of!((*self.sync_regs()).gprs)) }
+    }
+
+    /// Stores the guest general registers back into `kvm_run`.
+    pub(crate) fn gprs_out(&self, gprs: &[u64; 16]) {
+        // SAFETY: the sync-register area is valid.
+        unsafe { write_volatile(addr_of_mut!((*self.sync_regs()).gprs), *gprs) }
+    }
+
+    /// `kvm_arch_vcpu_load`/`put`: tells SIE whether the vCPU is loaded on a host CPU.
+    pub fn set_loaded(&self, loaded: bool) {
+        if loaded {
+            self.cpuflags().fetch_or(cpustat::RUNNING, Ordering::SeqCst);
+        } else {
+            self.cpuflags().fetch_and(!cpustat::RUNNING, Ordering::SeqCst);
+        }
+    }
+
+    /// Whether the guest runs in supervisor state (for generic KVM's yield heuristics).
+    pub fn in_kernel(&self) -> bool {
+        // SAFETY: the SIE block is valid; a racy read is fine for a heuristic.
+        let mask = unsafe { read_volatile(addr_of!((*self.sie_block()).gpsw.mask)) };
+        mask & 0x0001_0000_0000_0000 == 0
     }
 
     fn sie_pp_clear(&self) {

@@ -12,6 +12,7 @@
 use kernel::bindings;
 use kernel::prelude::*;
 
+use crate::gmap::Gmap;
 use crate::kvm_host::BscaBlock;
 use crate::logic::memslots::{self, Change, NewSlot};
 use crate::logic::vcpu_limits::ScaKind;
@@ -54,6 +55,40 @@ impl Vm {
         unsafe { (*self.arch()).sca.cast::<BscaBlock>() }
     }
 
+    /// The guest mapping.
+    pub fn gmap(&self) -> &Gmap {
+        // SAFETY: `gmap` is set in `init` (which must succeed before anything else is
+        // called) to a leaked `KBox<Gmap>` and freed only in `destroy`, after the last vCPU.
+        unsafe { &*(*self.arch()).gmap.cast::<Gmap>() }
+    }
+
+    /// Unmaps the guest absolute range `[start_gfn, end_gfn)` (in pages); returns whether
+    /// anything was mapped. The caller holds `kvm->mmu_lock` for writing.
+    pub fn unmap_gfn_range(&self, start_gfn: u64, end_gfn: u64) -> bool {
+        self.gmap().unmap_range(start_gfn.saturating_mul(4096), end_gfn.saturating_mul(4096))
+    }
+
+    /// `kvm_arch_commit_memory_region`: a deleted or moved slot's old range is unmapped,
+    /// now that no new fault can find it.
+    ///
+    /// # Safety
+    ///
+    /// `old` is null or points to the slot being replaced; generic KVM holds `slots_lock`.
+    pub unsafe fn commit_memory_region(&self, old: *const bindings::kvm_memory_slot, change: bindings::kvm_mr_change) {
+        if old.is_null()
+            || (change != bindings::kvm_mr_change_KVM_MR_DELETE && change != bindings::kvm_mr_change_KVM_MR_MOVE)
+        {
+            return;
+        }
+        // SAFETY: `old` is valid per the contract.
+        let (base, npages) = unsafe { ((*old).base_gfn, (*old).npages as u64) };
+        // SAFETY: the VM is live; we do not hold the lock.
+        unsafe { bindings::kvm_s390_rust_mmu_write_lock(self.0) };
+        self.unmap_gfn_range(base, base.saturating_add(npages));
+        // SAFETY: taken above.
+        unsafe { bindings::kvm_s390_rust_mmu_write_unlock(self.0) };
+    }
+
     /// The exclusive upper bound of guest absolute addresses of this VM.
     pub fn mem_limit(&self) -> u64 {
         // SAFETY: `arch()` is valid; `mem_limit` is written once in `init`.
@@ -74,12 +109,22 @@ impl Vm {
         if sca == 0 {
             return Err(ENOMEM);
         }
+        let mem_limit = memslots::vm_mem_limit(machine.hamax);
+        let gmap = match Gmap::new(mem_limit) {
+            Ok(gmap) => gmap,
+            Err(e) => {
+                // SAFETY: allocated above, not shared.
+                unsafe { bindings::free_pages(sca as usize as _, 0) };
+                return Err(e);
+            }
+        };
         let arch = self.arch();
         // SAFETY: the VM is not yet visible to other threads (generic KVM calls us before
         // publishing it), so plain writes to its arch fields cannot race.
         unsafe {
             (*arch).sca = sca as *mut bindings::esca_block;
-            (*arch).mem_limit = memslots::vm_mem_limit(machine.hamax) as usize;
+            (*arch).mem_limit = mem_limit as usize;
+            (*arch).gmap = KBox::into_raw(gmap).cast();
         }
         Ok(())
     }
@@ -96,6 +141,12 @@ impl Vm {
             if !sca.is_null() {
                 bindings::free_pages(sca as usize as _, 0);
                 (*arch).sca = core::ptr::null_mut();
+            }
+            let gmap = (*arch).gmap.cast::<Gmap>();
+            if !gmap.is_null() {
+                // The MMU notifier is unregistered before `kvm_arch_destroy_vm`.
+                drop(KBox::from_raw(gmap));
+                (*arch).gmap = core::ptr::null_mut();
             }
         }
     }

@@ -8,5 +8,8 @@
 
 pub mod capabilities;
 pub mod cpu_reset;
+pub mod dat;
 pub mod memslots;
+pub mod psw;
+pub mod sie_exit;
 pub mod vcpu_limits;

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Guest memory: the DAT tables that map guest absolute addresses to host frames.
+//!
+//! SIE translates guest absolute addresses through the ASCE the host passes to `__sie64a`.
+//! This file owns those tables (the role mainline's `arch/s390/kvm/gmap/` plays; geometry
+//! and entry formats in `logic/dat.rs`):
+//!
+//! - a page is mapped when the guest first touches it: SIE exits with a host DAT fault, and
+//!   [`Gmap::fault_in`] asks generic KVM for the frame behind the memslot
+//!   (`__kvm_faultin_pfn`) and links it. Writable memslots are mapped writable at the first
+//!   fault (see `Documentation/kvm_s390.rst`, "Guest memory");
+//! - generic KVM's MMU notifier invalidates ranges ([`Gmap::unmap_range`]), as does the
+//!   deletion or move of a memslot;
+//! - tables are freed only with the VM, so a lockless lookup never reads freed memory.
+//!
+//! Locking: every change of a table entry happens under `kvm->mmu_lock` held for writing
+//! (generic KVM holds it so around the MMU-notifier callbacks); the fault path takes it
+//! itself and uses `mmu_invalidate_seq` to detect an invalidation that raced with it.
+//! Entries are read and written atomically because SIE reads them concurrently.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use kernel::bindings;
+use kernel::prelude::*;
+
+use crate::logic::dat::{self, Level};
+use crate::vcpu::virt_to_phys;
+
+/// The guest mapping of one VM.
+///
+/// # Invariants
+///
+/// `top` is a table of level `top_level` allocated by [`alloc_table`]; every valid region or
+/// segment entry reachable from it points to a table of the next level allocated the same
+/// way. Tables are freed only in `Drop`, when no vCPU runs and no notifier can be called.
+pub struct Gmap {
+    top: *mut u64,
+    top_level: Level,
+    asce: u64,
+}
+
+// SAFETY: the tables are plain memory; concurrent access is synchronised by `kvm->mmu_lock`
+// and atomic entry accesses as described in the module documentation.
+unsafe impl Send for Gmap {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Gmap {}
+
+/// Outcome of resolving a guest fault.
+pub enum Faultin {
+    /// The page is mapped; re-enter the guest.
+    Mapped,
+    /// No memslot backs the address: an addressing exception for the guest.
+    Addressing,
+    /// The memslot is being deleted or moved: re-enter and fault again.
+    Retry,
+}
+
+/// Allocates a table of `level` with every entry invalid.
+fn alloc_table(level: Level) -> Result<*mut u64> {
+    // SAFETY: allocating pages has no precondition.
+    let addr = unsafe { bindings::get_free_pages_noprof(bindings::KVM_S390_GFP_DAT_TABLE, level.table_order()) };
+    if addr == 0 {
+        return Err(ENOMEM);
+    }
+    let table = addr as *mut u64;
+    for i in 0..level.entries() {
+        // SAFETY: the table has `entries()` entries (plus PGSTEs, already zero); it is ours.
+        unsafe { table.add(i).write(level.invalid_entry()) };
+    }
+    Ok(table)
+}
+
+/// Frees a table of `level` and every table below it.
+///
+/// # Safety
+///
+/// `table` was allocated by [`alloc_table`] for `level` and nothing uses it any more.
+unsafe fn free_table(table: *mut u64, level: Level) {
+    if let Some(next) = level.next() {
+        for i in 0..level.entries() {
+            // SAFETY: in bounds of the table; nothing else accesses it.
+            let entry = unsafe { table.add(i).read() };
+            if dat::table_entry_valid(entry) {
+                let child = phys_to_virt(entry & dat::ENTRY_ORIGIN);
+                // SAFETY: by the `Gmap` invariant, a valid entry points to a table of `next`.
+                unsafe { free_table(child, next) };
+            }
+        }
+    }
+    // SAFETY: allocated with this order by `alloc_table`.
+    unsafe { bindings::free_pages(table as usize as _, level.table_order()) };
+}
+
+fn phys_to_virt(phys: u64) -> *mut u64 {
+    // SAFETY: pure address arithmetic on the identity mapping.
+    unsafe { bindings::kvm_s390_rust_phys_to_virt(phys as _).cast() }
+}
+
+/// Atomic view of a table entry.
+///
+/// # Safety
+///
+/// `entry` points into a live table of the gmap.
+unsafe fn entry<'a>(entry: *mut u64) -> &'a AtomicU64 {
+    // SAFETY: aligned, live for as long as the gmap (tables are never freed before it), and
+    // only ever accessed atomically.
+    unsafe { AtomicU64::from_ptr(entry) }
+}
+
+/// Where a walk towards a page-table entry ended.
+enum Walk {
+    /// The page-table entry for the address.
+    Pte(*mut u64),
+    /// The entry at this address of a table of `Level` is invalid: a table of the next
+    /// level is missing.
+    Missing(*mut u64, Level),
+}
+
+impl Gmap {
+    /// Creates the empty mapping for guest absolute addresses below `limit`.
+    pub fn new(limit: u64) -> Result<KBox<Gmap>> {
+        let top_level = dat::top_level(limit);
+        let top = alloc_table(top_level)?;
+        let asce = dat::asce(virt_to_phys(top), top_level);
+        // INVARIANT: `top` was just allocated for `top_level` and holds only invalid entries.
+        Ok(KBox::new(Gmap { top, top_level, asce }, GFP_KERNEL).inspect_err(|_| {
+            // SAFETY: just allocated, not shared.
+            unsafe { free_table(top, top_level) }
+        })?)
+    }
+
+    /// The ASCE SIE translates guest absolute addresses with.
+    pub fn asce(&self) -> u64 {
+        self.asce
+    }
+
+    fn walk(&self, gaddr: u64) -> Walk {
+        let mut table = self.top;
+        let mut level = self.top_level;
+        loop {
+            // SAFETY: `index` is below `entries()` of the table at this level.
+            let slot = unsafe { table.add(level.index(gaddr)) };
+            let Some(next) = level.next() else {
+                return Walk::Pte(slot);
+            };
+            // SAFETY: `slot` is in a live table.
+            let value = unsafe { entry(slot) }.load(Ordering::Acquire);
+            if !dat::table_entry_valid(value) {
+                return Walk::Missing(slot, level);
+            }
+            table = phys_to_virt(value & dat::ENTRY_ORIGIN);
+            level = next;
+        }
+    }
+
+    /// Whether `gaddr` is mapped (lockless: tables are never freed while the VM lives).
+    pub fn is_mapped(&self, gaddr: u64) -> bool {
+        match self.walk(gaddr) {
+            // SAFETY: `pte` is in a live table.
+            Walk::Pte(pte) => dat::pte_valid(unsafe { entry(pte) }.load(Ordering::Acquire)),
+            Walk::Missing(..) => false,
+        }
+    }
+
+    /// Maps `gaddr` to the host frame `pfn`, or says which table is missing. The caller
+    /// holds `kvm->mmu_lock` for writing.
+    fn link(&self, gaddr: u64, pfn: u64, writable: bool) -> Option<Level> {
+        match self.walk(gaddr) {
+            Walk::Pte(pte) => {
+                // SAFETY: `pte` is in a live table; the lock excludes other writers.
+                let pte_ref = unsafe { entry(pte) };
+                let old = pte_ref.load(Ordering::Relaxed);
+                let new = dat::pte(pfn, writable);
+                if old != new {
+                    if dat::pte_valid(old) {
+                        // SIE may hold a translation of the old entry: purge it first.
+                        // SAFETY: `pte` is a page-table entry of a live table; the lock is held.
+                        unsafe { bindings::kvm_s390_rust_ipte(gaddr as _, pte) };
+                    }
+                    pte_ref.store(new, Ordering::Release);
+                }
+                None
+            }
+            Walk::Missing(_, level) => level.next(),
+        }
+    }
+
+    /// Installs `table` (of `level`) for `gaddr` if the entry is still missing; returns
+    /// whether it was used. The caller holds `kvm->mmu_lock` for writing.
+    fn install(&self, gaddr: u64, level: Level, table: *mut u64) -> bool {
+        match self.walk(gaddr) {
+            Walk::Missing(slot, parent) if parent.next() == Some(level) => {
+                // The table is fully initialised before it becomes reachable.
+                // SAFETY: `slot` is in a live table; the lock excludes other writers.
+                unsafe { entry(slot) }.store(parent.table_entry(virt_to_phys(table)), Ordering::Release);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Invalidates every mapping of guest absolute addresses in `[start, end)`; returns
+    /// whether anything was mapped. The caller holds `kvm->mmu_lock` for writing.
+    pub fn unmap_range(&self, start: u64, end: u64) -> bool {
+        let mut any = false;
+        let mut addr = start;
+        while addr < end {
+            let next = match self.walk(addr) {
+                Walk::Pte(pte) => {
+                    // SAFETY: `pte` is in a live table; the lock excludes other writers.
+                    let pte_ref = unsafe { entry(pte) };
+                    if dat::pte_valid(pte_ref.load(Ordering::Relaxed)) {
+                        // IPTE invalidates the entry and purges it from every CPU's TLB.
+                        // SAFETY: as above.
+                        unsafe { bindings::kvm_s390_rust_ipte(addr as _, pte) };
+                        pte_ref.store(Level::Page.invalid_entry(), Ordering::Release);
+                        any = true;
+                    }
+                    dat::next_entry_start(Level::Page, addr)
+                }
+                // Nothing is mapped below a missing table: skip all of its span.
+                Walk::Missing(_, level) => dat::next_entry_start(level, addr),
+            };
+            match next {
+                Some(next) => addr = next,
+                None => break,
+            }
+        }
+        any
+    }
+
+    /// Resolves a guest fault on `gaddr` by mapping the frame of the memslot behind it.
+    ///
+    /// # Safety
+    ///
+    /// `vcpu` is a live vCPU of `kvm`, whose `kvm->arch.gmap` is `self`; the caller holds
+    /// `kvm->srcu` for reading (memslot lookup) and not `kvm->mmu_lock`; may sleep.
+    pub unsafe fn fault_in(&self, kvm: *mut bindings::kvm, vcpu: *mut bindings::kvm_vcpu, gaddr: u64) -> Result<Faultin> {
+        let gfn = gaddr >> 12;
+        loop {
+            // SAFETY: `kvm` is live.
+            let seq = unsafe { bindings::kvm_s390_rust_mmu_invalidate_seq(kvm) };
+            // SAFETY: the caller holds `kvm->srcu`.
+            let slot = unsafe { bindings::kvm_vcpu_gfn_to_memslot(vcpu, gfn) };
+            if slot.is_null() {
+                return Ok(Faultin::Addressing);
+            }
+            // SAFETY: memslots stay valid while `kvm->srcu` is held.
+            if unsafe { (*slot).flags } & bindings::KVM_MEMSLOT_INVALID != 0 {
+                return Ok(Faultin::Retry);
+            }
+            let mut writable = false;
+            let mut page: *mut bindings::page = core::ptr::null_mut();
+            // Writable slots are mapped writable at the first fault, whatever the access.
+            // SAFETY: `slot` is valid (above); the out-parameters are ours.
+            let pfn = unsafe {
+                bindings::__kvm_faultin_pfn(slot, gfn, bindings::FOLL_WRITE, &mut writable, &mut page)
+            };
+            match pfn_error(pfn) {
+                None => {}
+                Some(PfnError::NoSlot) => return Ok(Faultin::Addressing),
+                Some(PfnError::Signal) => return Err(EINTR),
+                Some(PfnError::Other) => return Err(EFAULT),
+            }
+            // SAFETY: `kvm` is live; we do not hold the lock.
+            unsafe { bindings::kvm_s390_rust_mmu_write_lock(kvm) };
+            // SAFETY: the lock is held, as `mmu_invalidate_retry_gfn` requires.
+            let stale = unsafe { bindings::kvm_s390_rust_mmu_invalidate_retry_gfn(kvm, seq as _, gfn) };
+            let missing = if stale { None } else { self.link(gaddr, pfn, writable) };
+            let used = !stale && missing.is_none();
+            // SAFETY: `page` came from `__kvm_faultin_pfn`; the lock is held.
+            unsafe { bindings::kvm_s390_rust_release_faultin_page(kvm, page, !used, writable) };
+            // SAFETY: taken above.
+            unsafe { bindings::kvm_s390_rust_mmu_write_unlock(kvm) };
+            if used {
+                return Ok(Faultin::Mapped);
+            }
+            if let Some(level) = missing {
+                let table = alloc_table(level)?;
+                // SAFETY: as above.
+                unsafe { bindings::kvm_s390_rust_mmu_write_lock(kvm) };
+                let installed = self.install(gaddr, level, table);
+                // SAFETY: as above.
+                unsafe { bindings::kvm_s390_rust_mmu_write_unlock(kvm) };
+                if !installed {
+                    // Another vCPU installed the same table meanwhile.
+                    // SAFETY: allocated above and never made reachable.
+                    unsafe { free_table(table, level) };
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Gmap {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant the tree is ours; the VM is being destroyed, so no
+        // vCPU runs and no notifier walks the tables.
+        unsafe { free_table(self.top, self.top_level) };
+        // CPUs that ran the guest may still cache translations tagged with this ASCE.
+        // SAFETY: no precondition.
+        unsafe { bindings::kvm_s390_rust_tlb_flush_global() };
+    }
+}
+
+enum PfnError {
+    NoSlot,
+    Signal,
+    Other,
+}
+
+/// Classifies the error values of `kvm_pfn_t` (`include/linux/kvm_host.h`).
+fn pfn_error(pfn: bindings::kvm_pfn_t) -> Option<PfnError> {
+    let pfn = pfn as u64;
+    const ERR_MASK: u64 = 0x7ff << 52;
+    const NOSLOT_MASK: u64 = 0xfff << 52;
+    const ERR_SIGPENDING: u64 = ERR_MASK + 3;
+    if pfn & NOSLOT_MASK == NOSLOT_MASK {
+        Some(PfnError::NoSlot)
+    } else if pfn == ERR_SIGPENDING {
+        Some(PfnError::Signal)
+    } else if pfn & ERR_MASK != 0 {
+        Some(PfnError::Other)
+    } else {
+        None
+    }
+}

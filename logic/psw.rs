@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Program status word (PSW) arithmetic and the lowcore locations of program interruptions.
+//!
+//! Principles of Operation, chapter 4 ("Program Status Word") and chapter 6
+//! ("Interruptions"): the instruction address wraps in the current addressing mode, and a
+//! program interruption stores the old PSW and the interruption code in the prefix area and
+//! loads the new PSW from it. Mask constants number bits from the most significant end.
+
+use crate::kvm_host::Psw;
+
+/// PSW bit 5: dynamic address translation.
+pub const MASK_DAT: u64 = 0x0400_0000_0000_0000;
+/// PSW bit 6: I/O interruptions enabled.
+pub const MASK_IO: u64 = 0x0200_0000_0000_0000;
+/// PSW bit 7: external interruptions enabled.
+pub const MASK_EXT: u64 = 0x0100_0000_0000_0000;
+/// PSW bit 13: machine-check interruptions enabled.
+pub const MASK_MCHECK: u64 = 0x0004_0000_0000_0000;
+/// PSW bit 14: wait state.
+pub const MASK_WAIT: u64 = 0x0002_0000_0000_0000;
+/// PSW bit 31: extended addressing mode (64-bit with bit 32).
+pub const MASK_EA: u64 = 0x0000_0001_0000_0000;
+/// PSW bit 32: basic addressing mode (31-bit alone).
+pub const MASK_BA: u64 = 0x0000_0000_8000_0000;
+
+/// Lowcore: instruction-length code of the last program interruption (halfword).
+pub const LC_PGM_ILC: u64 = 0x8c;
+/// Lowcore: code of the last program interruption (halfword).
+pub const LC_PGM_CODE: u64 = 0x8e;
+/// Lowcore: program old PSW.
+pub const LC_PGM_OLD_PSW: u64 = 0x150;
+/// Lowcore: program new PSW.
+pub const LC_PGM_NEW_PSW: u64 = 0x1d0;
+
+/// The mask of instruction addresses in the PSW's addressing mode (24, 31 or 64 bits).
+pub fn address_mask(mask: u64) -> u64 {
+    match (mask & MASK_EA != 0, mask & MASK_BA != 0) {
+        (true, true) => u64::MAX,
+        (false, true) => 0x7fff_ffff,
+        // 24-bit mode; "EA without BA" is invalid and never reaches here (SIE refuses it).
+        _ => 0x00ff_ffff,
+    }
+}
+
+/// The PSW after stepping over an instruction of `ilen` bytes, wrapping in its mode.
+pub fn forward(psw: Psw, ilen: u8) -> Psw {
+    Psw { mask: psw.mask, addr: psw.addr.wrapping_add(u64::from(ilen)) & address_mask(psw.mask) }
+}
+
+/// Whether the PSW is a wait PSW with every interruption class disabled: the CPU can
+/// never leave that state by itself.
+pub fn is_disabled_wait(mask: u64) -> bool {
+    mask & MASK_WAIT != 0 && mask & (MASK_IO | MASK_EXT | MASK_MCHECK) == 0
+}
+
+/// The interruption-code halfwords stored at [`LC_PGM_ILC`]: the instruction length in
+/// bytes (the ILC occupies bits 13-14 of the halfword, so the value equals the length), then
+/// the program-interruption code.
+pub fn program_interruption_code(ilen: u8, code: u16) -> [u8; 4] {
+    let ilc = u16::from(ilen & 0x6).to_be_bytes();
+    let code = code.to_be_bytes();
+    [ilc[0], ilc[1], code[0], code[1]]
+}
+
+/// A PSW as it is stored in storage (big-endian).
+pub fn psw_bytes(psw: Psw) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&psw.mask.to_be_bytes());
+    out[8..].copy_from_slice(&psw.addr.to_be_bytes());
+    out
+}
+
+/// A PSW loaded from storage (big-endian).
+pub fn psw_from_bytes(bytes: [u8; 16]) -> Psw {
+    let mut mask = [0u8; 8];
+    let mut addr = [0u8; 8];
+    mask.copy_from_slice(&bytes[..8]);
+    addr.copy_from_slice(&bytes[8..]);
+    Psw { mask: u64::from_be_bytes(mask), addr: u64::from_be_bytes(addr) }
+}

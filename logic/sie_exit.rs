@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Why SIE returned: the classification of an exit from the guest, before any handling.
+//!
+//! SIE ends in one of three ways (mainline: `vcpu_post_run` in `arch/s390/kvm/s390/s390.c`):
+//! an interception, described by the SIE block's `icptcode` (SIE description, "Interception
+//! codes"); a host program interruption while SIE translated a guest address through our DAT
+//! tables, which the host's program-check handler records in `current->thread.gmap_int_code`
+//! and `gmap_teid` (`arch/s390/kernel/traps.c`); or nothing at all, when a host interruption
+//! (I/O, external, machine check) or a kick made the CPU leave SIE. This file turns those raw
+//! values into an [`Exit`]; the run loop (`run.rs`) has one `match` over it.
+
+/// Program-interruption codes of host DAT faults that the gmap resolves (Principles of
+/// Operation, "Program-Interruption Conditions").
+pub mod pgm {
+    /// Protection.
+    pub const PROTECTION: u16 = 0x04;
+    /// Addressing.
+    pub const ADDRESSING: u16 = 0x05;
+    /// Segment translation.
+    pub const SEGMENT_TRANSLATION: u16 = 0x10;
+    /// Page translation.
+    pub const PAGE_TRANSLATION: u16 = 0x11;
+    /// ASCE type.
+    pub const ASCE_TYPE: u16 = 0x38;
+    /// Region-first translation.
+    pub const REGION_FIRST_TRANSLATION: u16 = 0x39;
+    /// Region-second translation.
+    pub const REGION_SECOND_TRANSLATION: u16 = 0x3a;
+    /// Region-third translation.
+    pub const REGION_THIRD_TRANSLATION: u16 = 0x3b;
+    /// The interruption code without the PER and transaction bits.
+    pub const CODE_MASK: u16 = 0x7f;
+}
+
+/// Interception codes (`icptcode`) the backend distinguishes.
+pub mod icpt {
+    /// Instruction interception.
+    pub const INSTRUCTION: u8 = 0x04;
+    /// Program interruption interception.
+    pub const PROGRAM: u8 = 0x08;
+    /// Instruction and program interruption interception.
+    pub const INSTRUCTION_PROGRAM: u8 = 0x0c;
+    /// External interruption request (an interruption became deliverable).
+    pub const EXTERNAL_REQUEST: u8 = 0x10;
+    /// I/O interruption request.
+    pub const IO_REQUEST: u8 = 0x18;
+    /// The guest loaded a wait PSW.
+    pub const WAIT: u8 = 0x1c;
+    /// Validity: the SIE block or the guest state is unusable.
+    pub const VALIDITY: u8 = 0x20;
+    /// Stop request (`CPUSTAT_STOP_INT`): used to kick the vCPU out of SIE.
+    pub const STOP: u8 = 0x28;
+    /// Operation exception.
+    pub const OPERATION_EXCEPTION: u8 = 0x2c;
+    /// Partial execution.
+    pub const PARTIAL_EXECUTION: u8 = 0x38;
+}
+
+/// Validity-intercept reason (`ipb` bits 0-15) for guest prefix pages that are not mapped.
+pub const VIR_PREFIX_NOT_MAPPED: u16 = 0x0037;
+
+/// Fetch/store indication of a translation-exception identification (TEID bits 52-53).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// The fault was caused by a fetch.
+    Fetch,
+    /// The fault was caused by a store.
+    Store,
+    /// The machine did not say (emulated machines, and machines without ESOP).
+    Unknown,
+}
+
+impl Access {
+    /// Whether the fault must be resolved by mapping the page writable. An unknown access is
+    /// resolved as a write: otherwise a store would fault forever on machines that never
+    /// indicate stores, and DAT-protection in our tables may not even reach the host.
+    pub fn needs_write(self) -> bool {
+        !matches!(self, Access::Fetch)
+    }
+}
+
+/// What the run loop must do after SIE returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Nothing to handle: a host interruption or a kick ended SIE; re-enter after checking
+    /// for signals and requests.
+    Interrupted,
+    /// SIE intercepted with this `icptcode`.
+    Intercept(u8),
+    /// A host DAT fault on this guest absolute address: map it and re-enter.
+    GmapFault {
+        /// The guest absolute address of the page (4 KiB aligned).
+        gaddr: u64,
+        /// What the faulting access was.
+        access: Access,
+    },
+    /// A host program interruption the backend cannot resolve (a bug or a hardware
+    /// problem): the run ends with an error.
+    UnexpectedFault {
+        /// The program-interruption code.
+        code: u16,
+        /// The translation-exception identification.
+        teid: u64,
+    },
+}
+
+/// TEID bits 62-63 (address-space identifier): 0 means primary space, i.e. our gmap.
+const TEID_AS_MASK: u64 = 0x3;
+/// TEID bits 0-51: the failing page.
+const TEID_ADDR_MASK: u64 = !0xfff;
+
+/// Classifies an exit from SIE.
+///
+/// `icptcode` comes from the SIE block, `int_code` and `teid` from the thread's gmap fault
+/// record (cleared before every entry). An interception takes precedence: the host records
+/// a fault only when it took the program interruption instead of SIE intercepting.
+pub fn classify(icptcode: u8, int_code: u32, teid: u64) -> Exit {
+    if icptcode != 0 {
+        return Exit::Intercept(icptcode);
+    }
+    let code = (int_code as u16) & pgm::CODE_MASK;
+    match code {
+        0 => Exit::Interrupted,
+        pgm::PROTECTION
+        | pgm::SEGMENT_TRANSLATION
+        | pgm::PAGE_TRANSLATION
+        | pgm::ASCE_TYPE
+        | pgm::REGION_FIRST_TRANSLATION
+        | pgm::REGION_SECOND_TRANSLATION
+        | pgm::REGION_THIRD_TRANSLATION
+            if teid & TEID_AS_MASK == 0 =>
+        {
+            let access = match (teid >> 10) & 0x3 {
+                1 => Access::Store,
+                2 => Access::Fetch,
+                _ => Access::Unknown,
+            };
+            // A protection fault in our tables means the page is mapped read-only and the
+            // guest stored to it: it needs the write mapping whatever the TEID says.
+            let access = if code == pgm::PROTECTION { Access::Store } else { access };
+            Exit::GmapFault { gaddr: teid & TEID_ADDR_MASK, access }
+        }
+        _ => Exit::UnexpectedFault { code, teid },
+    }
+}
+
+/// Length in bytes of the instruction whose first byte is `opcode` (Principles of
+/// Operation, "Instruction Formats": bits 0-1 of the operation code).
+pub fn instruction_length(opcode: u8) -> u8 {
+    match opcode >> 6 {
+        0 => 2,
+        1 | 2 => 4,
+        _ => 6,
+    }
+}
