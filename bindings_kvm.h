@@ -41,6 +41,15 @@ void kvm_s390_rust_release_faultin_page(struct kvm *kvm, struct page *page, bool
 					bool dirty);
 void kvm_s390_rust_ipte(unsigned long gaddr, u64 *ptep);
 void kvm_s390_rust_tlb_flush_global(void);
+unsigned char kvm_s390_rust_get_storage_key(unsigned long phys);
+void kvm_s390_rust_set_storage_key(unsigned long phys, unsigned char key);
+void kvm_s390_rust_slots_lock(struct kvm *kvm);
+void kvm_s390_rust_kvm_lock(struct kvm *kvm);
+void kvm_s390_rust_kvm_unlock(struct kvm *kvm);
+u64 kvm_s390_rust_host_cpuid(void);
+void kvm_s390_rust_kvm_facilities(u64 *base, u64 *cpumodel, unsigned int dwords);
+void kvm_s390_rust_slots_unlock(struct kvm *kvm);
+unsigned long kvm_s390_rust_dirty_bitmap_bytes(struct kvm_memory_slot *slot);
 void kvm_s390_rust_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu);
 void kvm_s390_rust_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu);
 bool kvm_s390_rust_signal_pending(void);
@@ -55,6 +64,9 @@ void kvm_s390_rust_clear_gmap_fault(void);
 
 /* Allocation flags of guest DAT tables: accounted to the VM's creator. */
 const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_DAT_TABLE = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
+
+/* Memory slots user space may address (a macro, invisible to bindgen). */
+const u32 RUST_CONST_HELPER_KVM_S390_USER_MEM_SLOTS = KVM_USER_MEM_SLOTS;
 
 /* Allocation flags of a vCPU's SIE page. */
 const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_SIE_PAGE = GFP_KERNEL_ACCOUNT | __GFP_ZERO;

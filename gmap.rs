@@ -200,10 +200,9 @@ impl Gmap {
         }
     }
 
-    /// Invalidates every mapping of guest absolute addresses in `[start, end)`; returns
-    /// whether anything was mapped. The caller holds `kvm->mmu_lock` for writing.
-    pub fn unmap_range(&self, start: u64, end: u64) -> bool {
-        let mut any = false;
+    /// Calls `f` with the guest address and the entry of every valid page-table entry in
+    /// `[start, end)`. The caller holds `kvm->mmu_lock` for writing.
+    fn for_each_mapped(&self, start: u64, end: u64, mut f: impl FnMut(u64, &AtomicU64)) {
         let mut addr = start;
         while addr < end {
             let next = match self.walk(addr) {
@@ -211,11 +210,7 @@ impl Gmap {
                     // SAFETY: `pte` is in a live table; the lock excludes other writers.
                     let pte_ref = unsafe { entry(pte) };
                     if dat::pte_valid(pte_ref.load(Ordering::Relaxed)) {
-                        // IPTE invalidates the entry and purges it from every CPU's TLB.
-                        // SAFETY: as above.
-                        unsafe { bindings::kvm_s390_rust_ipte(addr as _, pte) };
-                        pte_ref.store(Level::Page.invalid_entry(), Ordering::Release);
-                        any = true;
+                        f(addr, pte_ref);
                     }
                     dat::next_entry_start(Level::Page, addr)
                 }
@@ -227,7 +222,41 @@ impl Gmap {
                 None => break,
             }
         }
+    }
+
+    /// Invalidates every mapping of guest absolute addresses in `[start, end)`; returns
+    /// whether anything was mapped. The caller holds `kvm->mmu_lock` for writing.
+    pub fn unmap_range(&self, start: u64, end: u64) -> bool {
+        let mut any = false;
+        self.for_each_mapped(start, end, |addr, pte| {
+            // IPTE invalidates the entry and purges it from every CPU's TLB.
+            // SAFETY: `pte` is a page-table entry of a live table; the lock is held.
+            unsafe { bindings::kvm_s390_rust_ipte(addr as _, pte.as_ptr()) };
+            pte.store(Level::Page.invalid_entry(), Ordering::Release);
+            any = true;
+        });
         any
+    }
+
+    /// Reports (through `dirty`) every mapped page in `[start, end)` whose host frame was
+    /// changed since the last call, and resets the frame's change bit: dirty tracking
+    /// without write protection. The caller holds `kvm->mmu_lock` for writing, so no
+    /// frame is unmapped (and reused) meanwhile.
+    ///
+    /// A store that lands between reading and resetting the change bit is not lost: its
+    /// page is reported in this round, and user space copies it after the report.
+    pub fn harvest_dirty(&self, start: u64, end: u64, mut dirty: impl FnMut(u64)) {
+        self.for_each_mapped(start, end, |addr, pte| {
+            let frame = dat::pte_pfn(pte.load(Ordering::Relaxed)) << 12;
+            // SAFETY: `frame` is a host frame mapped by a valid entry, kept alive by the
+            // mapping while the lock is held.
+            let key = unsafe { bindings::kvm_s390_rust_get_storage_key(frame as _) };
+            if key & dat::STORAGE_KEY_CHANGE != 0 {
+                // SAFETY: as above.
+                unsafe { bindings::kvm_s390_rust_set_storage_key(frame as _, key & !dat::STORAGE_KEY_CHANGE) };
+                dirty(addr);
+            }
+        });
     }
 
     /// Resolves a guest fault on `gaddr` by mapping the frame of the memslot behind it.

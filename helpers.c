@@ -8,6 +8,7 @@
  */
 #include <linux/entry-virt.h>
 #include <linux/kvm_host.h>
+#include <asm/facility.h>
 #include <asm/pgtable.h>
 #include <asm/tlbflush.h>
 #include "bindings_kvm.h"
@@ -60,6 +61,62 @@ void kvm_s390_rust_ipte(unsigned long gaddr, u64 *ptep)
 void kvm_s390_rust_tlb_flush_global(void)
 {
 	__tlb_flush_global();
+}
+
+unsigned char kvm_s390_rust_get_storage_key(unsigned long phys)
+{
+	return page_get_storage_key(phys);
+}
+
+void kvm_s390_rust_set_storage_key(unsigned long phys, unsigned char key)
+{
+	page_set_storage_key(phys, key, 1);
+}
+
+void kvm_s390_rust_slots_lock(struct kvm *kvm)
+{
+	mutex_lock(&kvm->slots_lock);
+}
+
+void kvm_s390_rust_kvm_lock(struct kvm *kvm)
+{
+	mutex_lock(&kvm->lock);
+}
+
+void kvm_s390_rust_kvm_unlock(struct kvm *kvm)
+{
+	mutex_unlock(&kvm->lock);
+}
+
+u64 kvm_s390_rust_host_cpuid(void)
+{
+	struct cpuid id;
+
+	get_cpu_id(&id);
+	return *(u64 *)&id;
+}
+
+/* The build-time facility lists of arch/s390/tools/gen_facilities.c (macros). */
+void kvm_s390_rust_kvm_facilities(u64 *base, u64 *cpumodel, unsigned int dwords)
+{
+	static const u64 kvm_base[] = { FACILITIES_KVM };
+	static const u64 kvm_cpumodel[] = { FACILITIES_KVM_CPUMODEL };
+	unsigned int i;
+
+	for (i = 0; i < dwords; i++) {
+		base[i] = i < ARRAY_SIZE(kvm_base) ? kvm_base[i] : 0;
+		cpumodel[i] = i < ARRAY_SIZE(kvm_cpumodel) ? kvm_cpumodel[i] : 0;
+	}
+}
+
+void kvm_s390_rust_slots_unlock(struct kvm *kvm)
+{
+	mutex_unlock(&kvm->slots_lock);
+}
+
+unsigned long kvm_s390_rust_dirty_bitmap_bytes(struct kvm_memory_slot *slot)
+{
+	return kvm_dirty_bitmap_bytes(slot);
 }
 
 void kvm_s390_rust_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu)

@@ -15,6 +15,7 @@
 //! - `logic/`, `gaccess.rs`: pure decisions, tested on the development host (`tests/host`);
 //! - `machine.rs`: facts about the host machine;
 //! - `vm.rs`, `vcpu.rs`: VM and vCPU lifecycle and state;
+//! - `cpu_model.rs`: the guest's facility list and the CPU-model VM attributes;
 //! - `gmap.rs`: guest memory (the DAT tables SIE translates guest addresses with);
 //! - `run.rs` and `sie64a.S`: `KVM_RUN`, the SIE run loop and its world switch;
 //! - `stats.rs`: the binary statistics tables.
@@ -38,6 +39,7 @@ macro_rules! warn_limited {
     }};
 }
 
+pub mod cpu_model;
 pub mod gaccess;
 pub mod gmap;
 pub mod kvm_host;
@@ -152,10 +154,17 @@ pub unsafe extern "C" fn kvm_arch_free_vm(kvm: *mut bindings::kvm) {
     unsafe { bindings::kvfree(kvm.cast()) };
 }
 
-/// VM ioctls of the s390 ABI: none is implemented yet.
+/// VM ioctls of the s390 ABI: the VM attributes (CPU model, `cpu_model.rs`).
 #[export]
-pub unsafe extern "C" fn kvm_arch_vm_ioctl(_filp: *mut bindings::file, _ioctl: c_uint, _arg: c_ulong) -> c_int {
-    ENOTTY.to_errno()
+pub unsafe extern "C" fn kvm_arch_vm_ioctl(filp: *mut bindings::file, ioctl: c_uint, arg: c_ulong) -> c_int {
+    // SAFETY: generic KVM calls this for a VM file, whose `private_data` is the VM.
+    let vm = unsafe { Vm::from_raw((*filp).private_data.cast()) };
+    match ioctl {
+        uapi_kvm::KVM_SET_DEVICE_ATTR | uapi_kvm::KVM_GET_DEVICE_ATTR | uapi_kvm::KVM_HAS_DEVICE_ATTR => {
+            ret(vm.attr_ioctl(ioctl, arg as usize))
+        }
+        _ => ENOTTY.to_errno(),
+    }
 }
 
 /// The architecture's check of a memory slot change.
@@ -176,37 +185,36 @@ pub unsafe extern "C" fn kvm_arch_prepare_memory_region(
 pub unsafe extern "C" fn kvm_arch_commit_memory_region(
     kvm: *mut bindings::kvm,
     old: *mut bindings::kvm_memory_slot,
-    _new: *const bindings::kvm_memory_slot,
+    new: *const bindings::kvm_memory_slot,
     change: bindings::kvm_mr_change,
 ) {
-    // SAFETY: generic KVM passes a live VM and the replaced slot (or null); it holds
-    // `slots_lock`.
-    unsafe { Vm::from_raw(kvm).commit_memory_region(old, change) };
+    // SAFETY: generic KVM passes a live VM and the old and new slots (each may be null);
+    // it holds `slots_lock`.
+    unsafe { Vm::from_raw(kvm).commit_memory_region(old, new, change) };
 }
 
-/// Dirty logging is not implemented yet.
+/// `KVM_GET_DIRTY_LOG`.
 #[export]
-pub unsafe extern "C" fn kvm_vm_ioctl_get_dirty_log(
-    _kvm: *mut bindings::kvm,
-    _log: *mut bindings::kvm_dirty_log,
-) -> c_int {
-    not_yet()
+pub unsafe extern "C" fn kvm_vm_ioctl_get_dirty_log(kvm: *mut bindings::kvm, log: *mut bindings::kvm_dirty_log) -> c_int {
+    // SAFETY: generic KVM passes a live VM and its kernel copy of the argument.
+    ret(unsafe { Vm::from_raw(kvm).get_dirty_log(log) })
 }
 
-/// Nothing to collect: dirty logging is not implemented yet.
+/// Collects the guest's changes of a slot into its dirty bitmap (storage-key change bits).
 #[export]
-pub unsafe extern "C" fn kvm_arch_sync_dirty_log(
-    _kvm: *mut bindings::kvm,
-    _memslot: *mut bindings::kvm_memory_slot,
-) {
+pub unsafe extern "C" fn kvm_arch_sync_dirty_log(kvm: *mut bindings::kvm, memslot: *mut bindings::kvm_memory_slot) {
+    // SAFETY: generic KVM calls this from `kvm_get_dirty_log` with a live slot that has a
+    // bitmap, holding `slots_lock`.
+    unsafe { Vm::from_raw(kvm).sync_dirty_log(memslot) };
 }
 
 /// MMU notifier: unmaps a range of guest frames. IPTE has already purged every TLB, so
 /// generic KVM never needs to flush (the result only says whether anything was mapped).
 #[export]
 pub unsafe extern "C" fn kvm_unmap_gfn_range(kvm: *mut bindings::kvm, range: *mut bindings::kvm_gfn_range) -> bool {
-    // SAFETY: generic KVM passes a live VM and range and holds `kvm->mmu_lock` for writing.
-    unsafe { Vm::from_raw(kvm).unmap_gfn_range((*range).start, (*range).end) };
+    // SAFETY: generic KVM passes a live VM and a range within `range->slot`, and holds
+    // `kvm->mmu_lock` for writing.
+    unsafe { Vm::from_raw(kvm).unmap_gfn_range((*range).slot, (*range).start, (*range).end) };
     false
 }
 

@@ -73,3 +73,11 @@ same!(offset_of!(bindings::kvm_s390_rust_switch_area, guest_acrs), 0x00);
 same!(offset_of!(bindings::kvm_s390_rust_switch_area, host_acrs), 0x40);
 same!(offset_of!(bindings::kvm_s390_rust_switch_area, guest_fpc), 0x80);
 same!(offset_of!(bindings::kvm_s390_rust_switch_area, guest_fprs), 0x88);
+
+// VM attributes of the CPU model.
+same!(size_of::<uapi_kvm::KvmDeviceAttr>(), size_of::<bindings::kvm_device_attr>());
+same!(offset_of!(uapi_kvm::KvmDeviceAttr, addr), offset_of!(bindings::kvm_device_attr, addr));
+same!(size_of::<uapi_kvm::KvmS390VmCpuProcessor>(), size_of::<bindings::kvm_s390_vm_cpu_processor>());
+same!(offset_of!(uapi_kvm::KvmS390VmCpuProcessor, fac_list), offset_of!(bindings::kvm_s390_vm_cpu_processor, fac_list));
+same!(size_of::<uapi_kvm::KvmS390VmCpuMachine>(), size_of::<bindings::kvm_s390_vm_cpu_machine>());
+same!(offset_of!(uapi_kvm::KvmS390VmCpuMachine, fac_list), offset_of!(bindings::kvm_s390_vm_cpu_machine, fac_list));

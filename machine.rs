@@ -14,6 +14,10 @@ pub struct Machine {
     pub has_64bscao: bool,
     /// Highest host absolute address (all ones when the machine reports none, as Hercules).
     pub hamax: u64,
+    /// Instruction-blocking control levels (bits 4-15 lowest, bits 20-31 unblocked).
+    pub ibc: u32,
+    /// Facilities that are not hypervisor-managed, as 2-bit fields per doubleword.
+    pub hmfai: u32,
 }
 
 impl Machine {
@@ -26,6 +30,8 @@ impl Machine {
             has_sie: sclp.has_sief2() != 0,
             has_64bscao: sclp.has_64bscao() != 0,
             hamax: sclp.hamax as u64,
+            ibc: sclp.ibc,
+            hmfai: sclp.hmfai,
         }
     }
 }

@@ -76,6 +76,63 @@ pub struct KvmFpu {
     pub fprs: [u64; 16],
 }
 
+/// A device or VM attribute access (`struct kvm_device_attr`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmDeviceAttr {
+    /// No flags are defined; mainline ignores the field for VM attributes.
+    pub flags: u32,
+    /// Attribute group (`KVM_S390_VM_*`).
+    pub group: u32,
+    /// Attribute within the group.
+    pub attr: u64,
+    /// User address of the attribute's value.
+    pub addr: u64,
+}
+
+/// Number of facility-list doublewords in the CPU-model attributes (2 KiB).
+pub const FAC_LIST_DWORDS: usize = 256;
+
+/// `KVM_S390_VM_CPU_PROCESSOR` (`struct kvm_s390_vm_cpu_processor`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct KvmS390VmCpuProcessor {
+    /// CPU id the guest sees (STIDP).
+    pub cpuid: u64,
+    /// Instruction-blocking control.
+    pub ibc: u16,
+    /// Padding.
+    pub pad: [u8; 6],
+    /// Facility list the guest sees (STFLE).
+    pub fac_list: [u64; FAC_LIST_DWORDS],
+}
+
+/// `KVM_S390_VM_CPU_MACHINE` (`struct kvm_s390_vm_cpu_machine`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct KvmS390VmCpuMachine {
+    /// The host's CPU id.
+    pub cpuid: u64,
+    /// The machine's IBC field.
+    pub ibc: u32,
+    /// Padding.
+    pub pad: [u8; 4],
+    /// Facilities user space may enable for the guest.
+    pub fac_mask: [u64; FAC_LIST_DWORDS],
+    /// The host's facility list.
+    pub fac_list: [u64; FAC_LIST_DWORDS],
+}
+
+/// VM attribute group of the CPU model.
+pub const KVM_S390_VM_CPU_MODEL: u32 = 3;
+/// CPU-model attribute: the guest's processor (read/write).
+pub const KVM_S390_VM_CPU_PROCESSOR: u64 = 0;
+/// CPU-model attribute: the host machine (read only).
+pub const KVM_S390_VM_CPU_MACHINE: u64 = 1;
+
+const _: () = assert!(size_of::<KvmDeviceAttr>() == 24);
+const _: () = assert!(size_of::<KvmS390VmCpuProcessor>() == 16 + 8 * FAC_LIST_DWORDS);
+const _: () = assert!(offset_of!(KvmS390VmCpuMachine, fac_mask) == 16);
 const _: () = assert!(size_of::<KvmS390Psw>() == 16);
 const _: () = assert!(size_of::<KvmRegs>() == 128);
 const _: () = assert!(size_of::<KvmSregs>() == 192);
@@ -94,6 +151,12 @@ pub const KVM_S390_INITIAL_RESET: u32 = io(0x97);
 pub const KVM_S390_ENABLE_SIE: u32 = io(0x06);
 /// `KVM_GET_REGS`, handled by generic KVM, named here for the documentation tests.
 pub const KVM_GET_REGS: u32 = ior::<KvmRegs>(0x81);
+/// `KVM_SET_DEVICE_ATTR`.
+pub const KVM_SET_DEVICE_ATTR: u32 = iow::<KvmDeviceAttr>(0xe1);
+/// `KVM_GET_DEVICE_ATTR`.
+pub const KVM_GET_DEVICE_ATTR: u32 = iow::<KvmDeviceAttr>(0xe2);
+/// `KVM_HAS_DEVICE_ATTR`.
+pub const KVM_HAS_DEVICE_ATTR: u32 = iow::<KvmDeviceAttr>(0xe3);
 
 /// The pfault token value meaning "no pfault handshake" (`KVM_S390_PFAULT_TOKEN_INVALID`).
 pub const KVM_S390_PFAULT_TOKEN_INVALID: u64 = u64::MAX;
@@ -113,4 +176,8 @@ pub mod cap {
     pub const MAX_VCPU_ID: i64 = 128;
     /// `KVM_CAP_IMMEDIATE_EXIT`: `KVM_RUN` returns EINTR at once when `immediate_exit` is set.
     pub const IMMEDIATE_EXIT: i64 = 136;
+    /// `KVM_CAP_SYNC_REGS`.
+    pub const SYNC_REGS: i64 = 74;
+    /// `KVM_CAP_VM_ATTRIBUTES`.
+    pub const VM_ATTRIBUTES: i64 = 101;
 }

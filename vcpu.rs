@@ -137,6 +137,8 @@ impl Vcpu {
             (*sie).eca = eca::MVPGI | eca::PROTEXCI;
             (*sie).hpid = kvm_host::HPID_KVM;
             (*sie).gbea = 1;
+            // STFLE in the guest reads the VM's facility list (below 2 GiB).
+            (*sie).fac = self.vm().fac_list_phys();
             // The guest TLB content is unknown: SIE purges it at the first entry.
             (*sie).ihcpu = 0xffff;
             (*sie).gcr[0] = crate::logic::cpu_reset::CR0_INITIAL;

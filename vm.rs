@@ -44,7 +44,7 @@ impl Vm {
         self.0
     }
 
-    fn arch(&self) -> *mut bindings::kvm_arch {
+    pub(crate) fn arch(&self) -> *mut bindings::kvm_arch {
         // SAFETY: `self.0` is valid by the type invariant; no reference is created.
         unsafe { core::ptr::addr_of_mut!((*self.0).arch) }
     }
@@ -62,31 +62,116 @@ impl Vm {
         unsafe { &*(*self.arch()).gmap.cast::<Gmap>() }
     }
 
-    /// Unmaps the guest absolute range `[start_gfn, end_gfn)` (in pages); returns whether
-    /// anything was mapped. The caller holds `kvm->mmu_lock` for writing.
-    pub fn unmap_gfn_range(&self, start_gfn: u64, end_gfn: u64) -> bool {
-        self.gmap().unmap_range(start_gfn.saturating_mul(4096), end_gfn.saturating_mul(4096))
-    }
-
-    /// `kvm_arch_commit_memory_region`: a deleted or moved slot's old range is unmapped,
-    /// now that no new fault can find it.
+    /// MMU notifier: unmaps the guest frames `[start_gfn, end_gfn)` of `slot`, first
+    /// recording which of them the guest changed if the slot logs dirty pages (the change
+    /// bits are lost with the mapping). The caller holds `kvm->mmu_lock` for writing.
     ///
     /// # Safety
     ///
-    /// `old` is null or points to the slot being replaced; generic KVM holds `slots_lock`.
-    pub unsafe fn commit_memory_region(&self, old: *const bindings::kvm_memory_slot, change: bindings::kvm_mr_change) {
-        if old.is_null()
-            || (change != bindings::kvm_mr_change_KVM_MR_DELETE && change != bindings::kvm_mr_change_KVM_MR_MOVE)
-        {
-            return;
+    /// `slot` is null or the live memslot the range belongs to.
+    pub unsafe fn unmap_gfn_range(&self, slot: *const bindings::kvm_memory_slot, start_gfn: u64, end_gfn: u64) {
+        let (start, end) = (start_gfn.saturating_mul(4096), end_gfn.saturating_mul(4096));
+        // SAFETY: `slot` is valid per the contract.
+        if !slot.is_null() && !unsafe { (*slot).dirty_bitmap }.is_null() {
+            self.gmap().harvest_dirty(start, end, |gaddr| {
+                // SAFETY: the VM and the slot are live; `gaddr` lies in the slot.
+                unsafe { bindings::mark_page_dirty_in_slot(self.0, slot, gaddr >> 12) }
+            });
         }
-        // SAFETY: `old` is valid per the contract.
-        let (base, npages) = unsafe { ((*old).base_gfn, (*old).npages as u64) };
+        self.gmap().unmap_range(start, end);
+    }
+
+    fn slot_range(slot: *const bindings::kvm_memory_slot) -> (u64, u64) {
+        // SAFETY: callers pass a live memslot.
+        let (base, npages) = unsafe { ((*slot).base_gfn, (*slot).npages as u64) };
+        (base.saturating_mul(4096), base.saturating_add(npages).saturating_mul(4096))
+    }
+
+    /// `kvm_arch_commit_memory_region`: a deleted or moved slot's old range is unmapped,
+    /// now that no new fault can find it; a slot that starts logging dirty pages starts
+    /// from clean change bits.
+    ///
+    /// # Safety
+    ///
+    /// `old` and `new` are null or point to the slots of the change; generic KVM holds
+    /// `slots_lock`.
+    pub unsafe fn commit_memory_region(
+        &self,
+        old: *const bindings::kvm_memory_slot,
+        new: *const bindings::kvm_memory_slot,
+        change: bindings::kvm_mr_change,
+    ) {
+        let log_dirty = |slot: *const bindings::kvm_memory_slot| {
+            // SAFETY: non-null slots passed in are valid per the contract.
+            !slot.is_null() && unsafe { (*slot).flags } & bindings::KVM_MEM_LOG_DIRTY_PAGES != 0
+        };
         // SAFETY: the VM is live; we do not hold the lock.
         unsafe { bindings::kvm_s390_rust_mmu_write_lock(self.0) };
-        self.unmap_gfn_range(base, base.saturating_add(npages));
+        match change {
+            bindings::kvm_mr_change_KVM_MR_DELETE | bindings::kvm_mr_change_KVM_MR_MOVE if !old.is_null() => {
+                let (start, end) = Self::slot_range(old);
+                self.gmap().unmap_range(start, end);
+            }
+            bindings::kvm_mr_change_KVM_MR_FLAGS_ONLY if log_dirty(new) && !log_dirty(old) => {
+                let (start, end) = Self::slot_range(new);
+                self.gmap().harvest_dirty(start, end, |_| {});
+            }
+            _ => {}
+        }
         // SAFETY: taken above.
         unsafe { bindings::kvm_s390_rust_mmu_write_unlock(self.0) };
+    }
+
+    /// `kvm_arch_sync_dirty_log`: moves the change bits of the slot's mapped frames into
+    /// its dirty bitmap.
+    ///
+    /// # Safety
+    ///
+    /// `slot` is a live memslot of this VM with a dirty bitmap; generic KVM holds
+    /// `slots_lock`.
+    pub unsafe fn sync_dirty_log(&self, slot: *mut bindings::kvm_memory_slot) {
+        let (start, end) = Self::slot_range(slot);
+        // SAFETY: the VM is live; we do not hold the lock.
+        unsafe { bindings::kvm_s390_rust_mmu_write_lock(self.0) };
+        self.gmap().harvest_dirty(start, end, |gaddr| {
+            // SAFETY: the VM and the slot are live; `gaddr` lies in the slot.
+            unsafe { bindings::mark_page_dirty_in_slot(self.0, slot, gaddr >> 12) }
+        });
+        // SAFETY: taken above.
+        unsafe { bindings::kvm_s390_rust_mmu_write_unlock(self.0) };
+    }
+
+    /// `KVM_GET_DIRTY_LOG`: copies the slot's dirty bitmap to user space and clears it,
+    /// with mainline's checks (`kvm_vm_ioctl_get_dirty_log` in `s390.c`).
+    ///
+    /// # Safety
+    ///
+    /// `log` points to generic KVM's kernel copy of the argument.
+    pub unsafe fn get_dirty_log(&self, log: *mut bindings::kvm_dirty_log) -> Result {
+        // SAFETY: the VM is live.
+        unsafe { bindings::kvm_s390_rust_slots_lock(self.0) };
+        let result = (|| {
+            // SAFETY: `log` is valid per the contract.
+            if unsafe { (*log).slot } >= bindings::KVM_S390_USER_MEM_SLOTS {
+                return Err(EINVAL);
+            }
+            let mut is_dirty = 0;
+            let mut slot: *mut bindings::kvm_memory_slot = core::ptr::null_mut();
+            // SAFETY: `slots_lock` is held, as `kvm_get_dirty_log` requires.
+            kernel::error::to_result(unsafe { bindings::kvm_get_dirty_log(self.0, log, &mut is_dirty, &mut slot) })?;
+            if is_dirty != 0 {
+                // SAFETY: `kvm_get_dirty_log` succeeded, so `slot` has a bitmap of this size;
+                // `slots_lock` keeps it.
+                unsafe {
+                    let bytes = bindings::kvm_s390_rust_dirty_bitmap_bytes(slot);
+                    core::ptr::write_bytes((*slot).dirty_bitmap.cast::<u8>(), 0, bytes as usize);
+                }
+            }
+            Ok(())
+        })();
+        // SAFETY: taken above.
+        unsafe { bindings::kvm_s390_rust_slots_unlock(self.0) };
+        result
     }
 
     /// The exclusive upper bound of guest absolute addresses of this VM.
@@ -118,6 +203,11 @@ impl Vm {
                 return Err(e);
             }
         };
+        if let Err(e) = self.init_cpu_model() {
+            // SAFETY: allocated above, not shared.
+            unsafe { bindings::free_pages(sca as usize as _, 0) };
+            return Err(e);
+        }
         let arch = self.arch();
         // SAFETY: the VM is not yet visible to other threads (generic KVM calls us before
         // publishing it), so plain writes to its arch fields cannot race.
@@ -134,6 +224,7 @@ impl Vm {
         // SAFETY: generic KVM calls `kvm_arch_destroy_vm` once, when no file refers to the VM
         // any more; destroying the vCPUs there is the architecture's job.
         unsafe { bindings::kvm_destroy_vcpus(self.0) };
+        self.free_cpu_model();
         let arch = self.arch();
         // SAFETY: as above, nothing else uses the VM; `sca` was allocated in `init` as one page.
         unsafe {

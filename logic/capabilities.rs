@@ -25,6 +25,11 @@ pub fn value(capability: i64, host: &Host) -> i64 {
         cap::S390_PSW => 1,
         // KVM_RUN honours kvm_run.immediate_exit (vcpu.rs).
         cap::IMMEDIATE_EXIT => 1,
+        // kvm_run carries the registers in and out of KVM_RUN with kvm_valid_regs and
+        // kvm_dirty_regs (run.rs, vcpu.rs).
+        cap::SYNC_REGS => 1,
+        // KVM_{SET,GET,HAS}_DEVICE_ATTR on the VM (the CPU-model group, cpu_model.rs).
+        cap::VM_ATTRIBUTES => 1,
         // MAX_VCPU_ID equals MAX_VCPUS, as api.rst asks: ids index the SCA.
         cap::MAX_VCPUS | cap::MAX_VCPU_ID => max_vcpus,
         cap::NR_VCPUS => core::cmp::min(i64::from(host.online_cpus), max_vcpus),

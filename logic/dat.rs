@@ -37,6 +37,9 @@ pub const TABLE_ENTRY_INVALID: u64 = 0x20;
 pub const PTE_INVALID: u64 = 0x400;
 /// DAT-protection bit of a page-table entry (bit 54).
 pub const PTE_PROTECT: u64 = 0x200;
+/// Change bit of a storage key (key bit 6): the frame was stored into. Guest stores under
+/// SIE set it on the host frame, which is how guest memory is tracked dirty.
+pub const STORAGE_KEY_CHANGE: u8 = 0x02;
 /// Origin of the next table in a region or segment table entry (bits 0-51; page tables are
 /// 2 KiB aligned as far as the architecture is concerned, ours are whole pages).
 pub const ENTRY_ORIGIN: u64 = !0xfff;

@@ -9,6 +9,7 @@
 pub mod capabilities;
 pub mod cpu_reset;
 pub mod dat;
+pub mod facilities;
 pub mod memslots;
 pub mod psw;
 pub mod sie_exit;

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The VM's CPU model: the facility list SIE shows the guest, and the VM attribute group
+//! `KVM_S390_VM_CPU_MODEL` through which user space reads and sets it
+//! (`Documentation/virt/kvm/devices/vm.rst`, section 2; mainline: `kvm_s390_get_processor`
+//! and friends in `arch/s390/kvm/s390/s390.c`).
+//!
+//! The list lives in a page below 2 GiB (the SIE block's `fac` field is 31 bits), held in
+//! `kvm->arch.sie_page2` with the list at its start, as mainline lays it out;
+//! `kvm->arch.model` holds the mask, the CPU id and the IBC. Every vCPU's SIE block points
+//! to the list, so STFLE in the guest never reads host memory. What goes in the list is
+//! decided in `logic/facilities.rs`.
+
+use kernel::bindings;
+use kernel::prelude::*;
+use kernel::uaccess::{UserPtr, UserSlice};
+
+use crate::logic::facilities::{self, HOST_DWORDS};
+use crate::machine::Machine;
+use crate::uapi_kvm::{
+    KvmDeviceAttr, KvmS390VmCpuMachine, KvmS390VmCpuProcessor, FAC_LIST_DWORDS, KVM_S390_VM_CPU_MACHINE,
+    KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_PROCESSOR,
+};
+use crate::vm::Vm;
+
+// SAFETY: plain integers without padding: any bit pattern is valid.
+unsafe impl kernel::transmute::FromBytes for KvmDeviceAttr {}
+// SAFETY: as above (the padding bytes are explicit fields).
+unsafe impl kernel::transmute::FromBytes for KvmS390VmCpuProcessor {}
+// SAFETY: as above, and every field is initialised when written to user space.
+unsafe impl kernel::transmute::AsBytes for KvmS390VmCpuProcessor {}
+// SAFETY: as above.
+unsafe impl kernel::transmute::AsBytes for KvmS390VmCpuMachine {}
+
+/// The host's facility list as the kernel read it at boot (`stfle_fac_list`).
+fn host_facilities() -> [u64; HOST_DWORDS] {
+    let mut list = [0u64; HOST_DWORDS];
+    // SAFETY: `stfle_fac_list` is written once during early boot and read-only after.
+    let host = unsafe { &*core::ptr::addr_of!(bindings::stfle_fac_list) };
+    for (dst, src) in list.iter_mut().zip(host.iter()) {
+        *dst = *src as u64;
+    }
+    list
+}
+
+impl Vm {
+    fn model(&self) -> *mut bindings::kvm_s390_cpu_model {
+        // SAFETY: `arch()` is valid; no reference is created.
+        unsafe { core::ptr::addr_of_mut!((*self.arch()).model) }
+    }
+
+    /// The guest facility list (`FAC_LIST_DWORDS` doublewords in a DMA page).
+    fn fac_list(&self) -> *mut u64 {
+        // SAFETY: `model()` is valid; `fac_list` is set in `init_cpu_model`.
+        unsafe { (*self.model()).fac_list.cast() }
+    }
+
+    /// Physical address of the facility list, for the SIE block's `fac` field (below 2 GiB).
+    pub fn fac_list_phys(&self) -> u32 {
+        crate::vcpu::virt_to_phys(self.fac_list()) as u32
+    }
+
+    /// Creates the CPU model of a new VM (part of `kvm_arch_init_vm`).
+    pub fn init_cpu_model(&self) -> Result {
+        // SAFETY: allocating a page has no precondition.
+        let page = unsafe { bindings::get_zeroed_page_noprof(bindings::KVM_S390_GFP_SCA) };
+        if page == 0 {
+            return Err(ENOMEM);
+        }
+        let list = page as *mut u64;
+        let mut base = [0u64; HOST_DWORDS];
+        let mut cpumodel = [0u64; HOST_DWORDS];
+        // SAFETY: both arrays have `HOST_DWORDS` elements.
+        unsafe {
+            bindings::kvm_s390_rust_kvm_facilities(base.as_mut_ptr(), cpumodel.as_mut_ptr(), HOST_DWORDS as u32)
+        };
+        let machine = Machine::read();
+        let model = self.model();
+        let mut initial = [0u64; HOST_DWORDS];
+        // SAFETY: the VM is not visible to anyone yet; `fac_mask` is an array in `model`.
+        let mask = unsafe { &mut (*model).fac_mask };
+        let mut mask_words = [0u64; HOST_DWORDS];
+        facilities::initial(&host_facilities(), &base, &cpumodel, machine.hmfai, &mut initial, &mut mask_words);
+        for (i, m) in mask.iter_mut().enumerate() {
+            *m = mask_words.get(i).copied().unwrap_or(0);
+        }
+        // SAFETY: as above; the page has room for `FAC_LIST_DWORDS` doublewords (2 KiB).
+        unsafe {
+            for (i, word) in initial.iter().enumerate() {
+                list.add(i).write(*word);
+            }
+            (*self.arch()).sie_page2 = page as *mut bindings::sie_page2;
+            (*model).fac_list = list.cast();
+            (*model).cpuid = facilities::guest_cpuid(bindings::kvm_s390_rust_host_cpuid());
+            (*model).ibc = facilities::initial_ibc(machine.ibc);
+        }
+        Ok(())
+    }
+
+    /// Frees the CPU model (part of `kvm_arch_destroy_vm`, after the vCPUs).
+    pub fn free_cpu_model(&self) {
+        // SAFETY: the VM is being destroyed; the page was allocated in `init_cpu_model`.
+        unsafe {
+            let page = (*self.arch()).sie_page2;
+            if !page.is_null() {
+                bindings::free_pages(page as usize as _, 0);
+                (*self.arch()).sie_page2 = core::ptr::null_mut();
+                (*self.model()).fac_list = core::ptr::null_mut();
+            }
+        }
+    }
+
+    /// `KVM_{SET,GET,HAS}_DEVICE_ATTR` on the VM file.
+    pub fn attr_ioctl(&self, ioctl: u32, arg: usize) -> Result {
+        let attr: KvmDeviceAttr =
+            UserSlice::new(UserPtr::from_addr(arg), core::mem::size_of::<KvmDeviceAttr>()).reader().read()?;
+        match (ioctl, attr.group, attr.attr) {
+            (crate::uapi_kvm::KVM_HAS_DEVICE_ATTR, KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_PROCESSOR)
+            | (crate::uapi_kvm::KVM_HAS_DEVICE_ATTR, KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_MACHINE) => Ok(()),
+            (crate::uapi_kvm::KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_PROCESSOR) => {
+                self.get_processor(attr.addr as usize)
+            }
+            (crate::uapi_kvm::KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_MACHINE) => {
+                self.get_machine(attr.addr as usize)
+            }
+            (crate::uapi_kvm::KVM_SET_DEVICE_ATTR, KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_PROCESSOR) => {
+                self.set_processor(attr.addr as usize)
+            }
+            // Unknown groups and attributes, and writes to read-only ones (mainline: ENXIO).
+            _ => Err(ENXIO),
+        }
+    }
+
+    fn get_processor(&self, addr: usize) -> Result {
+        let model = self.model();
+        let mut proc = KBox::new(
+            KvmS390VmCpuProcessor { cpuid: 0, ibc: 0, pad: [0; 6], fac_list: [0; FAC_LIST_DWORDS] },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: the model is valid for the VM's life; a concurrent SET (under `kvm->lock`)
+        // can only make the copy inconsistent, as in mainline.
+        unsafe {
+            proc.cpuid = (*model).cpuid;
+            proc.ibc = (*model).ibc;
+            core::ptr::copy_nonoverlapping(self.fac_list(), proc.fac_list.as_mut_ptr(), FAC_LIST_DWORDS);
+        }
+        UserSlice::new(UserPtr::from_addr(addr), core::mem::size_of::<KvmS390VmCpuProcessor>())
+            .writer()
+            .write(&*proc)
+    }
+
+    fn get_machine(&self, addr: usize) -> Result {
+        let machine = Machine::read();
+        let mut mach = KBox::new(
+            KvmS390VmCpuMachine {
+                cpuid: 0,
+                ibc: machine.ibc,
+                pad: [0; 4],
+                fac_mask: [0; FAC_LIST_DWORDS],
+                fac_list: [0; FAC_LIST_DWORDS],
+            },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: no precondition.
+        mach.cpuid = unsafe { bindings::kvm_s390_rust_host_cpuid() };
+        // SAFETY: the model is valid; `fac_mask` is written only at VM creation.
+        let mask = unsafe { &(*self.model()).fac_mask };
+        for (dst, src) in mach.fac_mask.iter_mut().zip(mask.iter()) {
+            *dst = *src as u64;
+        }
+        for (dst, src) in mach.fac_list.iter_mut().zip(host_facilities().iter()) {
+            *dst = *src;
+        }
+        UserSlice::new(UserPtr::from_addr(addr), core::mem::size_of::<KvmS390VmCpuMachine>())
+            .writer()
+            .write(&*mach)
+    }
+
+    /// Sets the guest processor: only before the first vCPU exists (EBUSY after), taken
+    /// as given except the IBC, which is clamped to what the machine supports. As
+    /// `devices/vm.rst` says, KVM does not limit the model.
+    fn set_processor(&self, addr: usize) -> Result {
+        let kvm = self.as_raw();
+        // SAFETY: the VM is live; `kvm->lock` orders this against vCPU creation.
+        unsafe { bindings::kvm_s390_rust_kvm_lock(kvm) };
+        let result = (|| {
+            // SAFETY: `created_vcpus` is protected by `kvm->lock`, held.
+            if unsafe { (*kvm).created_vcpus } != 0 {
+                return Err(EBUSY);
+            }
+            let mut proc = KBox::new(
+                KvmS390VmCpuProcessor { cpuid: 0, ibc: 0, pad: [0; 6], fac_list: [0; FAC_LIST_DWORDS] },
+                GFP_KERNEL,
+            )?;
+            let size = core::mem::size_of::<KvmS390VmCpuProcessor>();
+            // SAFETY: the box holds `size` bytes; any bytes are a valid value (`FromBytes`).
+            let bytes = unsafe { core::slice::from_raw_parts_mut((&mut *proc as *mut KvmS390VmCpuProcessor).cast::<u8>(), size) };
+            UserSlice::new(UserPtr::from_addr(addr), size).reader().read_slice(bytes)?;
+            let model = self.model();
+            let machine = Machine::read();
+            // SAFETY: `kvm->lock` is held and no vCPU exists, so nothing reads the model.
+            unsafe {
+                (*model).cpuid = proc.cpuid;
+                (*model).ibc = facilities::requested_ibc(machine.ibc, (*model).ibc, proc.ibc);
+                core::ptr::copy_nonoverlapping(proc.fac_list.as_ptr(), self.fac_list(), FAC_LIST_DWORDS);
+            }
+            Ok(())
+        })();
+        // SAFETY: taken above.
+        unsafe { bindings::kvm_s390_rust_kvm_unlock(kvm) };
+        result
+    }
+}
