@@ -32,9 +32,6 @@ kernel: setup
 selftests: kernel
 	$(TOOLS)/build-selftests.sh
 
-selftests: kernel
-	$(TOOLS)/build-selftests.sh
-
 host-test:
 	$(TOOLS)/host-test.sh
 

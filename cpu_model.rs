@@ -55,6 +55,18 @@ impl Vm {
         unsafe { (*self.model()).fac_list.cast() }
     }
 
+    /// Whether the guest's facility list has facility `nr`.
+    pub fn has_facility(&self, nr: usize) -> bool {
+        if nr >= HOST_DWORDS * 64 {
+            return false;
+        }
+        // SAFETY: the list has `FAC_LIST_DWORDS` (> `HOST_DWORDS`) doublewords; a racing
+        // `KVM_S390_VM_CPU_PROCESSOR` write (before any vCPU exists) cannot happen while a
+        // vCPU runs.
+        let word = unsafe { self.fac_list().add(nr / 64).read() };
+        facilities::test(&[word], nr % 64)
+    }
+
     /// Physical address of the facility list, for the SIE block's `fac` field (below 2 GiB).
     pub fn fac_list_phys(&self) -> u32 {
         crate::vcpu::virt_to_phys(self.fac_list()) as u32

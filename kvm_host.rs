@@ -69,6 +69,9 @@ pub mod ictl {
     pub const RRBE: u32 = 0x0000_1000;
 }
 
+/// `fpf` bit: branch-prediction blocking is active for the guest (facility 82).
+pub const FPF_BPBC: u8 = 0x20;
+
 /// Host program identifier stored in `hpid` for guests run by KVM.
 pub const HPID_KVM: u8 = 0x4;
 

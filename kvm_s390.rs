@@ -416,13 +416,19 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_translate(
     EINVAL.to_errno()
 }
 
-/// `KVM_PRE_FAULT_MEMORY` is not implemented yet.
+/// `KVM_PRE_FAULT_MEMORY`: maps the first page of the range as a guest access would; the
+/// generic caller loops over the rest.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_pre_fault_memory(
-    _vcpu: *mut bindings::kvm_vcpu,
-    _range: *mut bindings::kvm_pre_fault_memory,
+    vcpu: *mut bindings::kvm_vcpu,
+    range: *mut bindings::kvm_pre_fault_memory,
 ) -> c_long {
-    not_yet() as c_long
+    // SAFETY: generic KVM passes a loaded vCPU (mutex held) and its kernel copy of the
+    // range, and holds `kvm->srcu`.
+    match unsafe { Vcpu::from_raw(vcpu).pre_fault((*range).gpa) } {
+        Ok(bytes) => bytes as c_long,
+        Err(e) => e.to_errno() as c_long,
+    }
 }
 
 /// The s390 vCPU ioctls that take the vCPU mutex.

@@ -27,6 +27,7 @@ use kernel::prelude::*;
 use crate::gaccess::{self, GuestReal};
 use crate::gmap::Faultin;
 use crate::kvm_host::{cpustat, Psw};
+use crate::logic::guest_dat::{self, Controls, DatError, GuestMemory, MemoryError};
 use crate::logic::psw;
 use crate::logic::sie_exit::{self, icpt, Exit};
 use crate::vcpu::Vcpu;
@@ -212,6 +213,19 @@ impl Vcpu {
         }
     }
 
+    /// `KVM_PRE_FAULT_MEMORY` for the page at `gpa`: the bytes mapped (one page), ENOENT
+    /// outside the memslots (mainline's errno), EAGAIN while the slot is being changed.
+    /// Called with `kvm->srcu` held.
+    pub fn pre_fault(&self, gpa: u64) -> Result<u64> {
+        let vm = self.vm();
+        // SAFETY: the vCPU belongs to this VM; the caller holds srcu and not mmu_lock.
+        match unsafe { vm.gmap().fault_in(vm.as_raw(), self.as_raw(), gpa & !0xfff) }? {
+            Faultin::Mapped => Ok(4096 - (gpa & 0xfff)),
+            Faultin::Addressing => Err(ENOENT),
+            Faultin::Retry => Err(EAGAIN),
+        }
+    }
+
     /// Reports an intercept to user space as `KVM_EXIT_S390_SIEIC`.
     fn sieic_exit(&self, code: u8) {
         let sie = self.sie_block();
@@ -256,31 +270,38 @@ impl Vcpu {
 
     /// Delivers an addressing exception for the instruction at the guest PSW, the way the
     /// CPU does for an operand outside main storage: the exception suppresses, so the old
-    /// PSW points past the instruction.
+    /// PSW points past the instruction, whose length is read from guest memory (through
+    /// the guest's DAT tables when DAT is on, as mainline's
+    /// `vcpu_post_run_addressing_exception`).
     fn addressing_exception(&self) -> Result {
         let sie = self.sie_block();
         // SAFETY: the SIE block is ours while the guest is out.
-        let gpsw = unsafe { (*sie).gpsw };
-        if gpsw.mask & psw::MASK_DAT != 0 {
-            // Finding the instruction length needs a walk of the guest's own DAT tables,
-            // which is not implemented yet: fail the run instead of guessing.
-            warn_limited!(
-                "vcpu {}: addressing exception with guest DAT on is not delivered yet (psw {:016x} {:016x})\n",
-                self.id(),
-                gpsw.mask,
-                gpsw.addr
-            );
-            return Err(EFAULT);
-        }
+        let (gpsw, crs) = unsafe { ((*sie).gpsw, (*sie).gcr) };
         let mut opcode = [0u8; 1];
-        let ilen = if self.read_real(GuestReal(gpsw.addr), &mut opcode).is_ok() {
-            sie_exit::instruction_length(opcode[0])
-        } else {
-            // The instruction itself is outside memory: the exception nullifies, the
-            // PSW stays on it (the ILC is then unpredictable; 2 is as good as any).
-            0
+        let fetched = match self.instruction_address(gpsw, &crs) {
+            Ok(abs) => self.read_absolute(abs, &mut opcode).is_ok(),
+            Err(DatError::Host) => return Err(EFAULT),
+            Err(DatError::Program(_)) => false,
         };
+        // When the instruction itself cannot be fetched, the exception nullifies: the PSW
+        // stays on it (the ILC is then unpredictable; 2 is as good as any).
+        let ilen = if fetched { sie_exit::instruction_length(opcode[0]) } else { 0 };
         self.program_interruption(psw::forward(gpsw, ilen), ilen.max(2), sie_exit::pgm::ADDRESSING)
+    }
+
+    /// The guest absolute address of the instruction the PSW designates.
+    fn instruction_address(&self, gpsw: Psw, crs: &[u64; 16]) -> core::result::Result<u64, DatError> {
+        let prefix = self.prefix();
+        if gpsw.mask & psw::MASK_DAT == 0 {
+            return Ok(gaccess::real_to_absolute(prefix, GuestReal(gpsw.addr)).0);
+        }
+        let vm = self.vm();
+        let ctl = Controls {
+            edat1: crs[0] & guest_dat::CR0_EDAT != 0 && vm.has_facility(8),
+            edat2: crs[0] & guest_dat::CR0_EDAT != 0 && vm.has_facility(8) && vm.has_facility(78),
+        };
+        let asce = guest_dat::instruction_asce(gpsw.mask, crs);
+        guest_dat::translate(&GuestAbsoluteMemory(self), asce, gpsw.addr, prefix, ctl).map(|t| t.absolute)
     }
 
     /// Performs a program interruption of the guest: stores `old` and the code in the
@@ -297,10 +318,13 @@ impl Vcpu {
     }
 
     fn read_real(&self, real: GuestReal, buf: &mut [u8]) -> Result {
-        let abs = gaccess::real_to_absolute(self.prefix(), real);
+        self.read_absolute(gaccess::real_to_absolute(self.prefix(), real).0, buf)
+    }
+
+    fn read_absolute(&self, abs: u64, buf: &mut [u8]) -> Result {
         // SAFETY: `kvm->srcu` is held by the run loop; `buf` is ours.
         let rc = unsafe {
-            bindings::kvm_read_guest(self.vm().as_raw(), abs.0, buf.as_mut_ptr().cast(), buf.len() as _)
+            bindings::kvm_read_guest(self.vm().as_raw(), abs, buf.as_mut_ptr().cast(), buf.len() as _)
         };
         kernel::error::to_result(rc)
     }
@@ -312,5 +336,21 @@ impl Vcpu {
             bindings::kvm_write_guest(self.vm().as_raw(), abs.0, buf.as_ptr().cast(), buf.len() as _)
         };
         kernel::error::to_result(rc)
+    }
+}
+
+/// Guest absolute memory as the DAT walk reads it: the memslots, through the user mapping.
+/// Used with `kvm->srcu` held (the run loop holds it while handling exits).
+struct GuestAbsoluteMemory<'a>(&'a Vcpu);
+
+impl GuestMemory for GuestAbsoluteMemory<'_> {
+    fn read_u64(&self, addr: u64) -> core::result::Result<u64, MemoryError> {
+        // SAFETY: the caller holds `kvm->srcu`, as the memslot lookup requires.
+        if unsafe { bindings::kvm_vcpu_gfn_to_memslot(self.0.as_raw(), addr >> 12) }.is_null() {
+            return Err(MemoryError::Addressing);
+        }
+        let mut bytes = [0u8; 8];
+        self.0.read_absolute(addr, &mut bytes).map_err(|_| MemoryError::Host)?;
+        Ok(u64::from_be_bytes(bytes))
     }
 }

@@ -180,4 +180,6 @@ pub mod cap {
     pub const SYNC_REGS: i64 = 74;
     /// `KVM_CAP_VM_ATTRIBUTES`.
     pub const VM_ATTRIBUTES: i64 = 101;
+    /// `KVM_CAP_PRE_FAULT_MEMORY`.
+    pub const PRE_FAULT_MEMORY: i64 = 236;
 }

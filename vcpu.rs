@@ -345,6 +345,10 @@ impl Vcpu {
                 core::ptr::write_unaligned(SieBlock::pp_ptr(sie), read_volatile(addr_of!((*regs).pp)));
                 (*sie).gbea = read_volatile(addr_of!((*regs).gbea));
             }
+            if dirty(bindings::KVM_SYNC_DIAG318) {
+                // Kept for user space (migration); the guest is not offered DIAG 0x318.
+                (*arch).diag318_info.val = read_volatile(addr_of!((*regs).diag318)) as usize;
+            }
             if dirty(bindings::KVM_SYNC_PFAULT) {
                 (*arch).pfault_token = read_volatile(addr_of!((*regs).pft)) as _;
                 (*arch).pfault_select = read_volatile(addr_of!((*regs).pfs)) as _;
@@ -383,6 +387,12 @@ impl Vcpu {
             write_volatile(addr_of_mut!((*regs).pft), (*arch).pfault_token as u64);
             write_volatile(addr_of_mut!((*regs).pfs), (*arch).pfault_select as u64);
             write_volatile(addr_of_mut!((*regs).pfc), (*arch).pfault_compare as u64);
+            write_volatile(addr_of_mut!((*regs).diag318), (*arch).diag318_info.val as u64);
+            // `bpbc` is a one-bit field: update its byte through a local copy, so that no
+            // reference to memory user space shares is ever formed.
+            let mut bpbc = read_volatile(addr_of!((*regs)._bitfield_1));
+            bpbc.set_const::<0, 1>(u64::from((*sie).fpf & kvm_host::FPF_BPBC != 0));
+            write_volatile(addr_of_mut!((*regs)._bitfield_1), bpbc);
             write_volatile(addr_of_mut!((*regs).acrs), area.guest_acrs);
             write_volatile(addr_of_mut!((*regs).fpc), area.guest_fpc);
             write_volatile(addr_of_mut!((*regs).__bindgen_anon_1.fprs), area.guest_fprs);

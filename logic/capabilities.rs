@@ -30,6 +30,8 @@ pub fn value(capability: i64, host: &Host) -> i64 {
         cap::SYNC_REGS => 1,
         // KVM_{SET,GET,HAS}_DEVICE_ATTR on the VM (the CPU-model group, cpu_model.rs).
         cap::VM_ATTRIBUTES => 1,
+        // KVM_PRE_FAULT_MEMORY maps guest pages ahead of the guest (gmap.rs).
+        cap::PRE_FAULT_MEMORY => 1,
         // MAX_VCPU_ID equals MAX_VCPUS, as api.rst asks: ids index the SCA.
         cap::MAX_VCPUS | cap::MAX_VCPU_ID => max_vcpus,
         cap::NR_VCPUS => core::cmp::min(i64::from(host.online_cpus), max_vcpus),

@@ -10,6 +10,7 @@ pub mod capabilities;
 pub mod cpu_reset;
 pub mod dat;
 pub mod facilities;
+pub mod guest_dat;
 pub mod memslots;
 pub mod psw;
 pub mod sie_exit;

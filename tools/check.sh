@@ -45,8 +45,8 @@ run_bed() { # runner backend kvm.ko [extra args]
 }
 run_bed run-tcg.sh ours "$OUR_KO" --module "$KUNIT_KO" --tests "$CACHE/stage/tcg"
 run_bed run-tcg.sh mainline "$MAINLINE_KO" --tests "$CACHE/stage/tcg"
-run_bed run-hercules.sh ours "$OUR_KO" --tests "$CACHE/stage/hercules" --mem 1024
-run_bed run-hercules.sh mainline "$MAINLINE_KO" --tests "$CACHE/stage/hercules" --mem 1024
+run_bed run-hercules.sh ours "$OUR_KO" --tests "$CACHE/stage/hercules" --mem 2048
+run_bed run-hercules.sh mainline "$MAINLINE_KO" --tests "$CACHE/stage/hercules" --mem 2048
 
 "$REPO/tools/print-summary.sh" || status=1
 log "summary: $SUMMARY"

@@ -5,114 +5,15 @@
  * and memslots (including pages the host never wrote), exit through DIAG
  * 0x501 (the selftests' ucall instruction), are re-entered and continue,
  * touch a gap between memslots, and are interrupted by a signal or kicked
- * from another thread.
- *
- * Guest memory: slot 0 at 0 (lowcore and code), slot 1 at 2 MiB, slot 2 at
- * 4 GiB (another region-third entry of the guest mapping); 1 MiB each, so
- * 1-2 MiB is a gap.  The test host is s390x too, so guest storage is read
- * and written here with native (big-endian) accesses.
+ * from another thread; a deleted memslot is gone for the guest.  The VM is
+ * the one of guest_util.h (slot 2 at 4 GiB needs another region-third entry
+ * of the guest mapping).
  */
 #include <pthread.h>
 #include <signal.h>
 #include <sys/time.h>
 
-#include "kvm_util_min.h"
-
-#define SLOT0_GPA	0x0UL
-#define SLOT1_GPA	0x200000UL
-#define SLOT2_GPA	0x100000000UL
-#define SLOT_SIZE	SZ_1M
-#define GAP_GPA		0x180000UL
-
-#define CODE_GPA	0x10000UL
-#define HANDLER_GPA	0x10100UL
-#define PSW_MASK_64	0x0000000180000000UL	/* EA + BA, DAT and interrupts off */
-#define CR0_AFP		0x0000000000040000UL	/* CR0 bit 45: AFP-register control */
-
-/* Lowcore (z/Architecture prefix area) offsets. */
-#define LC_PGM_ILC	0x8c
-#define LC_PGM_CODE	0x8e
-#define LC_PGM_OLD_PSW	0x150
-#define LC_PGM_NEW_PSW	0x1d0
-
-#define ICPT_INST	0x04
-#define DIAG_501_IPA	0x8300
-#define DIAG_501_IPB	0x05010000
-#define DIAG_501	0x83, 0x00, 0x05, 0x01
-#define J_SELF		0xa7, 0xf4, 0x00, 0x00
-
-FIXTURE(guest) {
-	int kvm;
-	int vm;
-	int vcpu;
-	struct kvm_run *run;
-	uint8_t *mem[3];
-};
-
-static uint8_t *host_addr(FIXTURE_DATA(guest) *self, uint64_t gpa)
-{
-	if (gpa < SLOT0_GPA + SLOT_SIZE)
-		return self->mem[0] + (gpa - SLOT0_GPA);
-	if (gpa >= SLOT1_GPA && gpa < SLOT1_GPA + SLOT_SIZE)
-		return self->mem[1] + (gpa - SLOT1_GPA);
-	return self->mem[2] + (gpa - SLOT2_GPA);
-}
-
-FIXTURE_SETUP(guest)
-{
-	static const uint64_t gpa[3] = { SLOT0_GPA, SLOT1_GPA, SLOT2_GPA };
-	struct kvm_s390_psw psw = { .mask = PSW_MASK_64, .addr = CODE_GPA };
-	int i;
-
-	self->vm = -1;
-	self->vcpu = -1;
-	self->run = MAP_FAILED;
-	for (i = 0; i < 3; i++)
-		self->mem[i] = MAP_FAILED;
-	OPEN_KVM_OR_SKIP(self->kvm);
-	ASSERT_FD(self->vm, kvm_create_vm(self->kvm));
-	for (i = 0; i < 3; i++) {
-		self->mem[i] = kvm_alloc_aligned(SLOT_SIZE, SZ_1M);
-		ASSERT_NE(MAP_FAILED, self->mem[i]);
-		ASSERT_OK(kvm_set_memslot(self->vm, i, 0, gpa[i], SLOT_SIZE,
-					  (uintptr_t)self->mem[i]));
-	}
-	ASSERT_FD(self->vcpu, kvm_create_vcpu(self->vm, 0));
-	self->run = kvm_map_run(self->kvm, self->vcpu);
-	ASSERT_NE(MAP_FAILED, self->run);
-	ASSERT_OK(ioctl(self->vcpu, KVM_S390_SET_INITIAL_PSW, &psw));
-}
-
-FIXTURE_TEARDOWN(guest)
-{
-	int i;
-
-	if (self->run != MAP_FAILED)
-		munmap(self->run, getpagesize());
-	if (self->vcpu >= 0)
-		close(self->vcpu);
-	if (self->vm >= 0)
-		close(self->vm);
-	for (i = 0; i < 3; i++)
-		if (self->mem[i] != MAP_FAILED)
-			munmap(self->mem[i], SLOT_SIZE);
-}
-
-static void load_code(FIXTURE_DATA(guest) *self, uint64_t gpa,
-		      const uint8_t *code, size_t len)
-{
-	memcpy(host_addr(self, gpa), code, len);
-}
-
-/* Runs the vCPU and asserts a DIAG 0x501 exit with the PSW at @next_addr. */
-#define RUN_TO_DIAG(next_addr) do {						\
-	ASSERT_OK(ioctl(self->vcpu, KVM_RUN, 0));				\
-	ASSERT_EQ(KVM_EXIT_S390_SIEIC, self->run->exit_reason);			\
-	ASSERT_EQ(ICPT_INST, self->run->s390_sieic.icptcode);			\
-	ASSERT_EQ(DIAG_501_IPA, self->run->s390_sieic.ipa);			\
-	ASSERT_EQ(DIAG_501_IPB, self->run->s390_sieic.ipb);			\
-	ASSERT_EQ((uint64_t)(next_addr), self->run->psw_addr);			\
-} while (0)
+#include "guest_util.h"
 
 /*
  * Counts to 1000, stores the count to a page of slot 1 the host never
@@ -249,69 +150,6 @@ TEST_F(guest, gap_is_addressing_exception)
 	EXPECT_EQ(PSW_MASK_64, old_psw[0]);
 	EXPECT_EQ(CODE_GPA + 6, old_psw[1]);
 	EXPECT_EQ(0x6666, self->run->s.regs.gprs[6]);
-}
-
-static uint64_t dirty_bits(struct __test_metadata *_metadata, int vm, int slot)
-{
-	uint64_t bitmap[SLOT_SIZE / 4096 / 64];
-	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
-	uint64_t pages = 0;
-	unsigned int i;
-
-	memset(bitmap, 0xa5, sizeof(bitmap));
-	EXPECT_OK(ioctl(vm, KVM_GET_DIRTY_LOG, &log));
-	/* Only pages 0-63 are stored to below; the rest must read clean. */
-	for (i = 1; i < sizeof(bitmap) / sizeof(bitmap[0]); i++)
-		EXPECT_EQ(0, bitmap[i]) TH_LOG("bitmap word %u", i);
-	/* Bit n of the little-endian bitmap is page n; return it with bit n = page n. */
-	for (i = 0; i < 64; i++)
-		if (((uint8_t *)bitmap)[i / 8] & (1 << (i % 8)))
-			pages |= 1UL << i;
-	return pages;
-}
-
-/*
- * KVM_GET_DIRTY_LOG reports the pages the guest stored to, once: enabled on
- * slot 1 by a flags-only change, the guest stores to pages 3, 7 and 60,
- * then (re-entered) to page 7 again.
- */
-TEST_F(guest, dirty_log)
-{
-	static const uint8_t code[] = {
-		0xe3, 0x20, 0x40, 0x00, 0x00, 0x24,	/* +0  stg %r2,0(%r4) */
-		0xe3, 0x20, 0x50, 0x00, 0x00, 0x24,	/* +6  stg %r2,0(%r5) */
-		0xe3, 0x20, 0x60, 0x00, 0x00, 0x24,	/* +12 stg %r2,0(%r6) */
-		DIAG_501,				/* +18 */
-		0xe3, 0x20, 0x50, 0x00, 0x00, 0x24,	/* +22 stg %r2,0(%r5) */
-		DIAG_501,				/* +28 */
-		J_SELF,					/* +32 */
-	};
-
-	load_code(self, CODE_GPA, code, sizeof(code));
-	ASSERT_OK(kvm_set_memslot(self->vm, 1, KVM_MEM_LOG_DIRTY_PAGES, SLOT1_GPA,
-				  SLOT_SIZE, (uintptr_t)self->mem[1]));
-	/* Slot 0 does not log: asking for its log is ENOENT (kvm_get_dirty_log). */
-	{
-		uint64_t bitmap[SLOT_SIZE / 4096 / 64];
-		struct kvm_dirty_log log = { .slot = 0, .dirty_bitmap = bitmap };
-
-		EXPECT_ERRNO(ENOENT, ioctl(self->vm, KVM_GET_DIRTY_LOG, &log));
-		log.slot = 32767;	/* >= KVM_USER_MEM_SLOTS: EINVAL */
-		EXPECT_ERRNO(EINVAL, ioctl(self->vm, KVM_GET_DIRTY_LOG, &log));
-	}
-	self->run->s.regs.gprs[2] = 0x5555;
-	self->run->s.regs.gprs[4] = SLOT1_GPA + 3 * 4096;
-	self->run->s.regs.gprs[5] = SLOT1_GPA + 7 * 4096 + 8;
-	self->run->s.regs.gprs[6] = SLOT1_GPA + 60 * 4096 + 4088;
-
-	RUN_TO_DIAG(CODE_GPA + 22);
-	EXPECT_EQ((1UL << 3) | (1UL << 7) | (1UL << 60), dirty_bits(_metadata, self->vm, 1));
-	/* Read and cleared: nothing new without guest stores. */
-	EXPECT_EQ(0, dirty_bits(_metadata, self->vm, 1));
-
-	RUN_TO_DIAG(CODE_GPA + 32);
-	EXPECT_EQ(1UL << 7, dirty_bits(_metadata, self->vm, 1));
-	EXPECT_EQ(0x5555, *(uint64_t *)host_addr(self, SLOT1_GPA + 60 * 4096 + 4088));
 }
 
 /*

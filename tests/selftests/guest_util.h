@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A VM for guest-code selftests: three 1 MiB memslots (slot 0 at 0 with the
+ * lowcore and code, slot 1 at 2 MiB, slot 2 at 4 GiB, so 1-2 MiB is a gap),
+ * one vCPU in 64-bit mode with DAT off at CODE_GPA, and helpers to place
+ * machine code and run to a DIAG 0x501 exit.  The test host is s390x, so
+ * guest storage is accessed here with native (big-endian) loads and stores.
+ */
+#ifndef GUEST_UTIL_H
+#define GUEST_UTIL_H
+
+#include "kvm_util_min.h"
+
+#define SLOT0_GPA	0x0UL
+#define SLOT1_GPA	0x200000UL
+#define SLOT2_GPA	0x100000000UL
+#define SLOT_SIZE	SZ_1M
+#define GAP_GPA		0x180000UL
+
+#define CODE_GPA	0x10000UL
+#define HANDLER_GPA	0x10100UL
+#define PSW_MASK_64	0x0000000180000000UL	/* EA + BA, DAT and interrupts off */
+#define CR0_AFP		0x0000000000040000UL	/* CR0 bit 45: AFP-register control */
+
+/* Lowcore (z/Architecture prefix area) offsets. */
+#define LC_PGM_ILC	0x8c
+#define LC_PGM_CODE	0x8e
+#define LC_PGM_OLD_PSW	0x150
+#define LC_PGM_NEW_PSW	0x1d0
+
+#define ICPT_INST	0x04
+#define DIAG_501_IPA	0x8300
+#define DIAG_501_IPB	0x05010000
+#define DIAG_501	0x83, 0x00, 0x05, 0x01
+#define J_SELF		0xa7, 0xf4, 0x00, 0x00
+
+FIXTURE(guest) {
+	int kvm;
+	int vm;
+	int vcpu;
+	struct kvm_run *run;
+	uint8_t *mem[3];
+};
+
+static inline uint8_t *host_addr(FIXTURE_DATA(guest) *self, uint64_t gpa)
+{
+	if (gpa < SLOT0_GPA + SLOT_SIZE)
+		return self->mem[0] + (gpa - SLOT0_GPA);
+	if (gpa >= SLOT1_GPA && gpa < SLOT1_GPA + SLOT_SIZE)
+		return self->mem[1] + (gpa - SLOT1_GPA);
+	return self->mem[2] + (gpa - SLOT2_GPA);
+}
+
+FIXTURE_SETUP(guest)
+{
+	static const uint64_t gpa[3] = { SLOT0_GPA, SLOT1_GPA, SLOT2_GPA };
+	struct kvm_s390_psw psw = { .mask = PSW_MASK_64, .addr = CODE_GPA };
+	int i;
+
+	self->vm = -1;
+	self->vcpu = -1;
+	self->run = MAP_FAILED;
+	for (i = 0; i < 3; i++)
+		self->mem[i] = MAP_FAILED;
+	OPEN_KVM_OR_SKIP(self->kvm);
+	ASSERT_FD(self->vm, kvm_create_vm(self->kvm));
+	for (i = 0; i < 3; i++) {
+		self->mem[i] = kvm_alloc_aligned(SLOT_SIZE, SZ_1M);
+		ASSERT_NE(MAP_FAILED, self->mem[i]);
+		ASSERT_OK(kvm_set_memslot(self->vm, i, 0, gpa[i], SLOT_SIZE,
+					  (uintptr_t)self->mem[i]));
+	}
+	ASSERT_FD(self->vcpu, kvm_create_vcpu(self->vm, 0));
+	self->run = kvm_map_run(self->kvm, self->vcpu);
+	ASSERT_NE(MAP_FAILED, self->run);
+	ASSERT_OK(ioctl(self->vcpu, KVM_S390_SET_INITIAL_PSW, &psw));
+}
+
+FIXTURE_TEARDOWN(guest)
+{
+	int i;
+
+	if (self->run != MAP_FAILED)
+		munmap(self->run, getpagesize());
+	if (self->vcpu >= 0)
+		close(self->vcpu);
+	if (self->vm >= 0)
+		close(self->vm);
+	for (i = 0; i < 3; i++)
+		if (self->mem[i] != MAP_FAILED)
+			munmap(self->mem[i], SLOT_SIZE);
+}
+
+static inline void load_code(FIXTURE_DATA(guest) *self, uint64_t gpa,
+		      const uint8_t *code, size_t len)
+{
+	memcpy(host_addr(self, gpa), code, len);
+}
+
+/* Runs the vCPU and asserts a DIAG 0x501 exit with the PSW at @next_addr. */
+#define RUN_TO_DIAG(next_addr) do {						\
+	ASSERT_OK(ioctl(self->vcpu, KVM_RUN, 0));				\
+	ASSERT_EQ(KVM_EXIT_S390_SIEIC, self->run->exit_reason);			\
+	ASSERT_EQ(ICPT_INST, self->run->s390_sieic.icptcode);			\
+	ASSERT_EQ(DIAG_501_IPA, self->run->s390_sieic.ipa);			\
+	ASSERT_EQ(DIAG_501_IPB, self->run->s390_sieic.ipb);			\
+	ASSERT_EQ((uint64_t)(next_addr), self->run->psw_addr);			\
+} while (0)
+
+#endif /* GUEST_UTIL_H */
