@@ -52,7 +52,6 @@ void kvm_s390_rust_slots_unlock(struct kvm *kvm);
 unsigned long kvm_s390_rust_dirty_bitmap_bytes(struct kvm_memory_slot *slot);
 void kvm_s390_rust_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu);
 void kvm_s390_rust_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu);
-bool kvm_s390_rust_signal_pending(void);
 void kvm_s390_rust_fpu_begin(struct kernel_fpu_32 *state);
 void kvm_s390_rust_fpu_end(struct kernel_fpu_32 *state);
 int kvm_s390_rust_enter_guest(struct kvm_s390_sie_block *scb, u64 *gprs, unsigned long gasce,

@@ -18,8 +18,8 @@ use kernel::uaccess::{UserPtr, UserSlice};
 use crate::logic::facilities::{self, HOST_DWORDS};
 use crate::machine::Machine;
 use crate::uapi_kvm::{
-    KvmDeviceAttr, KvmS390VmCpuMachine, KvmS390VmCpuProcessor, FAC_LIST_DWORDS, KVM_S390_VM_CPU_MACHINE,
-    KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_PROCESSOR,
+    KvmDeviceAttr, KvmS390VmCpuMachine, KvmS390VmCpuProcessor, FAC_LIST_DWORDS,
+    KVM_S390_VM_CPU_MACHINE, KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_PROCESSOR,
 };
 use crate::vm::Vm;
 
@@ -84,7 +84,11 @@ impl Vm {
         let mut cpumodel = [0u64; HOST_DWORDS];
         // SAFETY: both arrays have `HOST_DWORDS` elements.
         unsafe {
-            bindings::kvm_s390_rust_kvm_facilities(base.as_mut_ptr(), cpumodel.as_mut_ptr(), HOST_DWORDS as u32)
+            bindings::kvm_s390_rust_kvm_facilities(
+                base.as_mut_ptr(),
+                cpumodel.as_mut_ptr(),
+                HOST_DWORDS as u32,
+            )
         };
         let machine = Machine::read();
         let model = self.model();
@@ -92,7 +96,14 @@ impl Vm {
         // SAFETY: the VM is not visible to anyone yet; `fac_mask` is an array in `model`.
         let mask = unsafe { &mut (*model).fac_mask };
         let mut mask_words = [0u64; HOST_DWORDS];
-        facilities::initial(&host_facilities(), &base, &cpumodel, machine.hmfai, &mut initial, &mut mask_words);
+        facilities::initial(
+            &host_facilities(),
+            &base,
+            &cpumodel,
+            machine.hmfai,
+            &mut initial,
+            &mut mask_words,
+        );
         for (i, m) in mask.iter_mut().enumerate() {
             *m = mask_words.get(i).copied().unwrap_or(0);
         }
@@ -124,20 +135,38 @@ impl Vm {
 
     /// `KVM_{SET,GET,HAS}_DEVICE_ATTR` on the VM file.
     pub fn attr_ioctl(&self, ioctl: u32, arg: usize) -> Result {
-        let attr: KvmDeviceAttr =
-            UserSlice::new(UserPtr::from_addr(arg), core::mem::size_of::<KvmDeviceAttr>()).reader().read()?;
+        let attr: KvmDeviceAttr = UserSlice::new(
+            UserPtr::from_addr(arg),
+            core::mem::size_of::<KvmDeviceAttr>(),
+        )
+        .reader()
+        .read()?;
         match (ioctl, attr.group, attr.attr) {
-            (crate::uapi_kvm::KVM_HAS_DEVICE_ATTR, KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_PROCESSOR)
-            | (crate::uapi_kvm::KVM_HAS_DEVICE_ATTR, KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_MACHINE) => Ok(()),
-            (crate::uapi_kvm::KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_PROCESSOR) => {
-                self.get_processor(attr.addr as usize)
-            }
-            (crate::uapi_kvm::KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_MACHINE) => {
-                self.get_machine(attr.addr as usize)
-            }
-            (crate::uapi_kvm::KVM_SET_DEVICE_ATTR, KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_PROCESSOR) => {
-                self.set_processor(attr.addr as usize)
-            }
+            (
+                crate::uapi_kvm::KVM_HAS_DEVICE_ATTR,
+                KVM_S390_VM_CPU_MODEL,
+                KVM_S390_VM_CPU_PROCESSOR,
+            )
+            | (
+                crate::uapi_kvm::KVM_HAS_DEVICE_ATTR,
+                KVM_S390_VM_CPU_MODEL,
+                KVM_S390_VM_CPU_MACHINE,
+            ) => Ok(()),
+            (
+                crate::uapi_kvm::KVM_GET_DEVICE_ATTR,
+                KVM_S390_VM_CPU_MODEL,
+                KVM_S390_VM_CPU_PROCESSOR,
+            ) => self.get_processor(attr.addr as usize),
+            (
+                crate::uapi_kvm::KVM_GET_DEVICE_ATTR,
+                KVM_S390_VM_CPU_MODEL,
+                KVM_S390_VM_CPU_MACHINE,
+            ) => self.get_machine(attr.addr as usize),
+            (
+                crate::uapi_kvm::KVM_SET_DEVICE_ATTR,
+                KVM_S390_VM_CPU_MODEL,
+                KVM_S390_VM_CPU_PROCESSOR,
+            ) => self.set_processor(attr.addr as usize),
             // Unknown groups and attributes, and writes to read-only ones (mainline: ENXIO).
             _ => Err(ENXIO),
         }
@@ -146,7 +175,12 @@ impl Vm {
     fn get_processor(&self, addr: usize) -> Result {
         let model = self.model();
         let mut proc = KBox::new(
-            KvmS390VmCpuProcessor { cpuid: 0, ibc: 0, pad: [0; 6], fac_list: [0; FAC_LIST_DWORDS] },
+            KvmS390VmCpuProcessor {
+                cpuid: 0,
+                ibc: 0,
+                pad: [0; 6],
+                fac_list: [0; FAC_LIST_DWORDS],
+            },
             GFP_KERNEL,
         )?;
         // SAFETY: the model is valid for the VM's life; a concurrent SET (under `kvm->lock`)
@@ -154,11 +188,18 @@ impl Vm {
         unsafe {
             proc.cpuid = (*model).cpuid;
             proc.ibc = (*model).ibc;
-            core::ptr::copy_nonoverlapping(self.fac_list(), proc.fac_list.as_mut_ptr(), FAC_LIST_DWORDS);
+            core::ptr::copy_nonoverlapping(
+                self.fac_list(),
+                proc.fac_list.as_mut_ptr(),
+                FAC_LIST_DWORDS,
+            );
         }
-        UserSlice::new(UserPtr::from_addr(addr), core::mem::size_of::<KvmS390VmCpuProcessor>())
-            .writer()
-            .write(&*proc)
+        UserSlice::new(
+            UserPtr::from_addr(addr),
+            core::mem::size_of::<KvmS390VmCpuProcessor>(),
+        )
+        .writer()
+        .write(&*proc)
     }
 
     fn get_machine(&self, addr: usize) -> Result {
@@ -183,9 +224,12 @@ impl Vm {
         for (dst, src) in mach.fac_list.iter_mut().zip(host_facilities().iter()) {
             *dst = *src;
         }
-        UserSlice::new(UserPtr::from_addr(addr), core::mem::size_of::<KvmS390VmCpuMachine>())
-            .writer()
-            .write(&*mach)
+        UserSlice::new(
+            UserPtr::from_addr(addr),
+            core::mem::size_of::<KvmS390VmCpuMachine>(),
+        )
+        .writer()
+        .write(&*mach)
     }
 
     /// Sets the guest processor: only before the first vCPU exists (EBUSY after), taken
@@ -201,20 +245,36 @@ impl Vm {
                 return Err(EBUSY);
             }
             let mut proc = KBox::new(
-                KvmS390VmCpuProcessor { cpuid: 0, ibc: 0, pad: [0; 6], fac_list: [0; FAC_LIST_DWORDS] },
+                KvmS390VmCpuProcessor {
+                    cpuid: 0,
+                    ibc: 0,
+                    pad: [0; 6],
+                    fac_list: [0; FAC_LIST_DWORDS],
+                },
                 GFP_KERNEL,
             )?;
             let size = core::mem::size_of::<KvmS390VmCpuProcessor>();
             // SAFETY: the box holds `size` bytes; any bytes are a valid value (`FromBytes`).
-            let bytes = unsafe { core::slice::from_raw_parts_mut((&mut *proc as *mut KvmS390VmCpuProcessor).cast::<u8>(), size) };
-            UserSlice::new(UserPtr::from_addr(addr), size).reader().read_slice(bytes)?;
+            let bytes = unsafe {
+                core::slice::from_raw_parts_mut(
+                    (&mut *proc as *mut KvmS390VmCpuProcessor).cast::<u8>(),
+                    size,
+                )
+            };
+            UserSlice::new(UserPtr::from_addr(addr), size)
+                .reader()
+                .read_slice(bytes)?;
             let model = self.model();
             let machine = Machine::read();
             // SAFETY: `kvm->lock` is held and no vCPU exists, so nothing reads the model.
             unsafe {
                 (*model).cpuid = proc.cpuid;
                 (*model).ibc = facilities::requested_ibc(machine.ibc, (*model).ibc, proc.ibc);
-                core::ptr::copy_nonoverlapping(proc.fac_list.as_ptr(), self.fac_list(), FAC_LIST_DWORDS);
+                core::ptr::copy_nonoverlapping(
+                    proc.fac_list.as_ptr(),
+                    self.fac_list(),
+                    FAC_LIST_DWORDS,
+                );
             }
             Ok(())
         })();

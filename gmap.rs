@@ -59,7 +59,9 @@ pub enum Faultin {
 /// Allocates a table of `level` with every entry invalid.
 fn alloc_table(level: Level) -> Result<*mut u64> {
     // SAFETY: allocating pages has no precondition.
-    let addr = unsafe { bindings::get_free_pages_noprof(bindings::KVM_S390_GFP_DAT_TABLE, level.table_order()) };
+    let addr = unsafe {
+        bindings::get_free_pages_noprof(bindings::KVM_S390_GFP_DAT_TABLE, level.table_order())
+    };
     if addr == 0 {
         return Err(ENOMEM);
     }
@@ -124,7 +126,15 @@ impl Gmap {
         let top = alloc_table(top_level)?;
         let asce = dat::asce(virt_to_phys(top), top_level);
         // INVARIANT: `top` was just allocated for `top_level` and holds only invalid entries.
-        Ok(KBox::new(Gmap { top, top_level, asce }, GFP_KERNEL).inspect_err(|_| {
+        Ok(KBox::new(
+            Gmap {
+                top,
+                top_level,
+                asce,
+            },
+            GFP_KERNEL,
+        )
+        .inspect_err(|_| {
             // SAFETY: just allocated, not shared.
             unsafe { free_table(top, top_level) }
         })?)
@@ -193,7 +203,8 @@ impl Gmap {
             Walk::Missing(slot, parent) if parent.next() == Some(level) => {
                 // The table is fully initialised before it becomes reachable.
                 // SAFETY: `slot` is in a live table; the lock excludes other writers.
-                unsafe { entry(slot) }.store(parent.table_entry(virt_to_phys(table)), Ordering::Release);
+                unsafe { entry(slot) }
+                    .store(parent.table_entry(virt_to_phys(table)), Ordering::Release);
                 true
             }
             _ => false,
@@ -253,7 +264,12 @@ impl Gmap {
             let key = unsafe { bindings::kvm_s390_rust_get_storage_key(frame as _) };
             if key & dat::STORAGE_KEY_CHANGE != 0 {
                 // SAFETY: as above.
-                unsafe { bindings::kvm_s390_rust_set_storage_key(frame as _, key & !dat::STORAGE_KEY_CHANGE) };
+                unsafe {
+                    bindings::kvm_s390_rust_set_storage_key(
+                        frame as _,
+                        key & !dat::STORAGE_KEY_CHANGE,
+                    )
+                };
                 dirty(addr);
             }
         });
@@ -265,7 +281,12 @@ impl Gmap {
     ///
     /// `vcpu` is a live vCPU of `kvm`, whose `kvm->arch.gmap` is `self`; the caller holds
     /// `kvm->srcu` for reading (memslot lookup) and not `kvm->mmu_lock`; may sleep.
-    pub unsafe fn fault_in(&self, kvm: *mut bindings::kvm, vcpu: *mut bindings::kvm_vcpu, gaddr: u64) -> Result<Faultin> {
+    pub unsafe fn fault_in(
+        &self,
+        kvm: *mut bindings::kvm,
+        vcpu: *mut bindings::kvm_vcpu,
+        gaddr: u64,
+    ) -> Result<Faultin> {
         let gfn = gaddr >> 12;
         loop {
             // SAFETY: `kvm` is live.
@@ -284,7 +305,13 @@ impl Gmap {
             // Writable slots are mapped writable at the first fault, whatever the access.
             // SAFETY: `slot` is valid (above); the out-parameters are ours.
             let pfn = unsafe {
-                bindings::__kvm_faultin_pfn(slot, gfn, bindings::FOLL_WRITE, &mut writable, &mut page)
+                bindings::__kvm_faultin_pfn(
+                    slot,
+                    gfn,
+                    bindings::FOLL_WRITE,
+                    &mut writable,
+                    &mut page,
+                )
             };
             match pfn_error(pfn) {
                 None => {}
@@ -295,8 +322,13 @@ impl Gmap {
             // SAFETY: `kvm` is live; we do not hold the lock.
             unsafe { bindings::kvm_s390_rust_mmu_write_lock(kvm) };
             // SAFETY: the lock is held, as `mmu_invalidate_retry_gfn` requires.
-            let stale = unsafe { bindings::kvm_s390_rust_mmu_invalidate_retry_gfn(kvm, seq as _, gfn) };
-            let missing = if stale { None } else { self.link(gaddr, pfn, writable) };
+            let stale =
+                unsafe { bindings::kvm_s390_rust_mmu_invalidate_retry_gfn(kvm, seq as _, gfn) };
+            let missing = if stale {
+                None
+            } else {
+                self.link(gaddr, pfn, writable)
+            };
             let used = !stale && missing.is_none();
             // SAFETY: `page` came from `__kvm_faultin_pfn`; the lock is held.
             unsafe { bindings::kvm_s390_rust_release_faultin_page(kvm, page, !used, writable) };

@@ -129,11 +129,6 @@ void kvm_s390_rust_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu)
 	kvm_vcpu_srcu_read_unlock(vcpu);
 }
 
-bool kvm_s390_rust_signal_pending(void)
-{
-	return signal_pending(current);
-}
-
 void kvm_s390_rust_fpu_begin(struct kernel_fpu_32 *state)
 {
 	kernel_fpu_begin(state, KERNEL_FPC | KERNEL_VXR);

@@ -213,7 +213,9 @@ impl SieBlock {
     /// Address of the program parameter, which is not naturally aligned (offset 0x1de):
     /// write it with `write_unaligned`.
     pub fn pp_ptr(this: *mut SieBlock) -> *mut u64 {
-        this.cast::<u8>().wrapping_add(Self::PP_OFFSET).cast::<u64>()
+        this.cast::<u8>()
+            .wrapping_add(Self::PP_OFFSET)
+            .cast::<u64>()
     }
 }
 

@@ -126,8 +126,14 @@ pub unsafe extern "C" fn kvm_arch_dev_ioctl(
 
 /// `KVM_CHECK_EXTENSION` for what generic KVM does not answer itself (`kvm` may be null).
 #[export]
-pub unsafe extern "C" fn kvm_vm_ioctl_check_extension(_kvm: *mut bindings::kvm, ext: c_long) -> c_int {
-    let host = capabilities::Host { online_cpus: machine::online_cpus(), sca: vm::SCA_KIND };
+pub unsafe extern "C" fn kvm_vm_ioctl_check_extension(
+    _kvm: *mut bindings::kvm,
+    ext: c_long,
+) -> c_int {
+    let host = capabilities::Host {
+        online_cpus: machine::online_cpus(),
+        sca: vm::SCA_KIND,
+    };
     capabilities::value(ext as i64, &host) as c_int
 }
 
@@ -156,13 +162,17 @@ pub unsafe extern "C" fn kvm_arch_free_vm(kvm: *mut bindings::kvm) {
 
 /// VM ioctls of the s390 ABI: the VM attributes (CPU model, `cpu_model.rs`).
 #[export]
-pub unsafe extern "C" fn kvm_arch_vm_ioctl(filp: *mut bindings::file, ioctl: c_uint, arg: c_ulong) -> c_int {
+pub unsafe extern "C" fn kvm_arch_vm_ioctl(
+    filp: *mut bindings::file,
+    ioctl: c_uint,
+    arg: c_ulong,
+) -> c_int {
     // SAFETY: generic KVM calls this for a VM file, whose `private_data` is the VM.
     let vm = unsafe { Vm::from_raw((*filp).private_data.cast()) };
     match ioctl {
-        uapi_kvm::KVM_SET_DEVICE_ATTR | uapi_kvm::KVM_GET_DEVICE_ATTR | uapi_kvm::KVM_HAS_DEVICE_ATTR => {
-            ret(vm.attr_ioctl(ioctl, arg as usize))
-        }
+        uapi_kvm::KVM_SET_DEVICE_ATTR
+        | uapi_kvm::KVM_GET_DEVICE_ATTR
+        | uapi_kvm::KVM_HAS_DEVICE_ATTR => ret(vm.attr_ioctl(ioctl, arg as usize)),
         _ => ENOTTY.to_errno(),
     }
 }
@@ -195,14 +205,20 @@ pub unsafe extern "C" fn kvm_arch_commit_memory_region(
 
 /// `KVM_GET_DIRTY_LOG`.
 #[export]
-pub unsafe extern "C" fn kvm_vm_ioctl_get_dirty_log(kvm: *mut bindings::kvm, log: *mut bindings::kvm_dirty_log) -> c_int {
+pub unsafe extern "C" fn kvm_vm_ioctl_get_dirty_log(
+    kvm: *mut bindings::kvm,
+    log: *mut bindings::kvm_dirty_log,
+) -> c_int {
     // SAFETY: generic KVM passes a live VM and its kernel copy of the argument.
     ret(unsafe { Vm::from_raw(kvm).get_dirty_log(log) })
 }
 
 /// Collects the guest's changes of a slot into its dirty bitmap (storage-key change bits).
 #[export]
-pub unsafe extern "C" fn kvm_arch_sync_dirty_log(kvm: *mut bindings::kvm, memslot: *mut bindings::kvm_memory_slot) {
+pub unsafe extern "C" fn kvm_arch_sync_dirty_log(
+    kvm: *mut bindings::kvm,
+    memslot: *mut bindings::kvm_memory_slot,
+) {
     // SAFETY: generic KVM calls this from `kvm_get_dirty_log` with a live slot that has a
     // bitmap, holding `slots_lock`.
     unsafe { Vm::from_raw(kvm).sync_dirty_log(memslot) };
@@ -211,7 +227,10 @@ pub unsafe extern "C" fn kvm_arch_sync_dirty_log(kvm: *mut bindings::kvm, memslo
 /// MMU notifier: unmaps a range of guest frames. IPTE has already purged every TLB, so
 /// generic KVM never needs to flush (the result only says whether anything was mapped).
 #[export]
-pub unsafe extern "C" fn kvm_unmap_gfn_range(kvm: *mut bindings::kvm, range: *mut bindings::kvm_gfn_range) -> bool {
+pub unsafe extern "C" fn kvm_unmap_gfn_range(
+    kvm: *mut bindings::kvm,
+    range: *mut bindings::kvm_gfn_range,
+) -> bool {
     // SAFETY: generic KVM passes a live VM and a range within `range->slot`, and holds
     // `kvm->mmu_lock` for writing.
     unsafe { Vm::from_raw(kvm).unmap_gfn_range((*range).slot, (*range).start, (*range).end) };
@@ -221,7 +240,10 @@ pub unsafe extern "C" fn kvm_unmap_gfn_range(kvm: *mut bindings::kvm, range: *mu
 /// MMU notifier: page aging is not tracked (no accessed bits are harvested), so nothing
 /// reports as accessed and the host ages guest pages by its own means.
 #[export]
-pub unsafe extern "C" fn kvm_age_gfn(_kvm: *mut bindings::kvm, _range: *mut bindings::kvm_gfn_range) -> bool {
+pub unsafe extern "C" fn kvm_age_gfn(
+    _kvm: *mut bindings::kvm,
+    _range: *mut bindings::kvm_gfn_range,
+) -> bool {
     false
 }
 
@@ -321,7 +343,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_regs(
     regs: *mut bindings::kvm_regs,
 ) -> c_int {
     // SAFETY: generic KVM passes a live vCPU (mutex held) and a kernel copy of the argument.
-    unsafe { regs.cast::<KvmRegs>().write(Vcpu::from_raw(vcpu).get_regs()) };
+    unsafe {
+        regs.cast::<KvmRegs>()
+            .write(Vcpu::from_raw(vcpu).get_regs())
+    };
     0
 }
 
@@ -343,7 +368,11 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_sregs(
     sregs: *mut bindings::kvm_sregs,
 ) -> c_int {
     // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`.
-    unsafe { sregs.cast::<KvmSregs>().write(Vcpu::from_raw(vcpu).get_sregs()) };
+    unsafe {
+        sregs
+            .cast::<KvmSregs>()
+            .write(Vcpu::from_raw(vcpu).get_sregs())
+    };
     0
 }
 
@@ -433,15 +462,24 @@ pub unsafe extern "C" fn kvm_arch_vcpu_pre_fault_memory(
 
 /// The s390 vCPU ioctls that take the vCPU mutex.
 #[export]
-pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(filp: *mut bindings::file, ioctl: c_uint, arg: c_ulong) -> c_long {
+pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
+    filp: *mut bindings::file,
+    ioctl: c_uint,
+    arg: c_ulong,
+) -> c_long {
     // SAFETY: generic KVM calls this for a vCPU file, whose `private_data` is the vCPU, with
     // `vcpu->mutex` held.
     let vcpu = unsafe { Vcpu::from_raw((*filp).private_data.cast()) };
     let r = match ioctl {
         uapi_kvm::KVM_S390_SET_INITIAL_PSW => {
-            let mut reader =
-                UserSlice::new(UserPtr::from_addr(arg as usize), core::mem::size_of::<KvmS390Psw>()).reader();
-            reader.read::<KvmS390Psw>().and_then(|psw| vcpu.set_initial_psw(&psw))
+            let mut reader = UserSlice::new(
+                UserPtr::from_addr(arg as usize),
+                core::mem::size_of::<KvmS390Psw>(),
+            )
+            .reader();
+            reader
+                .read::<KvmS390Psw>()
+                .and_then(|psw| vcpu.set_initial_psw(&psw))
         }
         uapi_kvm::KVM_S390_INITIAL_RESET => {
             vcpu.initial_reset();
@@ -527,6 +565,8 @@ pub unsafe extern "C" fn kvm_arch_async_page_ready(
 
 /// Completed async faults may always be dequeued.
 #[export]
-pub unsafe extern "C" fn kvm_arch_can_dequeue_async_page_present(_vcpu: *mut bindings::kvm_vcpu) -> bool {
+pub unsafe extern "C" fn kvm_arch_can_dequeue_async_page_present(
+    _vcpu: *mut bindings::kvm_vcpu,
+) -> bool {
     true
 }

@@ -43,10 +43,22 @@ mod tests {
     #[test]
     fn prefixing_swaps_low_core_and_prefix_area() {
         let p = 0x0010_0000;
-        assert_eq!(real_to_absolute(p, GuestReal(0x10)), GuestAbsolute(0x10_0010));
-        assert_eq!(real_to_absolute(p, GuestReal(0x10_0010)), GuestAbsolute(0x10));
-        assert_eq!(real_to_absolute(p, GuestReal(0x20_0000)), GuestAbsolute(0x20_0000));
-        assert_eq!(absolute_to_real(p, GuestAbsolute(0x10)), GuestReal(0x10_0010));
+        assert_eq!(
+            real_to_absolute(p, GuestReal(0x10)),
+            GuestAbsolute(0x10_0010)
+        );
+        assert_eq!(
+            real_to_absolute(p, GuestReal(0x10_0010)),
+            GuestAbsolute(0x10)
+        );
+        assert_eq!(
+            real_to_absolute(p, GuestReal(0x20_0000)),
+            GuestAbsolute(0x20_0000)
+        );
+        assert_eq!(
+            absolute_to_real(p, GuestAbsolute(0x10)),
+            GuestReal(0x10_0010)
+        );
     }
 
     #[test]
@@ -59,7 +71,12 @@ mod tests {
 
     #[test]
     fn initial_reset() {
-        let mut s = ResettableState { psw: Psw { mask: 1, addr: 2 }, prefix: 0x2000, gbea: 5, ..Default::default() };
+        let mut s = ResettableState {
+            psw: Psw { mask: 1, addr: 2 },
+            prefix: 0x2000,
+            gbea: 5,
+            ..Default::default()
+        };
         s.initial_reset();
         assert_eq!(s.psw, Psw::default());
         assert_eq!(s.prefix, 0);
@@ -70,7 +87,10 @@ mod tests {
 
     #[test]
     fn capabilities_and_limits() {
-        let host = Host { online_cpus: 2, sca: ScaKind::Basic };
+        let host = Host {
+            online_cpus: 2,
+            sca: ScaKind::Basic,
+        };
         assert_eq!(value(cap::MAX_VCPUS, &host), 64);
         assert_eq!(value(cap::NR_VCPUS, &host), 2);
         assert_eq!(value(0x7fff_ffff, &host), 0);
@@ -81,10 +101,18 @@ mod tests {
     fn memslot_limits() {
         assert_eq!(vm_mem_limit(u64::MAX), MAX_GUEST_MEMORY);
         assert_eq!(vm_mem_limit((1 << 40) - 1), 1 << 40);
-        let slot = NewSlot { base_gfn: (1 << 28) - 1, npages: 2, userspace_addr: 0x1000 };
+        let slot = NewSlot {
+            base_gfn: (1 << 28) - 1,
+            npages: 2,
+            userspace_addr: 0x1000,
+        };
         assert!(check_change(Change::Create, &slot, 1 << 40).is_err());
         assert!(check_change(Change::Delete, &slot, 1 << 40).is_ok());
-        let huge = NewSlot { base_gfn: u64::MAX, npages: 2, userspace_addr: 0 };
+        let huge = NewSlot {
+            base_gfn: u64::MAX,
+            npages: 2,
+            userspace_addr: 0,
+        };
         assert!(check_change(Change::Move, &huge, u64::MAX).is_err());
     }
 

@@ -25,11 +25,20 @@ macro_rules! sie_offset {
 }
 
 same!(size_of::<SieBlock>(), bindings::KVM_S390_SIE_BLOCK_SIZE);
-same!(size_of::<SieBlock>(), size_of::<bindings::kvm_s390_sie_block>());
+same!(
+    size_of::<SieBlock>(),
+    size_of::<bindings::kvm_s390_sie_block>()
+);
 same!(align_of::<SieBlock>(), 512);
 same!(size_of::<SiePage>(), bindings::KVM_S390_SIE_PAGE_SIZE);
-same!(offset_of!(SiePage, mcck_info), bindings::KVM_S390_SIE_PAGE_OFF_mcck_info);
-same!(offset_of!(SiePage, itdb), bindings::KVM_S390_SIE_PAGE_OFF_itdb);
+same!(
+    offset_of!(SiePage, mcck_info),
+    bindings::KVM_S390_SIE_PAGE_OFF_mcck_info
+);
+same!(
+    offset_of!(SiePage, itdb),
+    bindings::KVM_S390_SIE_PAGE_OFF_itdb
+);
 same!(size_of::<BscaBlock>(), bindings::KVM_S390_BSCA_SIZE);
 same!(offset_of!(BscaBlock, mcn), bindings::KVM_S390_BSCA_OFF_mcn);
 same!(offset_of!(BscaBlock, cpu), bindings::KVM_S390_BSCA_OFF_cpu);
@@ -56,28 +65,70 @@ same!(SieBlock::PP_OFFSET, bindings::KVM_S390_SIE_OFF_pp);
 // The user ABI.
 same!(size_of::<KvmRegs>(), size_of::<bindings::kvm_regs>());
 same!(size_of::<KvmSregs>(), size_of::<bindings::kvm_sregs>());
-same!(offset_of!(KvmSregs, crs), offset_of!(bindings::kvm_sregs, crs));
+same!(
+    offset_of!(KvmSregs, crs),
+    offset_of!(bindings::kvm_sregs, crs)
+);
 same!(size_of::<KvmFpu>(), size_of::<bindings::kvm_fpu>());
-same!(offset_of!(KvmFpu, fprs), offset_of!(bindings::kvm_fpu, fprs));
+same!(
+    offset_of!(KvmFpu, fprs),
+    offset_of!(bindings::kvm_fpu, fprs)
+);
 same!(size_of::<KvmS390Psw>(), size_of::<bindings::kvm_s390_psw>());
 same!(uapi_kvm::KVM_API_VERSION, bindings::KVM_API_VERSION);
 same!(uapi_kvm::cap::NR_VCPUS, bindings::KVM_CAP_NR_VCPUS);
 same!(uapi_kvm::cap::S390_PSW, bindings::KVM_CAP_S390_PSW);
 same!(uapi_kvm::cap::MAX_VCPUS, bindings::KVM_CAP_MAX_VCPUS);
 same!(uapi_kvm::cap::MAX_VCPU_ID, bindings::KVM_CAP_MAX_VCPU_ID);
-same!(uapi_kvm::cap::IMMEDIATE_EXIT, bindings::KVM_CAP_IMMEDIATE_EXIT);
-same!(uapi_kvm::KVM_VM_S390_UCONTROL, bindings::KVM_VM_S390_UCONTROL);
+same!(
+    uapi_kvm::cap::IMMEDIATE_EXIT,
+    bindings::KVM_CAP_IMMEDIATE_EXIT
+);
+same!(
+    uapi_kvm::KVM_VM_S390_UCONTROL,
+    bindings::KVM_VM_S390_UCONTROL
+);
 
 // The switch area `sie64a.S` addresses with fixed offsets (AREA_* there).
-same!(offset_of!(bindings::kvm_s390_rust_switch_area, guest_acrs), 0x00);
-same!(offset_of!(bindings::kvm_s390_rust_switch_area, host_acrs), 0x40);
-same!(offset_of!(bindings::kvm_s390_rust_switch_area, guest_fpc), 0x80);
-same!(offset_of!(bindings::kvm_s390_rust_switch_area, guest_fprs), 0x88);
+same!(
+    offset_of!(bindings::kvm_s390_rust_switch_area, guest_acrs),
+    0x00
+);
+same!(
+    offset_of!(bindings::kvm_s390_rust_switch_area, host_acrs),
+    0x40
+);
+same!(
+    offset_of!(bindings::kvm_s390_rust_switch_area, guest_fpc),
+    0x80
+);
+same!(
+    offset_of!(bindings::kvm_s390_rust_switch_area, guest_fprs),
+    0x88
+);
 
 // VM attributes of the CPU model.
-same!(size_of::<uapi_kvm::KvmDeviceAttr>(), size_of::<bindings::kvm_device_attr>());
-same!(offset_of!(uapi_kvm::KvmDeviceAttr, addr), offset_of!(bindings::kvm_device_attr, addr));
-same!(size_of::<uapi_kvm::KvmS390VmCpuProcessor>(), size_of::<bindings::kvm_s390_vm_cpu_processor>());
-same!(offset_of!(uapi_kvm::KvmS390VmCpuProcessor, fac_list), offset_of!(bindings::kvm_s390_vm_cpu_processor, fac_list));
-same!(size_of::<uapi_kvm::KvmS390VmCpuMachine>(), size_of::<bindings::kvm_s390_vm_cpu_machine>());
-same!(offset_of!(uapi_kvm::KvmS390VmCpuMachine, fac_list), offset_of!(bindings::kvm_s390_vm_cpu_machine, fac_list));
+same!(
+    size_of::<uapi_kvm::KvmDeviceAttr>(),
+    size_of::<bindings::kvm_device_attr>()
+);
+same!(
+    offset_of!(uapi_kvm::KvmDeviceAttr, addr),
+    offset_of!(bindings::kvm_device_attr, addr)
+);
+same!(
+    size_of::<uapi_kvm::KvmS390VmCpuProcessor>(),
+    size_of::<bindings::kvm_s390_vm_cpu_processor>()
+);
+same!(
+    offset_of!(uapi_kvm::KvmS390VmCpuProcessor, fac_list),
+    offset_of!(bindings::kvm_s390_vm_cpu_processor, fac_list)
+);
+same!(
+    size_of::<uapi_kvm::KvmS390VmCpuMachine>(),
+    size_of::<bindings::kvm_s390_vm_cpu_machine>()
+);
+same!(
+    offset_of!(uapi_kvm::KvmS390VmCpuMachine, fac_list),
+    offset_of!(bindings::kvm_s390_vm_cpu_machine, fac_list)
+);

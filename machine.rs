@@ -41,6 +41,8 @@ pub fn online_cpus() -> u32 {
     // `num_online_cpus()` is a C inline function reading this counter.
     // SAFETY: `__num_online_cpus` is a static atomic counter; a volatile read of its value is
     // what `atomic_read()` does.
-    let n = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(bindings::__num_online_cpus.counter)) };
+    let n = unsafe {
+        core::ptr::read_volatile(core::ptr::addr_of!(bindings::__num_online_cpus.counter))
+    };
     u32::try_from(n).unwrap_or(1)
 }

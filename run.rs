@@ -52,7 +52,10 @@ impl Vcpu {
         }
         // SAFETY: `kvm_run` is valid; user space may change it at any time, hence volatile.
         let (valid, dirty) = unsafe {
-            (read_volatile(addr_of!((*run).kvm_valid_regs)), read_volatile(addr_of!((*run).kvm_dirty_regs)))
+            (
+                read_volatile(addr_of!((*run).kvm_valid_regs)),
+                read_volatile(addr_of!((*run).kvm_dirty_regs)),
+            )
         };
         let known = u64::from(bindings::KVM_SYNC_S390_VALID_FIELDS);
         if valid & !known != 0 || dirty & !known != 0 {
@@ -65,7 +68,8 @@ impl Vcpu {
             bindings::kvm_sigset_activate(vcpu);
         }
         // Without user-controlled CPU state, KVM_RUN starts a stopped vCPU (as mainline).
-        self.cpuflags().fetch_and(!cpustat::STOPPED, Ordering::SeqCst);
+        self.cpuflags()
+            .fetch_and(!cpustat::STOPPED, Ordering::SeqCst);
 
         let mut fpu = MaybeUninit::<bindings::kernel_fpu_32>::uninit();
         // SAFETY: `fpu` lives until the matching `kvm_s390_rust_fpu_end` below.
@@ -73,16 +77,11 @@ impl Vcpu {
         let mut area = self.sync_regs_in(dirty);
         let mut gprs = self.gprs_in();
 
-        let result = self.run_loop(&mut area, &mut gprs);
-        let result = match result {
-            // SAFETY: no precondition.
-            Ok(_) if unsafe { bindings::kvm_s390_rust_signal_pending() } => {
-                self.set_exit_reason(bindings::KVM_EXIT_INTR);
-                Err(EINTR)
-            }
-            Ok(Stop::UserExit) => Ok(()),
-            Err(e) => Err(e),
-        };
+        // An exit for user space wins over a signal that arrived meanwhile: the guest has
+        // already moved past the intercepted instruction, so reporting EINTR instead would
+        // lose the exit (mainline behaves the same). The signal is delivered on return to
+        // user space and the next KVM_RUN sees it.
+        let result = self.run_loop(&mut area, &mut gprs).map(|Stop::UserExit| ());
 
         self.gprs_out(&gprs);
         self.sync_regs_out(&area);
@@ -96,7 +95,11 @@ impl Vcpu {
         result
     }
 
-    fn run_loop(&self, area: &mut bindings::kvm_s390_rust_switch_area, gprs: &mut [u64; 16]) -> Result<Stop> {
+    fn run_loop(
+        &self,
+        area: &mut bindings::kvm_s390_rust_switch_area,
+        gprs: &mut [u64; 16],
+    ) -> Result<Stop> {
         let vcpu = self.as_raw();
         let sie = self.sie_block();
         let vm = self.vm();
@@ -118,7 +121,14 @@ impl Vcpu {
             }
             // SAFETY: the SIE block, `gprs` and `area` stay valid during the call; the gmap
             // lives as long as the VM.
-            let ret = unsafe { bindings::kvm_s390_rust_enter_guest(sie.cast(), gprs.as_mut_ptr(), gmap.asce() as usize, area) };
+            let ret = unsafe {
+                bindings::kvm_s390_rust_enter_guest(
+                    sie.cast(),
+                    gprs.as_mut_ptr(),
+                    gmap.asce() as usize,
+                    area,
+                )
+            };
             if ret == EAGAIN.to_errno() {
                 // A signal or a reschedule is pending; EINTR (with KVM_EXIT_INTR set) if a
                 // signal must be delivered.
@@ -170,13 +180,18 @@ impl Vcpu {
             Exit::GmapFault { gaddr, access: _ } => {
                 // Every access is resolved as a write (see `Gmap::fault_in`).
                 // SAFETY: the vCPU belongs to this VM; srcu held, mmu_lock not held.
-                match unsafe { self.vm().gmap().fault_in(self.vm().as_raw(), self.as_raw(), gaddr) }? {
+                match unsafe {
+                    self.vm()
+                        .gmap()
+                        .fault_in(self.vm().as_raw(), self.as_raw(), gaddr)
+                }? {
                     Faultin::Mapped | Faultin::Retry => Ok(None),
                     Faultin::Addressing => self.addressing_exception().map(|()| None),
                 }
             }
             Exit::Intercept(icpt::STOP) => {
-                self.cpuflags().fetch_and(!cpustat::STOP_INT, Ordering::SeqCst);
+                self.cpuflags()
+                    .fetch_and(!cpustat::STOP_INT, Ordering::SeqCst);
                 Ok(None)
             }
             // Nothing in the backend makes interruptions pending yet.
@@ -260,7 +275,11 @@ impl Vcpu {
             match unsafe { gmap.fault_in(vm.as_raw(), self.as_raw(), page) }? {
                 Faultin::Mapped | Faultin::Retry => {}
                 Faultin::Addressing => {
-                    warn_limited!("vcpu {}: prefix {:#x} is outside guest memory\n", self.id(), prefix);
+                    warn_limited!(
+                        "vcpu {}: prefix {:#x} is outside guest memory\n",
+                        self.id(),
+                        prefix
+                    );
                     return Err(EFAULT);
                 }
             }
@@ -285,12 +304,24 @@ impl Vcpu {
         };
         // When the instruction itself cannot be fetched, the exception nullifies: the PSW
         // stays on it (the ILC is then unpredictable; 2 is as good as any).
-        let ilen = if fetched { sie_exit::instruction_length(opcode[0]) } else { 0 };
-        self.program_interruption(psw::forward(gpsw, ilen), ilen.max(2), sie_exit::pgm::ADDRESSING)
+        let ilen = if fetched {
+            sie_exit::instruction_length(opcode[0])
+        } else {
+            0
+        };
+        self.program_interruption(
+            psw::forward(gpsw, ilen),
+            ilen.max(2),
+            sie_exit::pgm::ADDRESSING,
+        )
     }
 
     /// The guest absolute address of the instruction the PSW designates.
-    fn instruction_address(&self, gpsw: Psw, crs: &[u64; 16]) -> core::result::Result<u64, DatError> {
+    fn instruction_address(
+        &self,
+        gpsw: Psw,
+        crs: &[u64; 16],
+    ) -> core::result::Result<u64, DatError> {
         let prefix = self.prefix();
         if gpsw.mask & psw::MASK_DAT == 0 {
             return Ok(gaccess::real_to_absolute(prefix, GuestReal(gpsw.addr)).0);
@@ -301,14 +332,18 @@ impl Vcpu {
             edat2: crs[0] & guest_dat::CR0_EDAT != 0 && vm.has_facility(8) && vm.has_facility(78),
         };
         let asce = guest_dat::instruction_asce(gpsw.mask, crs);
-        guest_dat::translate(&GuestAbsoluteMemory(self), asce, gpsw.addr, prefix, ctl).map(|t| t.absolute)
+        guest_dat::translate(&GuestAbsoluteMemory(self), asce, gpsw.addr, prefix, ctl)
+            .map(|t| t.absolute)
     }
 
     /// Performs a program interruption of the guest: stores `old` and the code in the
     /// prefix area and loads the program new PSW.
     fn program_interruption(&self, old: Psw, ilen: u8, code: u16) -> Result {
         let sie = self.sie_block();
-        self.write_real(GuestReal(psw::LC_PGM_ILC), &psw::program_interruption_code(ilen, code))?;
+        self.write_real(
+            GuestReal(psw::LC_PGM_ILC),
+            &psw::program_interruption_code(ilen, code),
+        )?;
         self.write_real(GuestReal(psw::LC_PGM_OLD_PSW), &psw::psw_bytes(old))?;
         let mut new = [0u8; 16];
         self.read_real(GuestReal(psw::LC_PGM_NEW_PSW), &mut new)?;
@@ -324,7 +359,12 @@ impl Vcpu {
     fn read_absolute(&self, abs: u64, buf: &mut [u8]) -> Result {
         // SAFETY: `kvm->srcu` is held by the run loop; `buf` is ours.
         let rc = unsafe {
-            bindings::kvm_read_guest(self.vm().as_raw(), abs, buf.as_mut_ptr().cast(), buf.len() as _)
+            bindings::kvm_read_guest(
+                self.vm().as_raw(),
+                abs,
+                buf.as_mut_ptr().cast(),
+                buf.len() as _,
+            )
         };
         kernel::error::to_result(rc)
     }
@@ -333,7 +373,12 @@ impl Vcpu {
         let abs = gaccess::real_to_absolute(self.prefix(), real);
         // SAFETY: as in `read_real`.
         let rc = unsafe {
-            bindings::kvm_write_guest(self.vm().as_raw(), abs.0, buf.as_ptr().cast(), buf.len() as _)
+            bindings::kvm_write_guest(
+                self.vm().as_raw(),
+                abs.0,
+                buf.as_ptr().cast(),
+                buf.len() as _,
+            )
         };
         kernel::error::to_result(rc)
     }
@@ -350,7 +395,9 @@ impl GuestMemory for GuestAbsoluteMemory<'_> {
             return Err(MemoryError::Addressing);
         }
         let mut bytes = [0u8; 8];
-        self.0.read_absolute(addr, &mut bytes).map_err(|_| MemoryError::Host)?;
+        self.0
+            .read_absolute(addr, &mut bytes)
+            .map_err(|_| MemoryError::Host)?;
         Ok(u64::from_be_bytes(bytes))
     }
 }

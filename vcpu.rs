@@ -145,7 +145,10 @@ impl Vcpu {
             (*sie).gcr[14] = crate::logic::cpu_reset::CR14_INITIAL;
             write_volatile(addr_of_mut!((*self.run()).kvm_valid_regs), VALID_SYNC_REGS);
             // No pfault handshake has happened: the token is invalid, as after a reset.
-            write_volatile(addr_of_mut!((*self.sync_regs()).pft), crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID);
+            write_volatile(
+                addr_of_mut!((*self.sync_regs()).pft),
+                crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID,
+            );
         }
         Ok(())
     }
@@ -194,7 +197,9 @@ impl Vcpu {
     pub fn get_regs(&self) -> KvmRegs {
         // SAFETY: the sync-register area is valid; user space may write it concurrently, so
         // it is read volatile.
-        KvmRegs { gprs: unsafe { read_volatile(addr_of!((*self.sync_regs()).gprs)) } }
+        KvmRegs {
+            gprs: unsafe { read_volatile(addr_of!((*self.sync_regs()).gprs)) },
+        }
     }
 
     /// `KVM_SET_REGS`.
@@ -342,7 +347,10 @@ impl Vcpu {
                 (*sie).cputm = read_volatile(addr_of!((*regs).cputm));
                 (*sie).ckc = read_volatile(addr_of!((*regs).ckc));
                 (*sie).todpr = read_volatile(addr_of!((*regs).todpr)) as u32;
-                core::ptr::write_unaligned(SieBlock::pp_ptr(sie), read_volatile(addr_of!((*regs).pp)));
+                core::ptr::write_unaligned(
+                    SieBlock::pp_ptr(sie),
+                    read_volatile(addr_of!((*regs).pp)),
+                );
                 (*sie).gbea = read_volatile(addr_of!((*regs).gbea));
             }
             if dirty(bindings::KVM_SYNC_DIAG318) {
@@ -382,12 +390,18 @@ impl Vcpu {
             write_volatile(addr_of_mut!((*regs).cputm), (*sie).cputm);
             write_volatile(addr_of_mut!((*regs).ckc), (*sie).ckc);
             write_volatile(addr_of_mut!((*regs).todpr), u64::from((*sie).todpr));
-            write_volatile(addr_of_mut!((*regs).pp), core::ptr::read_unaligned(SieBlock::pp_ptr(sie)));
+            write_volatile(
+                addr_of_mut!((*regs).pp),
+                core::ptr::read_unaligned(SieBlock::pp_ptr(sie)),
+            );
             write_volatile(addr_of_mut!((*regs).gbea), (*sie).gbea);
             write_volatile(addr_of_mut!((*regs).pft), (*arch).pfault_token as u64);
             write_volatile(addr_of_mut!((*regs).pfs), (*arch).pfault_select as u64);
             write_volatile(addr_of_mut!((*regs).pfc), (*arch).pfault_compare as u64);
-            write_volatile(addr_of_mut!((*regs).diag318), (*arch).diag318_info.val as u64);
+            write_volatile(
+                addr_of_mut!((*regs).diag318),
+                (*arch).diag318_info.val as u64,
+            );
             // `bpbc` is a one-bit field: update its byte through a local copy, so that no
             // reference to memory user space shares is ever formed.
             let mut bpbc = read_volatile(addr_of!((*regs)._bitfield_1));
@@ -417,7 +431,8 @@ impl Vcpu {
         if loaded {
             self.cpuflags().fetch_or(cpustat::RUNNING, Ordering::SeqCst);
         } else {
-            self.cpuflags().fetch_and(!cpustat::RUNNING, Ordering::SeqCst);
+            self.cpuflags()
+                .fetch_and(!cpustat::RUNNING, Ordering::SeqCst);
         }
     }
 

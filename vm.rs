@@ -69,7 +69,12 @@ impl Vm {
     /// # Safety
     ///
     /// `slot` is null or the live memslot the range belongs to.
-    pub unsafe fn unmap_gfn_range(&self, slot: *const bindings::kvm_memory_slot, start_gfn: u64, end_gfn: u64) {
+    pub unsafe fn unmap_gfn_range(
+        &self,
+        slot: *const bindings::kvm_memory_slot,
+        start_gfn: u64,
+        end_gfn: u64,
+    ) {
         let (start, end) = (start_gfn.saturating_mul(4096), end_gfn.saturating_mul(4096));
         // SAFETY: `slot` is valid per the contract.
         if !slot.is_null() && !unsafe { (*slot).dirty_bitmap }.is_null() {
@@ -84,7 +89,10 @@ impl Vm {
     fn slot_range(slot: *const bindings::kvm_memory_slot) -> (u64, u64) {
         // SAFETY: callers pass a live memslot.
         let (base, npages) = unsafe { ((*slot).base_gfn, (*slot).npages as u64) };
-        (base.saturating_mul(4096), base.saturating_add(npages).saturating_mul(4096))
+        (
+            base.saturating_mul(4096),
+            base.saturating_add(npages).saturating_mul(4096),
+        )
     }
 
     /// `kvm_arch_commit_memory_region`: a deleted or moved slot's old range is unmapped,
@@ -108,7 +116,9 @@ impl Vm {
         // SAFETY: the VM is live; we do not hold the lock.
         unsafe { bindings::kvm_s390_rust_mmu_write_lock(self.0) };
         match change {
-            bindings::kvm_mr_change_KVM_MR_DELETE | bindings::kvm_mr_change_KVM_MR_MOVE if !old.is_null() => {
+            bindings::kvm_mr_change_KVM_MR_DELETE | bindings::kvm_mr_change_KVM_MR_MOVE
+                if !old.is_null() =>
+            {
                 let (start, end) = Self::slot_range(old);
                 self.gmap().unmap_range(start, end);
             }
@@ -158,7 +168,9 @@ impl Vm {
             let mut is_dirty = 0;
             let mut slot: *mut bindings::kvm_memory_slot = core::ptr::null_mut();
             // SAFETY: `slots_lock` is held, as `kvm_get_dirty_log` requires.
-            kernel::error::to_result(unsafe { bindings::kvm_get_dirty_log(self.0, log, &mut is_dirty, &mut slot) })?;
+            kernel::error::to_result(unsafe {
+                bindings::kvm_get_dirty_log(self.0, log, &mut is_dirty, &mut slot)
+            })?;
             if is_dirty != 0 {
                 // SAFETY: `kvm_get_dirty_log` succeeded, so `slot` has a bitmap of this size;
                 // `slots_lock` keeps it.
@@ -260,7 +272,11 @@ impl Vm {
             _ => return Err(EINVAL),
         };
         let slot = if new.is_null() {
-            NewSlot { base_gfn: 0, npages: 0, userspace_addr: 0 }
+            NewSlot {
+                base_gfn: 0,
+                npages: 0,
+                userspace_addr: 0,
+            }
         } else {
             // SAFETY: `new` is valid per the function's contract; generic KVM holds
             // `slots_lock`, so the slot does not change while we read it.

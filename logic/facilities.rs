@@ -36,7 +36,8 @@ pub fn set(list: &mut [u64], nr: usize) {
 
 /// Whether facility `nr` is in the list.
 pub fn test(list: &[u64], nr: usize) -> bool {
-    list.get(nr / 64).is_some_and(|dword| dword & (1u64 << (63 - nr % 64)) != 0)
+    list.get(nr / 64)
+        .is_some_and(|dword| dword & (1u64 << (63 - nr % 64)) != 0)
 }
 
 /// The facility list of a new VM and the mask of facilities user space may enable.
@@ -44,7 +45,14 @@ pub fn test(list: &[u64], nr: usize) -> bool {
 /// `host` is the host's STFLE list, `kvm_base` and `kvm_cpumodel` the build-time lists;
 /// `list` and `mask` are filled (both are at least [`HOST_DWORDS`] long in practice; words
 /// beyond what the inputs cover are cleared).
-pub fn initial(host: &[u64], kvm_base: &[u64], kvm_cpumodel: &[u64], hmfai: u32, list: &mut [u64], mask: &mut [u64]) {
+pub fn initial(
+    host: &[u64],
+    kvm_base: &[u64],
+    kvm_cpumodel: &[u64],
+    hmfai: u32,
+    list: &mut [u64],
+    mask: &mut [u64],
+) {
     let word = |v: &[u64], i: usize| v.get(i).copied().unwrap_or(0);
     for (i, (l, m)) in list.iter_mut().zip(mask.iter_mut()).enumerate() {
         let base = word(kvm_base, i) | not_hypervisor_managed(hmfai, i);

@@ -112,12 +112,20 @@ pub fn translate(
         })
     };
     let real = |r: u64, protected| {
-        Ok(Translation { absolute: gaccess::real_to_absolute(prefix, GuestReal(r)).0, protected })
+        Ok(Translation {
+            absolute: gaccess::real_to_absolute(prefix, GuestReal(r)).0,
+            protected,
+        })
     };
     if asce & ASCE_REAL != 0 {
         return real(vaddr, false);
     }
-    let (rfx, rsx, rtx, sx) = (index(vaddr, 53), index(vaddr, 42), index(vaddr, 31), index(vaddr, 20));
+    let (rfx, rsx, rtx, sx) = (
+        index(vaddr, 53),
+        index(vaddr, 42),
+        index(vaddr, 31),
+        index(vaddr, 20),
+    );
     let px = (vaddr >> 12) & 0xff;
     let asce_tl = table_length(asce);
     let origin = asce & !0xfff;
@@ -166,8 +174,16 @@ pub fn translate(
     while level > 0 {
         let entry = fetch(ptr)?;
         let (own_exception, next_index, next_exception) = match level {
-            3 => (pgm::REGION_FIRST_TRANSLATION, rsx, pgm::REGION_SECOND_TRANSLATION),
-            2 => (pgm::REGION_SECOND_TRANSLATION, rtx, pgm::REGION_THIRD_TRANSLATION),
+            3 => (
+                pgm::REGION_FIRST_TRANSLATION,
+                rsx,
+                pgm::REGION_SECOND_TRANSLATION,
+            ),
+            2 => (
+                pgm::REGION_SECOND_TRANSLATION,
+                rtx,
+                pgm::REGION_THIRD_TRANSLATION,
+            ),
             _ => (pgm::REGION_THIRD_TRANSLATION, sx, pgm::SEGMENT_TRANSLATION),
         };
         if entry & INVALID != 0 {
@@ -183,7 +199,10 @@ pub fn translate(
             if entry & FORMAT_CONTROL != 0 && ctl.edat2 {
                 // A 2 GiB region frame (absolute).
                 let absolute = (entry & !0x7fff_ffff) | (vaddr & 0x7fff_ffff);
-                return Ok(Translation { absolute, protected: protected || entry & PROTECT != 0 });
+                return Ok(Translation {
+                    absolute,
+                    protected: protected || entry & PROTECT != 0,
+                });
             }
         }
         let first_bits = next_index >> 9;
@@ -212,7 +231,10 @@ pub fn translate(
     if entry & FORMAT_CONTROL != 0 && ctl.edat1 {
         // A 1 MiB segment frame (absolute).
         let absolute = (entry & !0xf_ffff) | (vaddr & 0xf_ffff);
-        return Ok(Translation { absolute, protected });
+        return Ok(Translation {
+            absolute,
+            protected,
+        });
     }
     let pte = fetch((entry & !0x7ff).wrapping_add(px * 8))?;
     if pte & PTE_INVALID != 0 {
@@ -221,5 +243,8 @@ pub fn translate(
     if pte & PTE_ZERO != 0 {
         return Err(DatError::Program(PGM_TRANSLATION_SPEC));
     }
-    real((pte & !0xfff) | (vaddr & 0xfff), protected || pte & PROTECT != 0)
+    real(
+        (pte & !0xfff) | (vaddr & 0xfff),
+        protected || pte & PROTECT != 0,
+    )
 }

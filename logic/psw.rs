@@ -45,7 +45,10 @@ pub fn address_mask(mask: u64) -> u64 {
 
 /// The PSW after stepping over an instruction of `ilen` bytes, wrapping in its mode.
 pub fn forward(psw: Psw, ilen: u8) -> Psw {
-    Psw { mask: psw.mask, addr: psw.addr.wrapping_add(u64::from(ilen)) & address_mask(psw.mask) }
+    Psw {
+        mask: psw.mask,
+        addr: psw.addr.wrapping_add(u64::from(ilen)) & address_mask(psw.mask),
+    }
 }
 
 /// Whether the PSW is a wait PSW with every interruption class disabled: the CPU can
@@ -77,5 +80,8 @@ pub fn psw_from_bytes(bytes: [u8; 16]) -> Psw {
     let mut addr = [0u8; 8];
     mask.copy_from_slice(&bytes[..8]);
     addr.copy_from_slice(&bytes[8..]);
-    Psw { mask: u64::from_be_bytes(mask), addr: u64::from_be_bytes(addr) }
+    Psw {
+        mask: u64::from_be_bytes(mask),
+        addr: u64::from_be_bytes(addr),
+    }
 }

@@ -138,8 +138,15 @@ pub fn classify(icptcode: u8, int_code: u32, teid: u64) -> Exit {
             };
             // A protection fault in our tables means the page is mapped read-only and the
             // guest stored to it: it needs the write mapping whatever the TEID says.
-            let access = if code == pgm::PROTECTION { Access::Store } else { access };
-            Exit::GmapFault { gaddr: teid & TEID_ADDR_MASK, access }
+            let access = if code == pgm::PROTECTION {
+                Access::Store
+            } else {
+                access
+            };
+            Exit::GmapFault {
+                gaddr: teid & TEID_ADDR_MASK,
+                access,
+            }
         }
         _ => Exit::UnexpectedFault { code, teid },
     }

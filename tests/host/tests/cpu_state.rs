@@ -11,7 +11,10 @@ use kvm_s390_host_tests::uapi_kvm::cap;
 #[test]
 fn initial_reset_sets_architected_values() {
     let mut s = ResettableState {
-        psw: Psw { mask: 0x0706_0001_8000_0000, addr: 0x1234 },
+        psw: Psw {
+            mask: 0x0706_0001_8000_0000,
+            addr: 0x1234,
+        },
         prefix: 0x40000,
         cputm: 5,
         ckc: 6,
@@ -49,12 +52,18 @@ fn basic_sca_bounds_vcpu_ids() {
 
 #[test]
 fn capabilities_are_consistent() {
-    let host = Host { online_cpus: 2, sca: ScaKind::Basic };
+    let host = Host {
+        online_cpus: 2,
+        sca: ScaKind::Basic,
+    };
     assert_eq!(value(cap::S390_PSW, &host), 1);
     assert_eq!(value(cap::MAX_VCPUS, &host), 64);
     assert_eq!(value(cap::MAX_VCPU_ID, &host), value(cap::MAX_VCPUS, &host));
     assert_eq!(value(cap::NR_VCPUS, &host), 2);
-    let big = Host { online_cpus: 1000, sca: ScaKind::Basic };
+    let big = Host {
+        online_cpus: 1000,
+        sca: ScaKind::Basic,
+    };
     assert_eq!(value(cap::NR_VCPUS, &big), 64);
     // Unknown and not-yet-working capabilities are 0.
     for c in [-1, 0, 1, 0x7fff_ffff, i64::MIN, i64::MAX] {

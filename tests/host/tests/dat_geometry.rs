@@ -4,7 +4,13 @@
 
 use kvm_s390_host_tests::logic::dat::{self, Level};
 
-const LEVELS: [Level; 5] = [Level::Region1, Level::Region2, Level::Region3, Level::Segment, Level::Page];
+const LEVELS: [Level; 5] = [
+    Level::Region1,
+    Level::Region2,
+    Level::Region3,
+    Level::Segment,
+    Level::Page,
+];
 
 /// A small deterministic generator, so property tests need no dependency.
 struct XorShift(u64);
@@ -72,7 +78,12 @@ fn asce_and_entries_carry_type_and_length() {
     assert_eq!(Level::Region3.table_entry(origin), 0x1234_5000 | 0x4 | 0x3);
     // A segment-table entry is just the page-table origin when valid.
     assert_eq!(Level::Segment.table_entry(origin), 0x1234_5000);
-    for level in [Level::Region1, Level::Region2, Level::Region3, Level::Segment] {
+    for level in [
+        Level::Region1,
+        Level::Region2,
+        Level::Region3,
+        Level::Segment,
+    ] {
         assert!(!dat::table_entry_valid(level.invalid_entry()));
         assert!(dat::table_entry_valid(level.table_entry(origin)));
     }

@@ -2,7 +2,9 @@
 
 //! The guest DAT walk (logic/guest_dat.rs) over a test double of guest memory.
 
-use kvm_s390_host_tests::logic::guest_dat::{self, Controls, DatError, GuestMemory, MemoryError, Translation};
+use kvm_s390_host_tests::logic::guest_dat::{
+    self, Controls, DatError, GuestMemory, MemoryError, Translation,
+};
 use kvm_s390_host_tests::logic::sie_exit::pgm;
 
 /// Guest memory as a byte vector: the test double of the memslots.
@@ -27,7 +29,10 @@ impl Memory {
 impl GuestMemory for Memory {
     fn read_u64(&self, addr: u64) -> Result<u64, MemoryError> {
         let a = usize::try_from(addr).map_err(|_| MemoryError::Addressing)?;
-        let bytes = self.0.get(a..a.checked_add(8).ok_or(MemoryError::Addressing)?).ok_or(MemoryError::Addressing)?;
+        let bytes = self
+            .0
+            .get(a..a.checked_add(8).ok_or(MemoryError::Addressing)?)
+            .ok_or(MemoryError::Addressing)?;
         Ok(u64::from_be_bytes(bytes.try_into().unwrap()))
     }
 }
@@ -55,7 +60,13 @@ fn three_level() -> (Memory, u64) {
 fn walks_three_levels_to_a_page() {
     let (m, asce) = three_level();
     let t = guest_dat::translate(&m, asce, 0x8000_3abc, 0, Controls::default()).unwrap();
-    assert_eq!(t, Translation { absolute: 0x5abc, protected: false });
+    assert_eq!(
+        t,
+        Translation {
+            absolute: 0x5abc,
+            protected: false
+        }
+    );
 }
 
 #[test]
@@ -70,17 +81,29 @@ fn page_frames_are_prefixed() {
 fn invalid_entries_give_their_level_exception() {
     let (mut m, asce) = three_level();
     let ctl = Controls::default();
-    assert_eq!(guest_dat::translate(&m, asce, 0x8000_4000, 0, ctl), Err(DatError::Program(pgm::PAGE_TRANSLATION)));
+    assert_eq!(
+        guest_dat::translate(&m, asce, 0x8000_4000, 0, ctl),
+        Err(DatError::Program(pgm::PAGE_TRANSLATION))
+    );
     assert_eq!(
         guest_dat::translate(&m, asce, 0x8010_0000, 0, ctl),
         Err(DatError::Program(pgm::SEGMENT_TRANSLATION))
     );
-    assert_eq!(guest_dat::translate(&m, asce, 0x1_0000_0000, 0, ctl), Err(DatError::Program(pgm::REGION_THIRD_TRANSLATION)));
+    assert_eq!(
+        guest_dat::translate(&m, asce, 0x1_0000_0000, 0, ctl),
+        Err(DatError::Program(pgm::REGION_THIRD_TRANSLATION))
+    );
     // Beyond the region-third range of the ASCE: ASCE type.
-    assert_eq!(guest_dat::translate(&m, asce, 1 << 42, 0, ctl), Err(DatError::Program(pgm::ASCE_TYPE)));
+    assert_eq!(
+        guest_dat::translate(&m, asce, 1 << 42, 0, ctl),
+        Err(DatError::Program(pgm::ASCE_TYPE))
+    );
     // A page-table entry with bit 52 set is a translation-specification exception.
     m.write(PTO + 3 * 8, 0x5000 | 0x800);
-    assert_eq!(guest_dat::translate(&m, asce, 0x8000_3000, 0, ctl), Err(DatError::Program(guest_dat::PGM_TRANSLATION_SPEC)));
+    assert_eq!(
+        guest_dat::translate(&m, asce, 0x8000_3000, 0, ctl),
+        Err(DatError::Program(guest_dat::PGM_TRANSLATION_SPEC))
+    );
 }
 
 #[test]
@@ -104,17 +127,27 @@ fn table_length_and_type_are_checked() {
 fn tables_outside_memory_are_addressing_exceptions() {
     let m = Memory::new(0x1000);
     let asce = 0x100_0000 | 3; // segment table beyond memory
-    assert_eq!(guest_dat::translate(&m, asce, 0, 0, Controls::default()), Err(DatError::Program(pgm::ADDRESSING)));
+    assert_eq!(
+        guest_dat::translate(&m, asce, 0, 0, Controls::default()),
+        Err(DatError::Program(pgm::ADDRESSING))
+    );
 }
 
 #[test]
 fn protection_and_large_frames() {
     let (mut m, asce) = three_level();
     m.write(PTO + 3 * 8, 0x5000 | 0x200);
-    assert!(guest_dat::translate(&m, asce, 0x8000_3000, 0, Controls::default()).unwrap().protected);
+    assert!(
+        guest_dat::translate(&m, asce, 0x8000_3000, 0, Controls::default())
+            .unwrap()
+            .protected
+    );
     // An EDAT-1 segment frame at 0x300000 (absolute, not prefixed).
     m.write(STO + 8, 0x30_0000 | 0x400);
-    let edat = Controls { edat1: true, edat2: false };
+    let edat = Controls {
+        edat1: true,
+        edat2: false,
+    };
     let t = guest_dat::translate(&m, asce, 0x8010_1234, 0x30_0000, edat).unwrap();
     assert_eq!(t.absolute, 0x30_1234);
     // Without EDAT-1 the same entry designates a page table at 0x300000, which lies
@@ -146,11 +179,23 @@ fn never_panics_on_any_table_content() {
     for i in 0..(0x20000 / 8) {
         let v = next();
         // Keep origins mostly inside memory so the walk goes deep.
-        m.write(i * 8, (v & 0x1_ffff) | (v & 0x3f) | (v & 0xf000_0000_0000_0000));
+        m.write(
+            i * 8,
+            (v & 0x1_ffff) | (v & 0x3f) | (v & 0xf000_0000_0000_0000),
+        );
     }
     for _ in 0..20_000 {
         let asce = next() & (0x1_ffff | 0x3f);
-        let _ = guest_dat::translate(&m, asce, next(), (next() & 0x7fff_e000) as u32, Controls { edat1: true, edat2: true });
+        let _ = guest_dat::translate(
+            &m,
+            asce,
+            next(),
+            (next() & 0x7fff_e000) as u32,
+            Controls {
+                edat1: true,
+                edat2: true,
+            },
+        );
         let _ = guest_dat::translate(&m, next(), next(), 0, Controls::default());
     }
 }

@@ -19,11 +19,26 @@ impl XorShift {
 #[test]
 fn low_core_maps_to_prefix_and_back() {
     let prefix = 0x0004_0000;
-    assert_eq!(real_to_absolute(prefix, GuestReal(0)), GuestAbsolute(0x40000));
-    assert_eq!(real_to_absolute(prefix, GuestReal(0x1fff)), GuestAbsolute(0x41fff));
-    assert_eq!(real_to_absolute(prefix, GuestReal(0x40000)), GuestAbsolute(0));
-    assert_eq!(real_to_absolute(prefix, GuestReal(0x42000)), GuestAbsolute(0x42000));
-    assert_eq!(real_to_absolute(prefix, GuestReal(0x2000)), GuestAbsolute(0x2000));
+    assert_eq!(
+        real_to_absolute(prefix, GuestReal(0)),
+        GuestAbsolute(0x40000)
+    );
+    assert_eq!(
+        real_to_absolute(prefix, GuestReal(0x1fff)),
+        GuestAbsolute(0x41fff)
+    );
+    assert_eq!(
+        real_to_absolute(prefix, GuestReal(0x40000)),
+        GuestAbsolute(0)
+    );
+    assert_eq!(
+        real_to_absolute(prefix, GuestReal(0x42000)),
+        GuestAbsolute(0x42000)
+    );
+    assert_eq!(
+        real_to_absolute(prefix, GuestReal(0x2000)),
+        GuestAbsolute(0x2000)
+    );
 }
 
 #[test]

@@ -8,7 +8,10 @@ use kvm_s390_host_tests::logic::sie_exit::{self, icpt, pgm, Access, Exit};
 
 #[test]
 fn an_intercept_wins_over_a_stale_fault_record() {
-    assert_eq!(sie_exit::classify(icpt::INSTRUCTION, 0x11, 0x1000), Exit::Intercept(icpt::INSTRUCTION));
+    assert_eq!(
+        sie_exit::classify(icpt::INSTRUCTION, 0x11, 0x1000),
+        Exit::Intercept(icpt::INSTRUCTION)
+    );
 }
 
 #[test]
@@ -24,23 +27,38 @@ fn dat_faults_carry_the_page_and_the_access() {
     let unknown = 0x2000_1abc & !0xc00;
     assert_eq!(
         sie_exit::classify(0, pgm::PAGE_TRANSLATION as u32, store),
-        Exit::GmapFault { gaddr: 0x2000_1000, access: Access::Store }
+        Exit::GmapFault {
+            gaddr: 0x2000_1000,
+            access: Access::Store
+        }
     );
     assert_eq!(
         sie_exit::classify(0, pgm::SEGMENT_TRANSLATION as u32, fetch),
-        Exit::GmapFault { gaddr: 0x2000_1000, access: Access::Fetch }
+        Exit::GmapFault {
+            gaddr: 0x2000_1000,
+            access: Access::Fetch
+        }
     );
     assert_eq!(
         sie_exit::classify(0, pgm::REGION_THIRD_TRANSLATION as u32, unknown),
-        Exit::GmapFault { gaddr: 0x2000_1000, access: Access::Unknown }
+        Exit::GmapFault {
+            gaddr: 0x2000_1000,
+            access: Access::Unknown
+        }
     );
     // A protection fault needs the write mapping whatever the TEID says.
     assert_eq!(
         sie_exit::classify(0, pgm::PROTECTION as u32, fetch),
-        Exit::GmapFault { gaddr: 0x2000_1000, access: Access::Store }
+        Exit::GmapFault {
+            gaddr: 0x2000_1000,
+            access: Access::Store
+        }
     );
     // The PER bit (0x80) of the interruption code does not change the class.
-    assert!(matches!(sie_exit::classify(0, 0x80 | pgm::PAGE_TRANSLATION as u32, store), Exit::GmapFault { .. }));
+    assert!(matches!(
+        sie_exit::classify(0, 0x80 | pgm::PAGE_TRANSLATION as u32, store),
+        Exit::GmapFault { .. }
+    ));
 }
 
 #[test]
@@ -55,11 +73,17 @@ fn faults_outside_the_primary_space_or_of_other_kinds_are_unexpected() {
     // Address-space identifier 01 (secondary) in TEID bits 62-63.
     assert_eq!(
         sie_exit::classify(0, pgm::PAGE_TRANSLATION as u32, 0x1000 | 1),
-        Exit::UnexpectedFault { code: pgm::PAGE_TRANSLATION, teid: 0x1000 | 1 }
+        Exit::UnexpectedFault {
+            code: pgm::PAGE_TRANSLATION,
+            teid: 0x1000 | 1
+        }
     );
     assert_eq!(
         sie_exit::classify(0, pgm::ADDRESSING as u32, 0x1000),
-        Exit::UnexpectedFault { code: pgm::ADDRESSING, teid: 0x1000 }
+        Exit::UnexpectedFault {
+            code: pgm::ADDRESSING,
+            teid: 0x1000
+        }
     );
 }
 
@@ -86,7 +110,9 @@ fn psw_forward_wraps_in_the_addressing_mode() {
 
 #[test]
 fn disabled_wait_needs_every_class_off() {
-    assert!(psw::is_disabled_wait(psw::MASK_WAIT | psw::MASK_EA | psw::MASK_BA));
+    assert!(psw::is_disabled_wait(
+        psw::MASK_WAIT | psw::MASK_EA | psw::MASK_BA
+    ));
     assert!(!psw::is_disabled_wait(psw::MASK_WAIT | psw::MASK_IO));
     assert!(!psw::is_disabled_wait(psw::MASK_WAIT | psw::MASK_EXT));
     assert!(!psw::is_disabled_wait(psw::MASK_WAIT | psw::MASK_MCHECK));
@@ -96,7 +122,10 @@ fn disabled_wait_needs_every_class_off() {
 #[test]
 fn lowcore_values_are_big_endian() {
     assert_eq!(psw::program_interruption_code(6, 5), [0, 6, 0, 5]);
-    let p = Psw { mask: 0x0000_0001_8000_0000, addr: 0x1_0006 };
+    let p = Psw {
+        mask: 0x0000_0001_8000_0000,
+        addr: 0x1_0006,
+    };
     let bytes = psw::psw_bytes(p);
     assert_eq!(&bytes[..8], &[0, 0, 0, 1, 0x80, 0, 0, 0]);
     assert_eq!(psw::psw_from_bytes(bytes), p);
