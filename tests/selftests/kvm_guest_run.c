@@ -184,6 +184,128 @@ TEST_F(guest, deleted_slot_is_gone)
 	EXPECT_EQ(0x1111, *stored);
 }
 
+/*
+ * The MMU notifier: after the host drops a page the guest has mapped
+ * (MADV_DONTNEED) and writes the new page, the guest reads the new
+ * content, not the old frame.
+ */
+TEST_F(guest, host_unmap_is_seen_by_guest)
+{
+	static const uint8_t code[] = {
+		0xe3, 0x20, 0x40, 0x00, 0x00, 0x24,	/* +0  stg %r2,0(%r4) */
+		DIAG_501,				/* +6 */
+		0xe3, 0x60, 0x40, 0x00, 0x00, 0x04,	/* +10 lg  %r6,0(%r4) */
+		DIAG_501,				/* +16 */
+		J_SELF,					/* +20 */
+	};
+	uint8_t *page = host_addr(self, SLOT1_GPA + 0x9000);
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	self->run->s.regs.gprs[2] = 0x1111;
+	self->run->s.regs.gprs[4] = SLOT1_GPA + 0x9000;
+	RUN_TO_DIAG(CODE_GPA + 10);
+	ASSERT_EQ(0x1111, *(uint64_t *)page);
+
+	ASSERT_OK(madvise(page, 4096, MADV_DONTNEED));
+	ASSERT_EQ(0, *(uint64_t *)page);	/* a fresh zero page for the host */
+	*(uint64_t *)page = 0x2222;
+	RUN_TO_DIAG(CODE_GPA + 20);
+	EXPECT_EQ(0x2222, self->run->s.regs.gprs[6]);
+}
+
+/*
+ * Memory high in the guest absolute address space: a slot at 2^52 needs a
+ * region-second entry of the guest mapping (the VM's limit is 2^53 here or
+ * the machine's highest address; the test skips when the slot is refused).
+ */
+TEST_F(guest, slot_high_in_address_space)
+{
+	static const uint8_t code[] = {
+		0xe3, 0x20, 0x40, 0x00, 0x00, 0x24,	/* +0 stg %r2,0(%r4) */
+		0xe3, 0x60, 0x40, 0x08, 0x00, 0x04,	/* +6 lg  %r6,8(%r4) */
+		DIAG_501,				/* +12 */
+		J_SELF,					/* +16 */
+	};
+	const uint64_t gpa = 1UL << 52;
+	uint8_t *mem = kvm_alloc_aligned(SZ_1M, SZ_1M);
+
+	ASSERT_NE(MAP_FAILED, mem);
+	if (kvm_set_memslot(self->vm, 3, 0, gpa, SZ_1M, (uintptr_t)mem))
+		SKIP(goto out, "slot at 2^52 refused (%s): the VM's memory limit is lower", strerror(errno));
+	load_code(self, CODE_GPA, code, sizeof(code));
+	((uint64_t *)(mem + 0x5000))[1] = 0xabcdef;
+	self->run->s.regs.gprs[2] = 0x4242;
+	self->run->s.regs.gprs[4] = gpa + 0x5000;
+	RUN_TO_DIAG(CODE_GPA + 16);
+	EXPECT_EQ(0x4242, ((uint64_t *)(mem + 0x5000))[0]);
+	EXPECT_EQ(0xabcdef, self->run->s.regs.gprs[6]);
+out:
+	munmap(mem, SZ_1M);
+}
+
+struct vcpu_thread {
+	int kvm, vm, id;
+	uint64_t result;
+	int error;
+};
+
+/*
+ * One vCPU in its own thread, running the code vcpus_in_parallel placed:
+ * counts to 100 * (id + 1), storing the count to its own page on every
+ * step, and exits.
+ */
+static void *vcpu_thread(void *arg)
+{
+	struct kvm_s390_psw psw = { .mask = PSW_MASK_64, .addr = CODE_GPA };
+	struct vcpu_thread *t = arg;
+	struct kvm_run *run;
+	int vcpu;
+
+	vcpu = ioctl(t->vm, KVM_CREATE_VCPU, t->id + 1);
+	run = vcpu < 0 ? MAP_FAILED : kvm_map_run(t->kvm, vcpu);
+	if (run == MAP_FAILED || ioctl(vcpu, KVM_S390_SET_INITIAL_PSW, &psw)) {
+		t->error = errno;
+		return NULL;
+	}
+	run->s.regs.gprs[3] = 100 * (t->id + 1);
+	run->s.regs.gprs[4] = SLOT1_GPA + (t->id + 1) * 4096;
+	if (ioctl(vcpu, KVM_RUN, 0) || run->exit_reason != KVM_EXIT_S390_SIEIC ||
+	    run->s390_sieic.ipa != DIAG_501_IPA)
+		t->error = errno ? errno : -1;
+	t->result = run->s.regs.gprs[2];
+	munmap(run, getpagesize());
+	close(vcpu);
+	return NULL;
+}
+
+/* Four vCPUs run their guests at the same time, each on its own page. */
+TEST_F(guest, vcpus_in_parallel)
+{
+	static const uint8_t code[] = {
+		0xa7, 0x29, 0x00, 0x00,			/* +0  lghi  %r2,0 */
+		0xa7, 0x2b, 0x00, 0x01,			/* +4  aghi  %r2,1 */
+		0xe3, 0x20, 0x40, 0x00, 0x00, 0x24,	/* +8  stg   %r2,0(%r4) */
+		0xa7, 0x37, 0xff, 0xfb,			/* +14 brctg %r3,+4 */
+		DIAG_501,				/* +18 */
+		J_SELF,					/* +22 */
+	};
+	struct vcpu_thread t[4];
+	pthread_t threads[4];
+	int i;
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	for (i = 0; i < 4; i++) {
+		t[i] = (struct vcpu_thread){ .kvm = self->kvm, .vm = self->vm, .id = i };
+		ASSERT_OK(pthread_create(&threads[i], NULL, vcpu_thread, &t[i]));
+	}
+	for (i = 0; i < 4; i++) {
+		ASSERT_OK(pthread_join(threads[i], NULL));
+		EXPECT_EQ(0, t[i].error) TH_LOG("vCPU %d", i + 1);
+		EXPECT_EQ(100 * (i + 1), t[i].result) TH_LOG("vCPU %d", i + 1);
+		EXPECT_EQ(100 * (i + 1), *(uint64_t *)host_addr(self, SLOT1_GPA + (i + 1) * 4096UL));
+	}
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
