@@ -32,6 +32,19 @@ use crate::logic::psw;
 use crate::logic::sie_exit::{self, icpt, Exit};
 use crate::vcpu::Vcpu;
 
+/// Adds one to a counter of the vCPU's binary statistics (mainline's names). Only the
+/// vCPU's own thread writes them; readers of the statistics file read them racily by
+/// design, as in C, so no reference is formed.
+macro_rules! count {
+    ($vcpu:expr, $field:ident) => {{
+        // SAFETY: the vCPU is live; its thread holds `vcpu->mutex` (the only writer).
+        unsafe {
+            let counter = addr_of_mut!((*$vcpu.as_raw()).stat.$field);
+            counter.write_volatile(counter.read_volatile().wrapping_add(1));
+        }
+    }};
+}
+
 /// Why the loop stopped without an error.
 enum Stop {
     /// `kvm_run` describes an exit for user space.
@@ -85,6 +98,7 @@ impl Vcpu {
 
         self.gprs_out(&gprs);
         self.sync_regs_out(&area);
+        count!(self, exit_userspace);
         // SAFETY: begun above with the same state.
         unsafe { bindings::kvm_s390_rust_fpu_end(fpu.as_mut_ptr()) };
         // SAFETY: paired with the calls above.
@@ -175,6 +189,7 @@ impl Vcpu {
     /// Handles one exit; `Some` ends the run. Called with `kvm->srcu` held.
     fn handle_exit(&self, exit: Exit) -> Result<Option<Stop>> {
         let sie = self.sie_block();
+        self.count_exit(exit);
         match exit {
             Exit::Interrupted => Ok(None),
             Exit::GmapFault { gaddr, access: _ } => {
@@ -238,6 +253,23 @@ impl Vcpu {
             Faultin::Mapped => Ok(4096 - (gpa & 0xfff)),
             Faultin::Addressing => Err(ENOENT),
             Faultin::Retry => Err(EAGAIN),
+        }
+    }
+
+    /// Counts an exit in the counter mainline counts it in.
+    fn count_exit(&self, exit: Exit) {
+        match exit {
+            Exit::Interrupted => count!(self, exit_null),
+            Exit::Intercept(icpt::INSTRUCTION) => count!(self, exit_instruction),
+            Exit::Intercept(icpt::PROGRAM) => count!(self, exit_program_interruption),
+            Exit::Intercept(icpt::INSTRUCTION_PROGRAM) => count!(self, exit_instr_and_program),
+            Exit::Intercept(icpt::EXTERNAL_REQUEST) => count!(self, exit_external_request),
+            Exit::Intercept(icpt::IO_REQUEST) => count!(self, exit_io_request),
+            Exit::Intercept(icpt::VALIDITY) => count!(self, exit_validity),
+            Exit::Intercept(icpt::STOP) => count!(self, exit_stop_request),
+            Exit::Intercept(icpt::OPERATION_EXCEPTION) => count!(self, exit_operation_exception),
+            Exit::Intercept(icpt::WAIT) => count!(self, exit_wait_state),
+            Exit::Intercept(_) | Exit::GmapFault { .. } | Exit::UnexpectedFault { .. } => {}
         }
     }
 
@@ -340,6 +372,7 @@ impl Vcpu {
     /// prefix area and loads the program new PSW.
     fn program_interruption(&self, old: Psw, ilen: u8, code: u16) -> Result {
         let sie = self.sie_block();
+        count!(self, deliver_program);
         self.write_real(
             GuestReal(psw::LC_PGM_ILC),
             &psw::program_interruption_code(ilen, code),
