@@ -339,23 +339,26 @@ assert_offset!(BscaBlock, mcn, 0x30);
 assert_offset!(BscaBlock, cpu, 0x40);
 assert_offset!(BscaEntry, sda, 0x08);
 
-/// Shift of the prefix value: the architecture's prefix is 8 KiB aligned.
-const PREFIX_SHIFT: u32 = 13;
-/// Width mask of the 19-bit prefix field (PoP bits 1-19 of the word at offset 4).
-const PREFIX_FIELD_BITS: u32 = 0x7_ffff;
-/// Position of the prefix field: its least significant bit is bit 19, i.e. 12 from the right.
+/// The prefix field occupies bits 1-19 of the word at offset 4 (mainline: `prefix : 19`
+/// after one unused bit), so it holds bits 1-19 of the prefix value in place: the word is
+/// the prefix address itself with the IBC in bits 20-31.
 const PREFIX_FIELD_POS: u32 = 12;
+/// Width mask of the 19-bit prefix field.
+const PREFIX_FIELD_BITS: u32 = 0x7_ffff;
+/// The field's significant bits in z/Architecture: the prefix is 8 KiB aligned, so the
+/// field's lowest bit (address bit 19) stays 0 (mainline: `GUEST_PREFIX_MASK_ZARCH`).
+const PREFIX_FIELD_ZARCH: u32 = 0x7_fffe;
 
 /// Encodes a guest prefix value into the `prefix_ibc` word, keeping bit 0 and the IBC bits.
 ///
 /// Only bits 33-50 of a 64-bit prefix register value are significant (8 KiB aligned, below
 /// 2 GiB); the others are dropped, as SET PREFIX drops them.
 pub const fn with_prefix(prefix_ibc: u32, prefix: u32) -> u32 {
-    let field = ((prefix & 0x7fff_ffff) >> PREFIX_SHIFT) & PREFIX_FIELD_BITS;
+    let field = (prefix >> PREFIX_FIELD_POS) & PREFIX_FIELD_ZARCH;
     (prefix_ibc & !(PREFIX_FIELD_BITS << PREFIX_FIELD_POS)) | (field << PREFIX_FIELD_POS)
 }
 
 /// Extracts the guest prefix value from the `prefix_ibc` word.
 pub const fn prefix_of(prefix_ibc: u32) -> u32 {
-    ((prefix_ibc >> PREFIX_FIELD_POS) & PREFIX_FIELD_BITS) << PREFIX_SHIFT
+    ((prefix_ibc >> PREFIX_FIELD_POS) & PREFIX_FIELD_ZARCH) << PREFIX_FIELD_POS
 }

@@ -243,6 +243,76 @@ out:
 	munmap(mem, SZ_1M);
 }
 
+/*
+ * A moved memslot: its old range is unmapped (an access there is an
+ * addressing exception) and the guest finds its content at the new place.
+ */
+TEST_F(guest, moved_slot)
+{
+	static const uint8_t code[] = {
+		0xe3, 0x20, 0x40, 0x00, 0x00, 0x24,	/* +0  stg %r2,0(%r4) */
+		DIAG_501,				/* +6 */
+		0xe3, 0x60, 0x50, 0x00, 0x00, 0x04,	/* +10 lg  %r6,0(%r5) */
+		0xe3, 0x20, 0x40, 0x00, 0x00, 0x24,	/* +16 stg %r2,0(%r4) */
+		J_SELF,					/* +22 */
+	};
+	static const uint8_t handler[] = { DIAG_501, J_SELF };
+	uint64_t *new_psw = (uint64_t *)host_addr(self, LC_PGM_NEW_PSW);
+	uint64_t *old_psw = (uint64_t *)host_addr(self, LC_PGM_OLD_PSW);
+	const uint64_t new_gpa = 0x800000;
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	load_code(self, HANDLER_GPA, handler, sizeof(handler));
+	new_psw[0] = PSW_MASK_64;
+	new_psw[1] = HANDLER_GPA;
+	self->run->s.regs.gprs[2] = 0x7777;
+	self->run->s.regs.gprs[4] = SLOT1_GPA + 0x3000;
+	self->run->s.regs.gprs[5] = new_gpa + 0x3000;
+
+	RUN_TO_DIAG(CODE_GPA + 10);
+	ASSERT_OK(kvm_set_memslot(self->vm, 1, 0, new_gpa, SLOT_SIZE, (uintptr_t)self->mem[1]));
+	RUN_TO_DIAG(HANDLER_GPA + 4);
+	EXPECT_EQ(0x7777, self->run->s.regs.gprs[6]);
+	EXPECT_EQ(5, *(uint16_t *)host_addr(self, LC_PGM_CODE));
+	EXPECT_EQ(CODE_GPA + 22, old_psw[1]);
+}
+
+/*
+ * The prefix from kvm_run (KVM_SYNC_PREFIX in kvm_dirty_regs) moves the
+ * lowcore: real 0x1d8 reads absolute prefix + 0x1d8, and the addressing
+ * exception of an access to the gap is delivered through the lowcore at
+ * the prefix, leaving absolute 0-8191 alone.
+ */
+TEST_F(guest, prefix_moves_the_lowcore)
+{
+	static const uint8_t code[] = {
+		0xe3, 0x60, 0x01, 0xd8, 0x00, 0x04,	/* +0 lg %r6,0x1d8 */
+		0xe3, 0x70, 0x70, 0x00, 0x00, 0x04,	/* +6 lg %r7,0(%r7) */
+		J_SELF,					/* +12 */
+	};
+	static const uint8_t handler[] = { DIAG_501, J_SELF };
+	const uint64_t prefix = 0x40000;
+	uint64_t *new_psw = (uint64_t *)host_addr(self, prefix + LC_PGM_NEW_PSW);
+	uint64_t *old_psw = (uint64_t *)host_addr(self, prefix + LC_PGM_OLD_PSW);
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	load_code(self, HANDLER_GPA, handler, sizeof(handler));
+	new_psw[0] = PSW_MASK_64;
+	new_psw[1] = HANDLER_GPA;
+	self->run->s.regs.prefix = prefix;
+	self->run->kvm_dirty_regs = KVM_SYNC_PREFIX;
+	self->run->s.regs.gprs[7] = GAP_GPA;
+
+	RUN_TO_DIAG(HANDLER_GPA + 4);
+	EXPECT_EQ(prefix, self->run->s.regs.prefix);
+	EXPECT_EQ(HANDLER_GPA, self->run->s.regs.gprs[6]);
+	EXPECT_EQ(5, *(uint16_t *)host_addr(self, prefix + LC_PGM_CODE));
+	EXPECT_EQ(CODE_GPA + 12, old_psw[1]);
+	/* Nothing was delivered through absolute 0. */
+	EXPECT_EQ(0, *(uint64_t *)host_addr(self, LC_PGM_OLD_PSW + 8));
+	EXPECT_EQ(0, *(uint16_t *)host_addr(self, LC_PGM_CODE));
+}
+
 struct vcpu_thread {
 	int kvm, vm, id;
 	uint64_t result;

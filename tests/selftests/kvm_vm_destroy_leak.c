@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VM and vCPU destruction: VMs with vCPUs, a memslot and mapped kvm_run
- * pages are created and closed in a loop, in both orders (VM fd first or
+ * VM and vCPU destruction: VMs with vCPUs, a memslot, mapped kvm_run pages
+ * and a guest that ran (so guest memory is mapped through the backend's DAT
+ * tables) are created and closed in a loop, in both orders (VM fd first or
  * vCPU fds first), and afterwards kernel memory (/proc/meminfo) and the
  * module's reference count (/sys/module/kvm/refcnt) must be back where
  * they were.
@@ -149,7 +150,17 @@ static int settle_and_sample(struct meminfo *best)
 	return 0;
 }
 
-/* One VM with NR_VCPUS vCPUs, a memslot and mapped kvm_run pages. */
+#define CODE_GPA	0x10000UL
+
+/* Stores to two pages of the memslot, exits with DIAG 0x501. */
+static const uint8_t guest_code[] = {
+	0xe3, 0x20, 0x40, 0x00, 0x00, 0x24,	/* stg  %r2,0(%r4) */
+	0xe3, 0x20, 0x50, 0x00, 0x00, 0x24,	/* stg  %r2,0(%r5) */
+	0x83, 0x00, 0x05, 0x01,			/* diag 0,0,0x501 */
+	0xa7, 0xf4, 0x00, 0x00,			/* j    . */
+};
+
+/* One VM with NR_VCPUS vCPUs, a memslot, mapped kvm_run pages and a guest run. */
 static void one_vm(struct __test_metadata *_metadata, int kvm, int run_size,
 		   uint64_t mem, bool vm_first)
 {
@@ -165,6 +176,15 @@ static void one_vm(struct __test_metadata *_metadata, int kvm, int run_size,
 		ASSERT_NE(MAP_FAILED, run[i]);
 		/* Fault the page in: the mapping now holds a page reference. */
 		(void)*(volatile __u32 *)&run[i]->exit_reason;
+	}
+	{
+		struct kvm_s390_psw psw = { .mask = 0x0000000180000000UL, .addr = CODE_GPA };
+
+		ASSERT_OK(ioctl(vcpu[0], KVM_S390_SET_INITIAL_PSW, &psw));
+		run[0]->s.regs.gprs[4] = 0x80000;
+		run[0]->s.regs.gprs[5] = 0xf0000;
+		ASSERT_OK(ioctl(vcpu[0], KVM_RUN, 0));
+		ASSERT_EQ(KVM_EXIT_S390_SIEIC, run[0]->exit_reason);
 	}
 
 	if (vm_first) {
@@ -201,6 +221,7 @@ FIXTURE_SETUP(destroy)
 	m = kvm_alloc_aligned(SZ_1M, SZ_1M);
 	ASSERT_NE(MAP_FAILED, m);
 	self->mem = (uintptr_t)m;
+	memcpy((uint8_t *)m + CODE_GPA, guest_code, sizeof(guest_code));
 }
 
 FIXTURE_TEARDOWN(destroy)

@@ -83,9 +83,13 @@ fn sie_prefix_field_round_trips_and_keeps_ibc() {
 #[test]
 fn sie_prefix_field_matches_the_c_bitfield() {
     // C: `__u32 : 1; __u32 prefix : 19; __u32 ibc : 12;` on big-endian s390, and
-    // kvm_s390_set_prefix() stores prefix >> 13 into the 19-bit field.
-    let prefix: u32 = 0x7fff_e000;
-    let field = prefix >> 13;
-    assert_eq!(with_prefix(0, prefix), field << 12);
-    assert_eq!(with_prefix(0, 0x2000), 1 << 12);
+    // kvm_s390_set_prefix() stores (prefix >> 12) & 0x7fffe into the 19-bit field, whose
+    // lowest bit is bit 19 of the word: the word holds the prefix address in place. (An
+    // earlier encoding with a shift of 13 round-tripped here but made SIE use half the
+    // prefix; the Hercules selftest prefix_moves_the_lowcore caught it.)
+    assert_eq!(with_prefix(0, 0x7fff_e000), 0x7fff_e000);
+    assert_eq!(with_prefix(0, 0x2000), 0x2000);
+    assert_eq!(with_prefix(0, 0x40000), 0x40000);
+    assert_eq!(with_prefix(0xfff, 0x1234_5678), 0x1234_4fff);
+    assert_eq!(prefix_of(0x0004_0123), 0x40000);
 }
