@@ -376,6 +376,50 @@ TEST_F(guest, vcpus_in_parallel)
 	}
 }
 
+/*
+ * The same addressing exception with guest DAT on: the guest's segment
+ * table maps its first MiB one to one, except virtual 0x80000, which it
+ * maps to the gap.  The backend finds the length of the faulting
+ * instruction through the guest's tables.
+ */
+TEST_F(guest, gap_under_guest_dat)
+{
+	static const uint8_t code[] = {
+		0xe3, 0x60, 0x70, 0x00, 0x00, 0x04,	/* +0 lg %r6,0(%r7) */
+		J_SELF,					/* +6 */
+	};
+	static const uint8_t handler[] = { DIAG_501, J_SELF };
+	const uint64_t sto = 0x30000, pto = 0x34000, psw_dat = 0x0400000000000000UL;
+	uint64_t *new_psw = (uint64_t *)host_addr(self, LC_PGM_NEW_PSW);
+	uint64_t *old_psw = (uint64_t *)host_addr(self, LC_PGM_OLD_PSW);
+	struct kvm_s390_psw psw = { .mask = PSW_MASK_64 | psw_dat, .addr = CODE_GPA };
+	struct kvm_sregs sregs;
+	int i;
+
+	for (i = 0; i < 2048; i++)
+		((uint64_t *)host_addr(self, sto))[i] = 0x20;	/* invalid */
+	((uint64_t *)host_addr(self, sto))[0] = pto;
+	for (i = 0; i < 256; i++)
+		((uint64_t *)host_addr(self, pto))[i] = i * 4096UL;
+	((uint64_t *)host_addr(self, pto))[0x80] = GAP_GPA;
+	ASSERT_OK(ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.crs[1] = sto | 3;		/* segment-table designation, full length */
+	ASSERT_OK(ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	ASSERT_OK(ioctl(self->vcpu, KVM_S390_SET_INITIAL_PSW, &psw));
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	load_code(self, HANDLER_GPA, handler, sizeof(handler));
+	new_psw[0] = PSW_MASK_64;
+	new_psw[1] = HANDLER_GPA;
+	self->run->s.regs.gprs[7] = 0x80000;
+
+	RUN_TO_DIAG(HANDLER_GPA + 4);
+	EXPECT_EQ(5, *(uint16_t *)host_addr(self, LC_PGM_CODE));
+	EXPECT_EQ(6, *(uint16_t *)host_addr(self, LC_PGM_ILC));
+	EXPECT_EQ(PSW_MASK_64 | psw_dat, old_psw[0]);
+	EXPECT_EQ(CODE_GPA + 6, old_psw[1]);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
