@@ -420,6 +420,32 @@ TEST_F(guest, gap_under_guest_dat)
 	EXPECT_EQ(CODE_GPA + 6, old_psw[1]);
 }
 
+/*
+ * A disabled wait (a wait PSW with I/O, external and machine-check
+ * interruptions off) can never end by itself: it exits to user space as a
+ * wait-state intercept with the wait PSW (mainline: kvm_s390_handle_wait).
+ */
+TEST_F(guest, disabled_wait_exits)
+{
+	static const uint8_t code[] = {
+		0xb2, 0xb2, 0x70, 0x00,			/* +0 lpswe 0(%r7) */
+		J_SELF,					/* +4 */
+	};
+	const uint64_t wait_mask = PSW_MASK_64 | 0x0002000000000000UL;	/* bit 14 */
+	uint64_t *wait_psw = (uint64_t *)host_addr(self, 0x11000);
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	wait_psw[0] = wait_mask;
+	wait_psw[1] = 0xdead0;
+	self->run->s.regs.gprs[7] = 0x11000;
+
+	ASSERT_OK(ioctl(self->vcpu, KVM_RUN, 0));
+	ASSERT_EQ(KVM_EXIT_S390_SIEIC, self->run->exit_reason);
+	EXPECT_EQ(0x1c, self->run->s390_sieic.icptcode);
+	EXPECT_EQ(wait_mask, self->run->psw_mask);
+	EXPECT_EQ(0xdead0, self->run->psw_addr);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
