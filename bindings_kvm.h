@@ -57,6 +57,8 @@ void kvm_s390_rust_fpu_end(struct kernel_fpu_32 *state);
 int kvm_s390_rust_enter_guest(struct kvm_s390_sie_block *scb, u64 *gprs, unsigned long gasce,
 			      struct kvm_s390_rust_switch_area *area);
 int kvm_s390_rust_handle_guest_work(struct kvm_vcpu *vcpu);
+bool kvm_s390_rust_vm_dead_requested(struct kvm_vcpu *vcpu);
+bool kvm_s390_rust_check_tlb_flush_request(struct kvm_vcpu *vcpu);
 unsigned int kvm_s390_rust_gmap_int_code(void);
 unsigned long kvm_s390_rust_gmap_teid(void);
 void kvm_s390_rust_clear_gmap_fault(void);

@@ -139,6 +139,16 @@ void kvm_s390_rust_fpu_end(struct kernel_fpu_32 *state)
 	kernel_fpu_end(state, KERNEL_FPC | KERNEL_VXR);
 }
 
+bool kvm_s390_rust_vm_dead_requested(struct kvm_vcpu *vcpu)
+{
+	return kvm_test_request(KVM_REQ_VM_DEAD, vcpu);
+}
+
+bool kvm_s390_rust_check_tlb_flush_request(struct kvm_vcpu *vcpu)
+{
+	return kvm_check_request(KVM_REQ_TLB_FLUSH, vcpu);
+}
+
 unsigned int kvm_s390_rust_gmap_int_code(void)
 {
 	return current->thread.gmap_int_code;

@@ -9,9 +9,10 @@
 //!    the signal mask, start the vCPU, save the host's floating-point state;
 //! 2. take the guest state from `kvm_run` ("sync regs", with mainline's `kvm_dirty_regs`
 //!    semantics) into the SIE block and a kernel-private switch area;
-//! 3. loop: make the prefix pages present, leave `kvm->srcu`, enter SIE through `sie64a.S`
-//!    (interrupts off, pending work such as a signal handled first), classify the exit
-//!    (`logic/sie_exit.rs`) and handle it, until something needs user space;
+//! 3. loop: handle generic KVM's requests, make the prefix pages present, leave
+//!    `kvm->srcu`, enter SIE through `sie64a.S` (interrupts off, pending work such as a
+//!    signal handled first), classify the exit (`logic/sie_exit.rs`) and handle it, until
+//!    something needs user space;
 //! 4. store the guest state back into `kvm_run` and undo step 1.
 //!
 //! A signal ends the run with `KVM_EXIT_INTR` and EINTR; an intercept the backend does not
@@ -122,6 +123,9 @@ impl Vcpu {
         // for a long time and must not block memslot updates).
         unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_lock(vcpu) };
         let result = loop {
+            if let Err(e) = self.handle_requests() {
+                break Err(e);
+            }
             if let Err(e) = self.map_prefix_pages() {
                 break Err(e);
             }
@@ -291,6 +295,23 @@ impl Vcpu {
     fn set_exit_reason(&self, reason: u32) {
         // SAFETY: `kvm_run` is valid.
         unsafe { write_volatile(addr_of_mut!((*self.run()).exit_reason), reason) };
+    }
+
+    /// Generic KVM's requests to this vCPU, before each entry: a dead VM (a `KVM_BUG_ON`)
+    /// ends the run with EIO, as generic KVM refuses the next ioctl; a TLB flush makes
+    /// SIE purge the guest's translations. The gmap itself needs no flush request: IPTE
+    /// purges every CPU's TLB when an entry goes.
+    fn handle_requests(&self) -> Result {
+        // SAFETY: the vCPU is live; `requests` is an atomic bitmap.
+        if unsafe { bindings::kvm_s390_rust_vm_dead_requested(self.as_raw()) } {
+            return Err(EIO);
+        }
+        // SAFETY: as above.
+        if unsafe { bindings::kvm_s390_rust_check_tlb_flush_request(self.as_raw()) } {
+            // SAFETY: the SIE block is ours while the guest is out.
+            unsafe { (*self.sie_block()).ihcpu = 0xffff };
+        }
+        Ok(())
     }
 
     /// Makes sure both pages of the guest's prefix area are mapped: SIE refuses to run
