@@ -36,7 +36,10 @@ mod tests {
     use super::kvm_host::{prefix_of, with_prefix, Psw};
     use super::logic::capabilities::{value, Host};
     use super::logic::cpu_reset::ResettableState;
+    use super::logic::dat::{self, Level};
+    use super::logic::guest_dat::{self, Controls, DatError, GuestMemory, MemoryError};
     use super::logic::memslots::{check_change, vm_mem_limit, Change, NewSlot, MAX_GUEST_MEMORY};
+    use super::logic::sie_exit::{self, Access, Exit};
     use super::logic::vcpu_limits::ScaKind;
     use super::uapi_kvm::{cap, KVM_S390_INITIAL_RESET, KVM_S390_SET_INITIAL_PSW};
 
@@ -120,5 +123,52 @@ mod tests {
     fn ioctl_numbers() {
         assert_eq!(KVM_S390_SET_INITIAL_PSW, 0x4010_ae96);
         assert_eq!(KVM_S390_INITIAL_RESET, 0x0000_ae97);
+    }
+
+    #[test]
+    fn dat_geometry_and_exit_classification() {
+        assert_eq!(dat::top_level(1 << 53), Level::Region2);
+        assert_eq!(Level::Region3.index(0x1_0000_0000), 2);
+        assert_eq!(dat::asce(0x1000, Level::Region2), 0x100b);
+        assert_eq!(
+            sie_exit::classify(0, 0x11, 0x2000_1000 | (1 << 10)),
+            Exit::GmapFault {
+                gaddr: 0x2000_1000,
+                access: Access::Store
+            }
+        );
+        assert_eq!(sie_exit::instruction_length(0xe3), 6);
+    }
+
+    /// Guest memory for the DAT walk, computed rather than stored (the kernel stack is
+    /// small): a segment table at 0 whose entry 0 designates a page table at 0x4000, in
+    /// which only page 3 is valid, mapping real 0x7000. Values are already in host order.
+    struct Tables;
+
+    impl GuestMemory for Tables {
+        fn read_u64(&self, addr: u64) -> core::result::Result<u64, MemoryError> {
+            match addr {
+                0 => Ok(0x4000),
+                0x4018 => Ok(0x7000),
+                0x0008..=0x3ff8 => Ok(0x20),
+                0x4000..=0x47f8 => Ok(0x400),
+                _ => Err(MemoryError::Addressing),
+            }
+        }
+    }
+
+    #[test]
+    fn guest_dat_walk() {
+        let ctl = Controls::default();
+        let ok = guest_dat::translate(&Tables, 3, 0x3123, 0, ctl);
+        assert_eq!(ok.map(|t| t.absolute), Ok(0x7123));
+        assert_eq!(
+            guest_dat::translate(&Tables, 3, 0x4000, 0, ctl),
+            Err(DatError::Program(0x11))
+        );
+        assert_eq!(
+            guest_dat::translate(&Tables, 3, 0x10_0000, 0, ctl),
+            Err(DatError::Program(0x10))
+        );
     }
 }
