@@ -38,7 +38,7 @@ fn host_facilities() -> [u64; HOST_DWORDS] {
     // SAFETY: `stfle_fac_list` is written once during early boot and read-only after.
     let host = unsafe { &*core::ptr::addr_of!(bindings::stfle_fac_list) };
     for (dst, src) in list.iter_mut().zip(host.iter()) {
-        *dst = *src as u64;
+        *dst = *src;
     }
     list
 }
@@ -126,7 +126,7 @@ impl Vm {
         unsafe {
             let page = (*self.arch()).sie_page2;
             if !page.is_null() {
-                bindings::free_pages(page as usize as _, 0);
+                bindings::free_pages(page as usize, 0);
                 (*self.arch()).sie_page2 = core::ptr::null_mut();
                 (*self.model()).fac_list = core::ptr::null_mut();
             }
@@ -219,7 +219,7 @@ impl Vm {
         // SAFETY: the model is valid; `fac_mask` is written only at VM creation.
         let mask = unsafe { &(*self.model()).fac_mask };
         for (dst, src) in mach.fac_mask.iter_mut().zip(mask.iter()) {
-            *dst = *src as u64;
+            *dst = *src;
         }
         for (dst, src) in mach.fac_list.iter_mut().zip(host_facilities().iter()) {
             *dst = *src;
@@ -257,7 +257,7 @@ impl Vm {
             // SAFETY: the box holds `size` bytes; any bytes are a valid value (`FromBytes`).
             let bytes = unsafe {
                 core::slice::from_raw_parts_mut(
-                    (&mut *proc as *mut KvmS390VmCpuProcessor).cast::<u8>(),
+                    core::ptr::from_mut::<KvmS390VmCpuProcessor>(&mut proc).cast::<u8>(),
                     size,
                 )
             };

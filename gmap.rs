@@ -91,12 +91,12 @@ unsafe fn free_table(table: *mut u64, level: Level) {
         }
     }
     // SAFETY: allocated with this order by `alloc_table`.
-    unsafe { bindings::free_pages(table as usize as _, level.table_order()) };
+    unsafe { bindings::free_pages(table as usize, level.table_order()) };
 }
 
 fn phys_to_virt(phys: u64) -> *mut u64 {
     // SAFETY: pure address arithmetic on the identity mapping.
-    unsafe { bindings::kvm_s390_rust_phys_to_virt(phys as _).cast() }
+    unsafe { bindings::kvm_s390_rust_phys_to_virt(phys as usize).cast() }
 }
 
 /// Atomic view of a table entry.
@@ -186,7 +186,7 @@ impl Gmap {
                     if dat::pte_valid(old) {
                         // SIE may hold a translation of the old entry: purge it first.
                         // SAFETY: `pte` is a page-table entry of a live table; the lock is held.
-                        unsafe { bindings::kvm_s390_rust_ipte(gaddr as _, pte) };
+                        unsafe { bindings::kvm_s390_rust_ipte(gaddr as usize, pte) };
                     }
                     pte_ref.store(new, Ordering::Release);
                 }
@@ -242,7 +242,7 @@ impl Gmap {
         self.for_each_mapped(start, end, |addr, pte| {
             // IPTE invalidates the entry and purges it from every CPU's TLB.
             // SAFETY: `pte` is a page-table entry of a live table; the lock is held.
-            unsafe { bindings::kvm_s390_rust_ipte(addr as _, pte.as_ptr()) };
+            unsafe { bindings::kvm_s390_rust_ipte(addr as usize, pte.as_ptr()) };
             pte.store(Level::Page.invalid_entry(), Ordering::Release);
             any = true;
         });
@@ -261,12 +261,12 @@ impl Gmap {
             let frame = dat::pte_pfn(pte.load(Ordering::Relaxed)) << 12;
             // SAFETY: `frame` is a host frame mapped by a valid entry, kept alive by the
             // mapping while the lock is held.
-            let key = unsafe { bindings::kvm_s390_rust_get_storage_key(frame as _) };
+            let key = unsafe { bindings::kvm_s390_rust_get_storage_key(frame as usize) };
             if key & dat::STORAGE_KEY_CHANGE != 0 {
                 // SAFETY: as above.
                 unsafe {
                     bindings::kvm_s390_rust_set_storage_key(
-                        frame as _,
+                        frame as usize,
                         key & !dat::STORAGE_KEY_CHANGE,
                     )
                 };
@@ -322,8 +322,7 @@ impl Gmap {
             // SAFETY: `kvm` is live; we do not hold the lock.
             unsafe { bindings::kvm_s390_rust_mmu_write_lock(kvm) };
             // SAFETY: the lock is held, as `mmu_invalidate_retry_gfn` requires.
-            let stale =
-                unsafe { bindings::kvm_s390_rust_mmu_invalidate_retry_gfn(kvm, seq as _, gfn) };
+            let stale = unsafe { bindings::kvm_s390_rust_mmu_invalidate_retry_gfn(kvm, seq, gfn) };
             let missing = if stale {
                 None
             } else {
@@ -373,7 +372,6 @@ enum PfnError {
 
 /// Classifies the error values of `kvm_pfn_t` (`include/linux/kvm_host.h`).
 fn pfn_error(pfn: bindings::kvm_pfn_t) -> Option<PfnError> {
-    let pfn = pfn as u64;
     const ERR_MASK: u64 = 0x7ff << 52;
     const NOSLOT_MASK: u64 = 0xfff << 52;
     const ERR_SIGPENDING: u64 = ERR_MASK + 3;

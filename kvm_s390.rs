@@ -111,6 +111,10 @@ fn not_yet() -> c_int {
 // System (/dev/kvm) and VM callbacks.
 
 /// System ioctls generic KVM does not know: only the historical no-op `KVM_S390_ENABLE_SIE`.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_dev_ioctl(
     _filp: *mut bindings::file,
@@ -125,6 +129,10 @@ pub unsafe extern "C" fn kvm_arch_dev_ioctl(
 }
 
 /// `KVM_CHECK_EXTENSION` for what generic KVM does not answer itself (`kvm` may be null).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_vm_ioctl_check_extension(
     _kvm: *mut bindings::kvm,
@@ -138,6 +146,10 @@ pub unsafe extern "C" fn kvm_vm_ioctl_check_extension(
 }
 
 /// Creates the architecture part of a VM.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_init_vm(kvm: *mut bindings::kvm, type_: c_ulong) -> c_int {
     // SAFETY: generic KVM passes the VM being created; it lives until `kvm_arch_free_vm`.
@@ -146,6 +158,10 @@ pub unsafe extern "C" fn kvm_arch_init_vm(kvm: *mut bindings::kvm, type_: c_ulon
 }
 
 /// Destroys the vCPUs and the architecture part of a VM.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_destroy_vm(kvm: *mut bindings::kvm) {
     // SAFETY: generic KVM passes the VM being destroyed, still allocated.
@@ -153,6 +169,10 @@ pub unsafe extern "C" fn kvm_arch_destroy_vm(kvm: *mut bindings::kvm) {
 }
 
 /// Frees `struct kvm` as the generic default does (s390 declares `__KVM_HAVE_ARCH_VM_FREE`).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_free_vm(kvm: *mut bindings::kvm) {
     // SAFETY: generic KVM allocated `kvm` with kvzalloc (`kvm_arch_alloc_vm`) and calls this
@@ -161,6 +181,10 @@ pub unsafe extern "C" fn kvm_arch_free_vm(kvm: *mut bindings::kvm) {
 }
 
 /// VM ioctls of the s390 ABI: the VM attributes (CPU model, `cpu_model.rs`).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vm_ioctl(
     filp: *mut bindings::file,
@@ -172,12 +196,16 @@ pub unsafe extern "C" fn kvm_arch_vm_ioctl(
     match ioctl {
         uapi_kvm::KVM_SET_DEVICE_ATTR
         | uapi_kvm::KVM_GET_DEVICE_ATTR
-        | uapi_kvm::KVM_HAS_DEVICE_ATTR => ret(vm.attr_ioctl(ioctl, arg as usize)),
+        | uapi_kvm::KVM_HAS_DEVICE_ATTR => ret(vm.attr_ioctl(ioctl, arg)),
         _ => ENOTTY.to_errno(),
     }
 }
 
 /// The architecture's check of a memory slot change.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_prepare_memory_region(
     kvm: *mut bindings::kvm,
@@ -191,6 +219,10 @@ pub unsafe extern "C" fn kvm_arch_prepare_memory_region(
 }
 
 /// After a slot change: the old range of a deleted or moved slot is unmapped.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_commit_memory_region(
     kvm: *mut bindings::kvm,
@@ -204,6 +236,10 @@ pub unsafe extern "C" fn kvm_arch_commit_memory_region(
 }
 
 /// `KVM_GET_DIRTY_LOG`.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_vm_ioctl_get_dirty_log(
     kvm: *mut bindings::kvm,
@@ -214,6 +250,10 @@ pub unsafe extern "C" fn kvm_vm_ioctl_get_dirty_log(
 }
 
 /// Collects the guest's changes of a slot into its dirty bitmap (storage-key change bits).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_sync_dirty_log(
     kvm: *mut bindings::kvm,
@@ -226,6 +266,10 @@ pub unsafe extern "C" fn kvm_arch_sync_dirty_log(
 
 /// MMU notifier: unmaps a range of guest frames. IPTE has already purged every TLB, so
 /// generic KVM never needs to flush (the result only says whether anything was mapped).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_unmap_gfn_range(
     kvm: *mut bindings::kvm,
@@ -239,6 +283,10 @@ pub unsafe extern "C" fn kvm_unmap_gfn_range(
 
 /// MMU notifier: page aging is not tracked (no accessed bits are harvested), so nothing
 /// reports as accessed and the host ages guest pages by its own means.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_age_gfn(
     _kvm: *mut bindings::kvm,
@@ -248,6 +296,10 @@ pub unsafe extern "C" fn kvm_age_gfn(
 }
 
 /// MMU notifier: see `kvm_age_gfn`.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_test_age_gfn(
     _kvm: *mut bindings::kvm,
@@ -257,12 +309,20 @@ pub unsafe extern "C" fn kvm_test_age_gfn(
 }
 
 /// No in-kernel interrupt controller yet (irqfd is refused).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_irqchip_in_kernel(_kvm: *mut bindings::kvm) -> bool {
     false
 }
 
 /// Interrupt routing is not implemented yet.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_set_routing_entry(
     _kvm: *mut bindings::kvm,
@@ -273,6 +333,10 @@ pub unsafe extern "C" fn kvm_set_routing_entry(
 }
 
 /// MSI injection does not exist on s390.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_set_msi(
     _e: *mut bindings::kvm_kernel_irq_routing_entry,
@@ -288,12 +352,20 @@ pub unsafe extern "C" fn kvm_set_msi(
 // vCPU callbacks. Generic KVM holds `vcpu->mutex` around all vCPU ioctls and lifecycle calls.
 
 /// Checks that a vCPU id has room in the VM's SCA.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_precreate(_kvm: *mut bindings::kvm, id: c_uint) -> c_int {
     ret(Vcpu::precreate(id))
 }
 
 /// Creates the architecture part of a vCPU.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_create(vcpu: *mut bindings::kvm_vcpu) -> c_int {
     // SAFETY: the vCPU being created, not yet visible to other threads.
@@ -301,6 +373,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_create(vcpu: *mut bindings::kvm_vcpu) -> 
 }
 
 /// Makes a created vCPU known to the hardware (its SCA entry).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_postcreate(vcpu: *mut bindings::kvm_vcpu) {
     // SAFETY: the vCPU just created; generic KVM holds `kvm->lock`.
@@ -308,6 +384,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_postcreate(vcpu: *mut bindings::kvm_vcpu)
 }
 
 /// Destroys the architecture part of a vCPU.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_destroy(vcpu: *mut bindings::kvm_vcpu) {
     // SAFETY: the vCPU is being destroyed; no file refers to it any more.
@@ -315,6 +395,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_destroy(vcpu: *mut bindings::kvm_vcpu) {
 }
 
 /// The vCPU's thread runs on a host CPU now.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, _cpu: c_int) {
     // SAFETY: generic KVM passes a live vCPU, from its own thread (preemption notifier or
@@ -323,6 +407,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, _cpu:
 }
 
 /// Counterpart of `kvm_arch_vcpu_load`.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
     // SAFETY: as in `kvm_arch_vcpu_load`.
@@ -330,6 +418,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
 }
 
 /// `KVM_RUN`: runs the guest until something needs user space (`run.rs`).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c_int {
     // SAFETY: generic KVM passes a live vCPU with `vcpu->mutex` held.
@@ -337,6 +429,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) 
 }
 
 /// `KVM_GET_REGS`: the general registers.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_regs(
     vcpu: *mut bindings::kvm_vcpu,
@@ -351,6 +447,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_regs(
 }
 
 /// `KVM_SET_REGS`.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_regs(
     vcpu: *mut bindings::kvm_vcpu,
@@ -362,6 +462,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_regs(
 }
 
 /// `KVM_GET_SREGS`: access and control registers.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_sregs(
     vcpu: *mut bindings::kvm_vcpu,
@@ -377,6 +481,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_sregs(
 }
 
 /// `KVM_SET_SREGS`.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_sregs(
     vcpu: *mut bindings::kvm_vcpu,
@@ -388,6 +496,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_sregs(
 }
 
 /// `KVM_GET_FPU`: floating-point registers and FPC.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_fpu(
     vcpu: *mut bindings::kvm_vcpu,
@@ -399,6 +511,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_fpu(
 }
 
 /// `KVM_SET_FPU`.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_fpu(
     vcpu: *mut bindings::kvm_vcpu,
@@ -410,6 +526,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_fpu(
 }
 
 /// `KVM_GET_MP_STATE` is not implemented yet (KVM_CAP_MP_STATE is not reported).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_mpstate(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -419,6 +539,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_mpstate(
 }
 
 /// `KVM_SET_MP_STATE` is not implemented yet (KVM_CAP_MP_STATE is not reported).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_mpstate(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -428,6 +552,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_mpstate(
 }
 
 /// Guest debugging is not implemented yet (KVM_CAP_SET_GUEST_DEBUG is not reported).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_guest_debug(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -437,6 +565,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_guest_debug(
 }
 
 /// `KVM_TRANSLATE` does not exist on s390 (mainline: EINVAL).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_translate(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -447,6 +579,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_translate(
 
 /// `KVM_PRE_FAULT_MEMORY`: maps the first page of the range as a guest access would; the
 /// generic caller loops over the rest.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_pre_fault_memory(
     vcpu: *mut bindings::kvm_vcpu,
@@ -461,6 +597,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_pre_fault_memory(
 }
 
 /// The s390 vCPU ioctls that take the vCPU mutex.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
     filp: *mut bindings::file,
@@ -472,11 +612,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
     let vcpu = unsafe { Vcpu::from_raw((*filp).private_data.cast()) };
     let r = match ioctl {
         uapi_kvm::KVM_S390_SET_INITIAL_PSW => {
-            let mut reader = UserSlice::new(
-                UserPtr::from_addr(arg as usize),
-                core::mem::size_of::<KvmS390Psw>(),
-            )
-            .reader();
+            let mut reader =
+                UserSlice::new(UserPtr::from_addr(arg), core::mem::size_of::<KvmS390Psw>())
+                    .reader();
             reader
                 .read::<KvmS390Psw>()
                 .and_then(|psw| vcpu.set_initial_psw(&psw))
@@ -492,6 +630,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
 
 /// The s390 vCPU ioctls that must not wait for the vCPU mutex (interrupt injection): none
 /// yet, so generic KVM goes on to `kvm_arch_vcpu_ioctl`.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_unlocked_ioctl(
     _filp: *mut bindings::file,
@@ -502,6 +644,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_unlocked_ioctl(
 }
 
 /// No page of the vCPU file is mappable besides `kvm_run`, which generic KVM maps itself.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_fault(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -511,18 +657,30 @@ pub unsafe extern "C" fn kvm_arch_vcpu_fault(
 }
 
 /// A vCPU that never runs has nothing that would make it runnable.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_runnable(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
     0
 }
 
 /// No vCPU timer exists yet.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_cpu_has_pending_timer(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
     0
 }
 
 /// Whether the guest is in supervisor state (generic KVM's directed-yield heuristics).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_in_kernel(vcpu: *mut bindings::kvm_vcpu) -> bool {
     // SAFETY: generic KVM passes a live vCPU; the read is a heuristic and may race.
@@ -530,6 +688,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_in_kernel(vcpu: *mut bindings::kvm_vcpu) 
 }
 
 /// Halt polling is allowed.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_no_poll(_vcpu: *mut bindings::kvm_vcpu) -> bool {
     false
@@ -539,6 +701,10 @@ pub unsafe extern "C" fn kvm_arch_no_poll(_vcpu: *mut bindings::kvm_vcpu) -> boo
 // generic code still links against these.
 
 /// Never called while pfault is not offered; reports "not handled".
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_async_page_not_present(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -548,6 +714,10 @@ pub unsafe extern "C" fn kvm_arch_async_page_not_present(
 }
 
 /// Never called while pfault is not offered.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_async_page_present(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -556,6 +726,10 @@ pub unsafe extern "C" fn kvm_arch_async_page_present(
 }
 
 /// Never called while pfault is not offered.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_async_page_ready(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -564,6 +738,10 @@ pub unsafe extern "C" fn kvm_arch_async_page_ready(
 }
 
 /// Completed async faults may always be dequeued.
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
 #[export]
 pub unsafe extern "C" fn kvm_arch_can_dequeue_async_page_present(
     _vcpu: *mut bindings::kvm_vcpu,

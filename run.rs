@@ -413,12 +413,7 @@ impl Vcpu {
     fn read_absolute(&self, abs: u64, buf: &mut [u8]) -> Result {
         // SAFETY: `kvm->srcu` is held by the run loop; `buf` is ours.
         let rc = unsafe {
-            bindings::kvm_read_guest(
-                self.vm().as_raw(),
-                abs,
-                buf.as_mut_ptr().cast(),
-                buf.len() as _,
-            )
+            bindings::kvm_read_guest(self.vm().as_raw(), abs, buf.as_mut_ptr().cast(), buf.len())
         };
         kernel::error::to_result(rc)
     }
@@ -427,12 +422,7 @@ impl Vcpu {
         let abs = gaccess::real_to_absolute(self.prefix(), real);
         // SAFETY: as in `read_real`.
         let rc = unsafe {
-            bindings::kvm_write_guest(
-                self.vm().as_raw(),
-                abs.0,
-                buf.as_ptr().cast(),
-                buf.len() as _,
-            )
+            bindings::kvm_write_guest(self.vm().as_raw(), abs.0, buf.as_ptr().cast(), buf.len())
         };
         kernel::error::to_result(rc)
     }

@@ -70,7 +70,7 @@ const fn desc(kind: Kind, offset: usize, stat: &str) -> bindings::kvm_stats_desc
     let mut name = [0; NAME_SIZE];
     let mut i = 0;
     while i < NAME_SIZE {
-        name[i] = raw[i] as _;
+        name[i] = raw[i] as kernel::ffi::c_char;
         i += 1;
     }
     bindings::kvm_stats_desc {

@@ -128,7 +128,7 @@ impl Vcpu {
             (*sie).itdba = virt_to_phys(addr_of!((*sie_page).itdb));
             // Guest absolute addresses are translated by our DAT tables, not offset/limit.
             (*sie).mso = 0;
-            (*sie).msl = u64::MAX & !0xfffff;
+            (*sie).msl = !0xf_ffff_u64;
             (*sie).icpua = self.id() as i16;
             (*sie).cpuflags = cpustat::ZARCH | cpustat::SM | cpustat::STOPPED;
             // Storage keys are handled by the host: always intercept the key instructions.
@@ -188,7 +188,7 @@ impl Vcpu {
                     .fetch_and(!(1u64 << (63 - id)), Ordering::SeqCst);
                 write_volatile(addr_of_mut!((*sca).cpu[id].sda), 0);
             }
-            bindings::free_pages(sie as usize as _, 0);
+            bindings::free_pages(sie as usize, 0);
             (*self.arch()).sie_block = core::ptr::null_mut();
         }
     }
@@ -197,9 +197,8 @@ impl Vcpu {
     pub fn get_regs(&self) -> KvmRegs {
         // SAFETY: the sync-register area is valid; user space may write it concurrently, so
         // it is read volatile.
-        KvmRegs {
-            gprs: unsafe { read_volatile(addr_of!((*self.sync_regs()).gprs)) },
-        }
+        let gprs = unsafe { read_volatile(addr_of!((*self.sync_regs()).gprs)) };
+        KvmRegs { gprs }
     }
 
     /// `KVM_SET_REGS`.
@@ -358,9 +357,9 @@ impl Vcpu {
                 (*arch).diag318_info.val = read_volatile(addr_of!((*regs).diag318)) as usize;
             }
             if dirty(bindings::KVM_SYNC_PFAULT) {
-                (*arch).pfault_token = read_volatile(addr_of!((*regs).pft)) as _;
-                (*arch).pfault_select = read_volatile(addr_of!((*regs).pfs)) as _;
-                (*arch).pfault_compare = read_volatile(addr_of!((*regs).pfc)) as _;
+                (*arch).pfault_token = read_volatile(addr_of!((*regs).pft)) as usize;
+                (*arch).pfault_select = read_volatile(addr_of!((*regs).pfs)) as usize;
+                (*arch).pfault_compare = read_volatile(addr_of!((*regs).pfc)) as usize;
             }
             write_volatile(addr_of_mut!((*run).kvm_dirty_regs), 0);
             bindings::kvm_s390_rust_switch_area {

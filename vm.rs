@@ -211,13 +211,13 @@ impl Vm {
             Ok(gmap) => gmap,
             Err(e) => {
                 // SAFETY: allocated above, not shared.
-                unsafe { bindings::free_pages(sca as usize as _, 0) };
+                unsafe { bindings::free_pages(sca as usize, 0) };
                 return Err(e);
             }
         };
         if let Err(e) = self.init_cpu_model() {
             // SAFETY: allocated above, not shared.
-            unsafe { bindings::free_pages(sca as usize as _, 0) };
+            unsafe { bindings::free_pages(sca as usize, 0) };
             return Err(e);
         }
         let arch = self.arch();
@@ -242,7 +242,7 @@ impl Vm {
         unsafe {
             let sca = (*arch).sca;
             if !sca.is_null() {
-                bindings::free_pages(sca as usize as _, 0);
+                bindings::free_pages(sca as usize, 0);
                 (*arch).sca = core::ptr::null_mut();
             }
             let gmap = (*arch).gmap.cast::<Gmap>();

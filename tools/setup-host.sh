@@ -79,6 +79,12 @@ install_rust() {
 	if ! rustup toolchain list | grep -q "^$RUST_VERSION"; then
 		rustup toolchain install "$RUST_VERSION" --profile minimal -c rust-src -c rustfmt -c clippy
 	fi
+	# A toolchain installed earlier may lack a component (clippy for CLIPPY=1 builds).
+	local c
+	for c in rust-src rustfmt clippy; do
+		rustup component list --toolchain "$RUST_VERSION" --installed | grep -q "^$c" ||
+			rustup component add --toolchain "$RUST_VERSION" "$c"
+	done
 	if ! command -v bindgen >/dev/null || ! bindgen --version | grep -q "bindgen $BINDGEN_VERSION"; then
 		cargo install --locked --version "$BINDGEN_VERSION" bindgen-cli
 	fi
