@@ -19,7 +19,7 @@ else
 SHELL := /bin/bash
 TOOLS := $(CURDIR)/tools
 
-.PHONY: all setup kernel selftests host-test run check clean-cache
+.PHONY: all setup kernel selftests host-test run check bench clean-cache
 
 all: kernel
 
@@ -40,5 +40,8 @@ run: selftests
 
 check: setup
 	$(TOOLS)/check.sh
+
+bench: selftests
+	$(TOOLS)/bench.sh
 
 endif
