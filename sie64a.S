@@ -44,10 +44,13 @@ SYM_FUNC_START(kvm_s390_sie_switch)
 	lgr	%r12,%r6			# switch area; __sie64a preserves %r6-%r14
 	stam	%a0,%a15,AREA_HOST_ACRS(%r12)
 	lam	%a0,%a15,AREA_GUEST_ACRS(%r12)
-.Lload_fpc:
 	lfpc	AREA_GUEST_FPC(%r12)
+	# The specification exception of an invalid FPC is suppressing: the old PSW
+	# points after LFPC, so that address keys the fixup, which loads FPC 0 and
+	# continues there (as fpu_lfpc_safe() does).
 .Lfpc_loaded:
-	EX_TABLE_FPC(.Lload_fpc, .Lfpc_loaded)
+	nopr	%r7
+	EX_TABLE_FPC(.Lfpc_loaded, .Lfpc_loaded)
 	ld	%f0,AREA_GUEST_FPRS+0*8(%r12)
 	ld	%f1,AREA_GUEST_FPRS+1*8(%r12)
 	ld	%f2,AREA_GUEST_FPRS+2*8(%r12)

@@ -446,6 +446,23 @@ TEST_F(guest, disabled_wait_exits)
 	EXPECT_EQ(0xdead0, self->run->psw_addr);
 }
 
+/*
+ * An FPC with reserved bits (KVM_SET_FPU stores it as given, as mainline)
+ * must not take the host down when it is loaded for the guest: the guest
+ * runs with FPC 0 and user space reads 0 back (mainline: fpu_lfpc_safe).
+ */
+TEST_F(guest, invalid_fpc_is_loaded_as_zero)
+{
+	static const uint8_t code[] = { DIAG_501, J_SELF };
+	struct kvm_fpu fpu = { .fpc = 0xffffffff };
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	ASSERT_OK(ioctl(self->vcpu, KVM_SET_FPU, &fpu));
+	RUN_TO_DIAG(CODE_GPA + 4);
+	ASSERT_OK(ioctl(self->vcpu, KVM_GET_FPU, &fpu));
+	EXPECT_EQ(0, fpu.fpc);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
