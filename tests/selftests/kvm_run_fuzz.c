@@ -113,7 +113,21 @@ static void run_round(struct __test_metadata *_metadata, int vcpu, struct kvm_ru
 	ASSERT_OK(ioctl(vcpu, KVM_S390_INITIAL_RESET, 0));
 }
 
-TEST(random_state_and_code)
+/* No state of its own: a fixture only for the longer timeout (rounds x 50 ms and more). */
+FIXTURE(fuzz) {
+	int unused;
+};
+
+FIXTURE_SETUP(fuzz)
+{
+	self->unused = 0;
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+}
+
+TEST_F_TIMEOUT(fuzz, random_state_and_code, 1200)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
 	static const uint8_t good[] = { 0xa7, 0x29, 0x00, 0x2a, 0x83, 0x00, 0x05, 0x01 };
