@@ -11,6 +11,7 @@
  * The seed is printed; KVM_FUZZ_SEED and KVM_FUZZ_ROUNDS in the
  * environment replay or extend a run.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <sys/time.h>
 #include <time.h>
@@ -20,7 +21,7 @@
 #define MEM_SIZE	(2 * SZ_1M)
 #define ROUNDS_DEFAULT	150
 
-static uint64_t rng_state;
+static __thread uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
@@ -168,6 +169,126 @@ TEST_F_TIMEOUT(fuzz, random_state_and_code, 1200)
 	ASSERT_EQ(0x8300, run->s390_sieic.ipa);
 	ASSERT_EQ(42, run->s.regs.gprs[2]);
 
+	munmap(run, getpagesize());
+	close(vcpu);
+	close(vm);
+	munmap(mem, MEM_SIZE);
+	close(kvm);
+}
+
+struct fuzzer {
+	int kvm, vm, id, rounds, failed, done;
+	uint64_t seed;
+	uint8_t *mem;
+};
+
+/*
+ * One vCPU thread of the parallel test: random state and code like above,
+ * the guest memory shared by all vCPUs (so their random stores land in each
+ * other's code and lowcores), each run ended by SIGUSR1 from the main thread.
+ */
+static void *fuzz_vcpu(void *arg)
+{
+	struct fuzzer *f = arg;
+	struct kvm_s390_psw psw;
+	struct kvm_run *run;
+	int vcpu, round;
+	long ret;
+
+	rng_state = f->seed;
+	vcpu = ioctl(f->vm, KVM_CREATE_VCPU, f->id);
+	run = vcpu < 0 ? MAP_FAILED : kvm_map_run(f->kvm, vcpu);
+	if (run == MAP_FAILED) {
+		f->failed = -1;
+		__atomic_store_n(&f->done, 1, __ATOMIC_RELEASE);
+		return NULL;
+	}
+	for (round = 0; round < f->rounds; round++) {
+		struct kvm_regs regs;
+		int i;
+
+		for (i = 0; i < 16; i++)
+			regs.gprs[i] = rnd() % 4 ? rnd() % MEM_SIZE : rnd();
+		psw.mask = random_mask();
+		psw.addr = rnd() % MEM_SIZE;
+		if (ioctl(vcpu, KVM_S390_INITIAL_RESET, 0) || ioctl(vcpu, KVM_SET_REGS, &regs) ||
+		    ioctl(vcpu, KVM_S390_SET_INITIAL_PSW, &psw)) {
+			f->failed = round + 1;
+			break;
+		}
+		errno = 0;
+		ret = ioctl(vcpu, KVM_RUN, 0);
+		if (ret < 0 && errno != EINTR && errno != EFAULT && errno != EINVAL) {
+			f->failed = round + 1;
+			break;
+		}
+	}
+	munmap(run, getpagesize());
+	close(vcpu);
+	__atomic_store_n(&f->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* Four vCPUs run random code in one VM at the same time. */
+TEST_F_TIMEOUT(fuzz, parallel_vcpus, 1200)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
+	static const uint8_t good[] = { 0xa7, 0x29, 0x00, 0x2a, 0x83, 0x00, 0x05, 0x01 };
+	struct kvm_s390_psw psw = { .mask = 0x0000000180000000UL, .addr = 0x10000 };
+	struct fuzzer f[4];
+	pthread_t threads[4];
+	int kvm, vm, vcpu, i, running;
+	struct kvm_run *run;
+	uint8_t *mem;
+	size_t j;
+
+
+	rng_state = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15UL | 1;
+	TH_LOG("seed %#llx", (unsigned long long)rng_state);
+	ASSERT_OK(sigaction(SIGUSR1, &sa, NULL));
+	OPEN_KVM_OR_SKIP(kvm);
+	ASSERT_FD(vm, kvm_create_vm(kvm));
+	mem = kvm_alloc_aligned(MEM_SIZE, SZ_1M);
+	ASSERT_NE(MAP_FAILED, mem);
+	for (j = 0; j < MEM_SIZE / 8; j++)
+		((uint64_t *)mem)[j] = rnd();
+	ASSERT_OK(kvm_set_memslot(vm, 0, 0, 0, MEM_SIZE, (uintptr_t)mem));
+	for (i = 0; i < 4; i++) {
+		f[i] = (struct fuzzer){ .kvm = kvm, .vm = vm, .id = i, .rounds = 100,
+					.seed = rnd() | 1, .mem = mem };
+		ASSERT_OK(pthread_create(&threads[i], NULL, fuzz_vcpu, &f[i]));
+	}
+	/* Kick every vCPU out of its guest every 20 ms until all threads are done. */
+	do {
+		usleep(20000);
+		running = 0;
+		for (i = 0; i < 4; i++) {
+			if (__atomic_load_n(&f[i].done, __ATOMIC_ACQUIRE))
+				continue;
+			running++;
+			pthread_kill(threads[i], SIGUSR1);
+		}
+	} while (running);
+	for (i = 0; i < 4; i++) {
+		ASSERT_OK(pthread_join(threads[i], NULL));
+		EXPECT_EQ(0, f[i].failed) TH_LOG("vCPU %d failed in round %d", i, f[i].failed);
+	}
+
+	/* A new vCPU of the same VM still runs a good guest. */
+	memset(mem, 0, MEM_SIZE);
+	memcpy(mem + 0x10000, good, sizeof(good));
+	ASSERT_FD(vcpu, kvm_create_vcpu(vm, 4));
+	run = kvm_map_run(kvm, vcpu);
+	ASSERT_NE(MAP_FAILED, run);
+	ASSERT_OK(ioctl(vcpu, KVM_S390_SET_INITIAL_PSW, &psw));
+	ASSERT_OK(ioctl(vcpu, KVM_RUN, 0));
+	ASSERT_EQ(0x8300, run->s390_sieic.ipa);
+	ASSERT_EQ(42, run->s.regs.gprs[2]);
 	munmap(run, getpagesize());
 	close(vcpu);
 	close(vm);
