@@ -7,8 +7,8 @@
 # `make run BACKEND=mainline` does the same with mainline's C kvm.ko.
 #
 # Before the demo, the first-fault probe (tests/selftests/sie_first_fault_probe.c)
-# takes Hercules' first guest fault after boot, which resumes the guest 2 bytes
-# into its instruction (a quirk of the test bed, see README "Test beds").
+# takes Hercules' first guest fault after boot on each CPU, which resumes the
+# guest 2 bytes into its instruction (a quirk of the test bed, see README "Test beds").
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
