@@ -6,7 +6,7 @@
 # ~/.cache/kvm_s390), never in the repository:
 #   debs/            downloaded .deb files (kernel source, s390x user space)
 #   apt/             private apt state used to download them
-#   linux-7.3/       the kernel source tree; arch/s390/kvm is a link to this repository
+#   linux-7.3/       the kernel source tree; arch/s390/kvm is a copy of this repository
 #   build/           the kernel build (O=) for our backend
 #   mainline/        mainline's C kvm.ko (baseline), built against build/
 #   sysroot/         s390x user-space files extracted from .debs

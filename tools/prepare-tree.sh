@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Lays out the kernel source tree in the cache, once: Debian's linux-source-7.3 unpacked,
-# mainline's C arch/s390/kvm moved aside to arch/s390/kvm-mainline (the baseline), this
-# repository linked in as arch/s390/kvm, and patches/*.patch applied.  Idempotent: a stamp
-# records what was done; a changed patch set rebuilds the tree from the tarball.
+# mainline's C arch/s390/kvm moved aside to arch/s390/kvm-mainline (the baseline) and
+# patches/*.patch applied. Idempotent: a stamp records what was done; a changed patch set
+# rebuilds the tree from the tarball. On every call, this repository is copied in as
+# arch/s390/kvm.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -35,8 +36,12 @@ if [ "$(cat "$KSRC/.kvm_s390_stamp" 2>/dev/null)" != "$stamp_want" ]; then
 	done
 	echo "$stamp_want" > "$KSRC/.kvm_s390_stamp"
 fi
-# The link is refreshed every time: the repository may have moved (CI clones elsewhere).
-if [ "$(readlink "$KSRC/arch/s390/kvm" 2>/dev/null)" != "$REPO" ]; then
+# The repository is copied, not linked, into arch/s390/kvm: generic KVM's objects are
+# named arch/s390/kvm/../../../virt/kvm/*.o, and through a symbolic link ".." would
+# leave the tree. rsync keeps modification times, so unchanged files are not rebuilt;
+# it runs before every build (tools/build-kernel.sh calls this script).
+if [ -L "$KSRC/arch/s390/kvm" ]; then
 	rm -f "$KSRC/arch/s390/kvm"
-	ln -s "$REPO" "$KSRC/arch/s390/kvm"
 fi
+mkdir -p "$KSRC/arch/s390/kvm"
+rsync -a --delete --exclude .git --exclude /tests/host/target "$REPO/" "$KSRC/arch/s390/kvm/"
