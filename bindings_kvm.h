@@ -62,6 +62,11 @@ bool kvm_s390_rust_check_tlb_flush_request(struct kvm_vcpu *vcpu);
 unsigned int kvm_s390_rust_gmap_int_code(void);
 unsigned long kvm_s390_rust_gmap_teid(void);
 void kvm_s390_rust_clear_gmap_fault(void);
+struct kvm_memory_slot *kvm_s390_rust_id_to_memslot(struct kvm *kvm, u32 id);
+void kvm_s390_rust_cond_resched(void);
+bool kvm_s390_rust_is_noslot_pfn(kvm_pfn_t pfn);
+bool kvm_s390_rust_is_sigpending_pfn(kvm_pfn_t pfn);
+bool kvm_s390_rust_is_error_noslot_pfn(kvm_pfn_t pfn);
 
 /* Allocation flags of guest DAT tables: accounted to the VM's creator. */
 const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_DAT_TABLE = GFP_KERNEL_ACCOUNT | __GFP_ZERO;

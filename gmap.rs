@@ -52,7 +52,11 @@ pub enum Faultin {
     Mapped,
     /// No memslot backs the address: an addressing exception for the guest.
     Addressing,
-    /// The memslot is being deleted or moved: re-enter and fault again.
+    /// The memslot is being deleted or moved: re-enter and fault again. The change
+    /// completes only after every reader of `kvm->srcu` let go, so do not wait for it
+    /// while holding it.
+    SlotChanging,
+    /// An MMU-notifier invalidation raced with the fault: fault again.
     Retry,
 }
 
@@ -108,6 +112,17 @@ unsafe fn entry<'a>(entry: *mut u64) -> &'a AtomicU64 {
     // SAFETY: aligned, live for as long as the gmap (tables are never freed before it), and
     // only ever accessed atomically.
     unsafe { AtomicU64::from_ptr(entry) }
+}
+
+/// Whether the change bit of the host frame at `frame` is set.
+///
+/// # Safety
+///
+/// `frame` is the address of a host frame that stays allocated during the call.
+unsafe fn frame_changed(frame: u64) -> bool {
+    // SAFETY: per the contract.
+    let key = unsafe { bindings::kvm_s390_rust_get_storage_key(frame as usize) };
+    key & dat::STORAGE_KEY_CHANGE != 0
 }
 
 /// Where a walk towards a page-table entry ended.
@@ -236,14 +251,30 @@ impl Gmap {
     }
 
     /// Invalidates every mapping of guest absolute addresses in `[start, end)`; returns
-    /// whether anything was mapped. The caller holds `kvm->mmu_lock` for writing.
-    pub fn unmap_range(&self, start: u64, end: u64) -> bool {
+    /// whether anything was mapped. With `changed`, reports every page whose host frame
+    /// the guest changed since its change bit was last reset: read after the IPTE, when no
+    /// store through the guest mapping can still be in flight. The caller holds
+    /// `kvm->mmu_lock` for writing.
+    pub fn unmap_range(
+        &self,
+        start: u64,
+        end: u64,
+        mut changed: Option<&mut dyn FnMut(u64)>,
+    ) -> bool {
         let mut any = false;
         self.for_each_mapped(start, end, |addr, pte| {
+            let frame = dat::pte_pfn(pte.load(Ordering::Relaxed)) << 12;
             // IPTE invalidates the entry and purges it from every CPU's TLB.
             // SAFETY: `pte` is a page-table entry of a live table; the lock is held.
             unsafe { bindings::kvm_s390_rust_ipte(addr as usize, pte.as_ptr()) };
             pte.store(Level::Page.invalid_entry(), Ordering::Release);
+            if let Some(report) = changed.as_mut() {
+                // SAFETY: the frame was mapped until just now and the caller's notifier
+                // range keeps it allocated until we return.
+                if unsafe { frame_changed(frame) } {
+                    report(addr);
+                }
+            }
             any = true;
         });
         any
@@ -254,28 +285,51 @@ impl Gmap {
     /// without write protection. The caller holds `kvm->mmu_lock` for writing, so no
     /// frame is unmapped (and reused) meanwhile.
     ///
-    /// A store that lands between reading and resetting the change bit is not lost: its
-    /// page is reported in this round, and user space copies it after the report.
+    /// Reading and resetting the change bit are two instructions (ISKE, SSKE): a store by
+    /// another CPU between them would be lost. So a changed page is quiesced first, the
+    /// architecture's way: IPTE takes the mapping away, and it completes only when every
+    /// CPU has purged the translation and finished the accesses that used it. The bit is
+    /// then reset while no store through the guest mapping can happen, and the entry is
+    /// put back. A store before the IPTE is reported now (user space copies the page after
+    /// this report); a store after it faults until the entry is back (the fault path waits
+    /// for `mmu_lock`), then sets the bit anew through a fresh translation and is reported
+    /// next time.
     pub fn harvest_dirty(&self, start: u64, end: u64, mut dirty: impl FnMut(u64)) {
         self.for_each_mapped(start, end, |addr, pte| {
-            let frame = dat::pte_pfn(pte.load(Ordering::Relaxed)) << 12;
+            let entry = pte.load(Ordering::Relaxed);
+            let frame = dat::pte_pfn(entry) << 12;
             // SAFETY: `frame` is a host frame mapped by a valid entry, kept alive by the
             // mapping while the lock is held.
             let key = unsafe { bindings::kvm_s390_rust_get_storage_key(frame as usize) };
-            if key & dat::STORAGE_KEY_CHANGE != 0 {
-                // SAFETY: as above.
-                unsafe {
-                    bindings::kvm_s390_rust_set_storage_key(
-                        frame as usize,
-                        key & !dat::STORAGE_KEY_CHANGE,
-                    )
-                };
-                dirty(addr);
+            if key & dat::STORAGE_KEY_CHANGE == 0 {
+                // Unchanged since the last reset: a store from now on sets the bit.
+                return;
             }
+            // SAFETY: `pte` is a page-table entry of a live table; the lock is held.
+            unsafe { bindings::kvm_s390_rust_ipte(addr as usize, pte.as_ptr()) };
+            // SAFETY: as above; the frame stays mapped by us (only the entry is invalid).
+            unsafe {
+                bindings::kvm_s390_rust_set_storage_key(
+                    frame as usize,
+                    key & !dat::STORAGE_KEY_CHANGE,
+                )
+            };
+            // The same frame, writable as before: no other writer (the lock is held).
+            pte.store(entry, Ordering::Release);
+            dirty(addr);
         });
     }
 
     /// Resolves a guest fault on `gaddr` by mapping the frame of the memslot behind it.
+    ///
+    /// Never waits for an invalidation of generic KVM's MMU notifier: while one is in
+    /// progress (or one ran since the frame was looked up) this returns
+    /// [`Faultin::Retry`], and the caller re-enters the guest through the run loop, which
+    /// reschedules and handles signals, and faults again.
+    ///
+    /// A page of a slot that logs dirty pages is marked dirty here: every fault is
+    /// resolved as a write (see `Documentation/kvm_s390.rst`, "Guest memory"), so the
+    /// guest is about to store to it.
     ///
     /// # Safety
     ///
@@ -288,39 +342,48 @@ impl Gmap {
         gaddr: u64,
     ) -> Result<Faultin> {
         let gfn = gaddr >> 12;
-        loop {
-            // SAFETY: `kvm` is live.
-            let seq = unsafe { bindings::kvm_s390_rust_mmu_invalidate_seq(kvm) };
-            // SAFETY: the caller holds `kvm->srcu`.
-            let slot = unsafe { bindings::kvm_vcpu_gfn_to_memslot(vcpu, gfn) };
-            if slot.is_null() {
+        // SAFETY: `kvm` is live.
+        let seq = unsafe { bindings::kvm_s390_rust_mmu_invalidate_seq(kvm) };
+        // SAFETY: the caller holds `kvm->srcu`.
+        let slot = unsafe { bindings::kvm_vcpu_gfn_to_memslot(vcpu, gfn) };
+        if slot.is_null() {
+            return Ok(Faultin::Addressing);
+        }
+        // SAFETY: memslots stay valid while `kvm->srcu` is held.
+        if unsafe { (*slot).flags } & bindings::KVM_MEMSLOT_INVALID != 0 {
+            return Ok(Faultin::SlotChanging);
+        }
+        let mut writable = false;
+        let mut page: *mut bindings::page = core::ptr::null_mut();
+        // Writable slots are mapped writable at the first fault, whatever the access.
+        // SAFETY: `slot` is valid (above); the out-parameters are ours.
+        let pfn = unsafe {
+            bindings::__kvm_faultin_pfn(slot, gfn, bindings::FOLL_WRITE, &mut writable, &mut page)
+        };
+        // SAFETY: pure tests of the value (`include/linux/kvm_host.h`).
+        unsafe {
+            if bindings::kvm_s390_rust_is_noslot_pfn(pfn) {
                 return Ok(Faultin::Addressing);
             }
-            // SAFETY: memslots stay valid while `kvm->srcu` is held.
-            if unsafe { (*slot).flags } & bindings::KVM_MEMSLOT_INVALID != 0 {
-                return Ok(Faultin::Retry);
+            if bindings::kvm_s390_rust_is_sigpending_pfn(pfn) {
+                return Err(EINTR);
             }
-            let mut writable = false;
-            let mut page: *mut bindings::page = core::ptr::null_mut();
-            // Writable slots are mapped writable at the first fault, whatever the access.
-            // SAFETY: `slot` is valid (above); the out-parameters are ours.
-            let pfn = unsafe {
-                bindings::__kvm_faultin_pfn(
-                    slot,
-                    gfn,
-                    bindings::FOLL_WRITE,
-                    &mut writable,
-                    &mut page,
-                )
-            };
-            match pfn_error(pfn) {
-                None => {}
-                Some(PfnError::NoSlot) => return Ok(Faultin::Addressing),
-                Some(PfnError::Signal) => return Err(EINTR),
-                Some(PfnError::Other) => return Err(EFAULT),
+            if bindings::kvm_s390_rust_is_error_noslot_pfn(pfn) {
+                return Err(EFAULT);
             }
+        }
+        // At most one table per level is missing: the walk ends after that many rounds.
+        let mut spare: Option<(*mut u64, Level)> = None;
+        let outcome = loop {
             // SAFETY: `kvm` is live; we do not hold the lock.
             unsafe { bindings::kvm_s390_rust_mmu_write_lock(kvm) };
+            if let Some((table, level)) = spare.take() {
+                if !self.install(gaddr, level, table) {
+                    // Another vCPU installed the same table meanwhile.
+                    // SAFETY: allocated below and never made reachable.
+                    unsafe { free_table(table, level) };
+                }
+            }
             // SAFETY: the lock is held, as `mmu_invalidate_retry_gfn` requires.
             let stale = unsafe { bindings::kvm_s390_rust_mmu_invalidate_retry_gfn(kvm, seq, gfn) };
             let missing = if stale {
@@ -329,27 +392,35 @@ impl Gmap {
                 self.link(gaddr, pfn, writable)
             };
             let used = !stale && missing.is_none();
-            // SAFETY: `page` came from `__kvm_faultin_pfn`; the lock is held.
-            unsafe { bindings::kvm_s390_rust_release_faultin_page(kvm, page, !used, writable) };
+            if missing.is_none() {
+                // SAFETY: `page` came from `__kvm_faultin_pfn`; the lock is held.
+                unsafe { bindings::kvm_s390_rust_release_faultin_page(kvm, page, !used, writable) };
+            }
             // SAFETY: taken above.
             unsafe { bindings::kvm_s390_rust_mmu_write_unlock(kvm) };
-            if used {
-                return Ok(Faultin::Mapped);
+            match missing {
+                None if used => break Faultin::Mapped,
+                None => break Faultin::Retry,
+                Some(level) => match alloc_table(level) {
+                    Ok(table) => spare = Some((table, level)),
+                    Err(e) => {
+                        // SAFETY: as above; the page was not used.
+                        unsafe {
+                            bindings::kvm_s390_rust_mmu_write_lock(kvm);
+                            bindings::kvm_s390_rust_release_faultin_page(kvm, page, true, false);
+                            bindings::kvm_s390_rust_mmu_write_unlock(kvm);
+                        }
+                        return Err(e);
+                    }
+                },
             }
-            if let Some(level) = missing {
-                let table = alloc_table(level)?;
-                // SAFETY: as above.
-                unsafe { bindings::kvm_s390_rust_mmu_write_lock(kvm) };
-                let installed = self.install(gaddr, level, table);
-                // SAFETY: as above.
-                unsafe { bindings::kvm_s390_rust_mmu_write_unlock(kvm) };
-                if !installed {
-                    // Another vCPU installed the same table meanwhile.
-                    // SAFETY: allocated above and never made reachable.
-                    unsafe { free_table(table, level) };
-                }
-            }
+        };
+        if matches!(outcome, Faultin::Mapped) && writable {
+            // SAFETY: `slot` is valid (srcu held); `gfn` lies in it. A no-op unless the
+            // slot logs dirty pages.
+            unsafe { bindings::mark_page_dirty_in_slot(kvm, slot, gfn) };
         }
+        Ok(outcome)
     }
 }
 
@@ -361,27 +432,5 @@ impl Drop for Gmap {
         // CPUs that ran the guest may still cache translations tagged with this ASCE.
         // SAFETY: no precondition.
         unsafe { bindings::kvm_s390_rust_tlb_flush_global() };
-    }
-}
-
-enum PfnError {
-    NoSlot,
-    Signal,
-    Other,
-}
-
-/// Classifies the error values of `kvm_pfn_t` (`include/linux/kvm_host.h`).
-fn pfn_error(pfn: bindings::kvm_pfn_t) -> Option<PfnError> {
-    const ERR_MASK: u64 = 0x7ff << 52;
-    const NOSLOT_MASK: u64 = 0xfff << 52;
-    const ERR_SIGPENDING: u64 = ERR_MASK + 3;
-    if pfn & NOSLOT_MASK == NOSLOT_MASK {
-        Some(PfnError::NoSlot)
-    } else if pfn == ERR_SIGPENDING {
-        Some(PfnError::Signal)
-    } else if pfn & ERR_MASK != 0 {
-        Some(PfnError::Other)
-    } else {
-        None
     }
 }

@@ -193,3 +193,28 @@ int kvm_s390_rust_enter_guest(struct kvm_s390_sie_block *scb, u64 *gprs, unsigne
 	local_irq_enable();
 	return ret;
 }
+
+struct kvm_memory_slot *kvm_s390_rust_id_to_memslot(struct kvm *kvm, u32 id)
+{
+	return id_to_memslot(__kvm_memslots(kvm, 0), id);
+}
+
+void kvm_s390_rust_cond_resched(void)
+{
+	cond_resched();
+}
+
+bool kvm_s390_rust_is_noslot_pfn(kvm_pfn_t pfn)
+{
+	return is_noslot_pfn(pfn);
+}
+
+bool kvm_s390_rust_is_sigpending_pfn(kvm_pfn_t pfn)
+{
+	return is_sigpending_pfn(pfn);
+}
+
+bool kvm_s390_rust_is_error_noslot_pfn(kvm_pfn_t pfn)
+{
+	return is_error_noslot_pfn(pfn);
+}

@@ -204,7 +204,7 @@ impl Vcpu {
                         .gmap()
                         .fault_in(self.vm().as_raw(), self.as_raw(), gaddr)
                 }? {
-                    Faultin::Mapped | Faultin::Retry => Ok(None),
+                    Faultin::Mapped | Faultin::Retry | Faultin::SlotChanging => Ok(None),
                     Faultin::Addressing => self.addressing_exception().map(|()| None),
                 }
             }
@@ -248,15 +248,24 @@ impl Vcpu {
     }
 
     /// `KVM_PRE_FAULT_MEMORY` for the page at `gpa`: the bytes mapped (one page), ENOENT
-    /// outside the memslots (mainline's errno), EAGAIN while the slot is being changed.
-    /// Called with `kvm->srcu` held.
+    /// outside the memslots (mainline's errno), EAGAIN while the slot is being changed. A fault that raced with an invalidation or
+    /// is retried here, with a reschedule in between; a signal ends the
+    /// wait with EINTR. Called with `kvm->srcu` held.
     pub fn pre_fault(&self, gpa: u64) -> Result<u64> {
         let vm = self.vm();
-        // SAFETY: the vCPU belongs to this VM; the caller holds srcu and not mmu_lock.
-        match unsafe { vm.gmap().fault_in(vm.as_raw(), self.as_raw(), gpa & !0xfff) }? {
-            Faultin::Mapped => Ok(4096 - (gpa & 0xfff)),
-            Faultin::Addressing => Err(ENOENT),
-            Faultin::Retry => Err(EAGAIN),
+        loop {
+            if kernel::current!().signal_pending() {
+                return Err(EINTR);
+            }
+            // SAFETY: the vCPU belongs to this VM; the caller holds srcu and not mmu_lock.
+            match unsafe { vm.gmap().fault_in(vm.as_raw(), self.as_raw(), gpa & !0xfff) }? {
+                Faultin::Mapped => return Ok(4096 - (gpa & 0xfff)),
+                Faultin::Addressing => return Err(ENOENT),
+                // User space retries; the change cannot finish while we hold srcu.
+                Faultin::SlotChanging => return Err(EAGAIN),
+                // SAFETY: no lock is held but srcu, which may be held across a reschedule.
+                Faultin::Retry => unsafe { bindings::kvm_s390_rust_cond_resched() },
+            }
         }
     }
 
@@ -326,7 +335,7 @@ impl Vcpu {
             }
             // SAFETY: as in `handle_exit`.
             match unsafe { gmap.fault_in(vm.as_raw(), self.as_raw(), page) }? {
-                Faultin::Mapped | Faultin::Retry => {}
+                Faultin::Mapped | Faultin::Retry | Faultin::SlotChanging => {}
                 Faultin::Addressing => {
                     warn_limited!(
                         "vcpu {}: prefix {:#x} is outside guest memory\n",

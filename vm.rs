@@ -9,11 +9,15 @@
 //! `kvm_arch` fields used here are `sca` (our basic SCA page, see `logic/vcpu_limits.rs`) and
 //! `mem_limit`.
 
+use core::sync::atomic::{AtomicUsize, Ordering};
+
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::uaccess::{UserPtr, UserSlice};
 
 use crate::gmap::Gmap;
 use crate::kvm_host::BscaBlock;
+use crate::logic::dat::{self, Level};
 use crate::logic::memslots::{self, Change, NewSlot};
 use crate::logic::vcpu_limits::ScaKind;
 use crate::machine::Machine;
@@ -62,9 +66,9 @@ impl Vm {
         unsafe { &*(*self.arch()).gmap.cast::<Gmap>() }
     }
 
-    /// MMU notifier: unmaps the guest frames `[start_gfn, end_gfn)` of `slot`, first
-    /// recording which of them the guest changed if the slot logs dirty pages (the change
-    /// bits are lost with the mapping). The caller holds `kvm->mmu_lock` for writing.
+    /// MMU notifier: unmaps the guest frames `[start_gfn, end_gfn)` of `slot`, recording
+    /// which of them the guest changed if the slot logs dirty pages (the change bits are
+    /// lost with the mapping). The caller holds `kvm->mmu_lock` for writing.
     ///
     /// # Safety
     ///
@@ -78,12 +82,14 @@ impl Vm {
         let (start, end) = (start_gfn.saturating_mul(4096), end_gfn.saturating_mul(4096));
         // SAFETY: `slot` is valid per the contract.
         if !slot.is_null() && !unsafe { (*slot).dirty_bitmap }.is_null() {
-            self.gmap().harvest_dirty(start, end, |gaddr| {
+            let mut mark = |gaddr: u64| {
                 // SAFETY: the VM and the slot are live; `gaddr` lies in the slot.
                 unsafe { bindings::mark_page_dirty_in_slot(self.0, slot, gaddr >> 12) }
-            });
+            };
+            self.gmap().unmap_range(start, end, Some(&mut mark));
+        } else {
+            self.gmap().unmap_range(start, end, None);
         }
-        self.gmap().unmap_range(start, end);
     }
 
     fn slot_range(slot: *const bindings::kvm_memory_slot) -> (u64, u64) {
@@ -120,16 +126,39 @@ impl Vm {
                 if !old.is_null() =>
             {
                 let (start, end) = Self::slot_range(old);
-                self.gmap().unmap_range(start, end);
-            }
-            bindings::kvm_mr_change_KVM_MR_FLAGS_ONLY if log_dirty(new) && !log_dirty(old) => {
-                let (start, end) = Self::slot_range(new);
-                self.gmap().harvest_dirty(start, end, |_| {});
+                self.gmap().unmap_range(start, end, None);
             }
             _ => {}
         }
         // SAFETY: taken above.
         unsafe { bindings::kvm_s390_rust_mmu_write_unlock(self.0) };
+        if change == bindings::kvm_mr_change_KVM_MR_FLAGS_ONLY && log_dirty(new) && !log_dirty(old)
+        {
+            // Logging starts from clean change bits.
+            self.harvest_slot(new, |_| {});
+        }
+    }
+
+    /// Moves the change bits of `slot`'s mapped frames into `dirty`, a segment (256
+    /// pages) per hold of `kvm->mmu_lock`, with a chance to reschedule in between: a
+    /// large slot must not keep the lock, and the vCPUs' faults, for long.
+    ///
+    /// Called without `kvm->mmu_lock`; `slot` is live (generic KVM holds `slots_lock`).
+    fn harvest_slot(&self, slot: *const bindings::kvm_memory_slot, mut dirty: impl FnMut(u64)) {
+        let (start, end) = Self::slot_range(slot);
+        let mut chunk = start;
+        while chunk < end {
+            let chunk_end =
+                dat::next_entry_start(Level::Segment, chunk).map_or(end, |n| n.min(end));
+            // SAFETY: the VM is live; we do not hold the lock.
+            unsafe { bindings::kvm_s390_rust_mmu_write_lock(self.0) };
+            self.gmap().harvest_dirty(chunk, chunk_end, &mut dirty);
+            // SAFETY: taken above.
+            unsafe { bindings::kvm_s390_rust_mmu_write_unlock(self.0) };
+            // SAFETY: no lock is held; process context (an ioctl or a memslot update).
+            unsafe { bindings::kvm_s390_rust_cond_resched() };
+            chunk = chunk_end;
+        }
     }
 
     /// `kvm_arch_sync_dirty_log`: moves the change bits of the slot's mapped frames into
@@ -140,44 +169,73 @@ impl Vm {
     /// `slot` is a live memslot of this VM with a dirty bitmap; generic KVM holds
     /// `slots_lock`.
     pub unsafe fn sync_dirty_log(&self, slot: *mut bindings::kvm_memory_slot) {
-        let (start, end) = Self::slot_range(slot);
-        // SAFETY: the VM is live; we do not hold the lock.
-        unsafe { bindings::kvm_s390_rust_mmu_write_lock(self.0) };
-        self.gmap().harvest_dirty(start, end, |gaddr| {
+        self.harvest_slot(slot, |gaddr| {
             // SAFETY: the VM and the slot are live; `gaddr` lies in the slot.
             unsafe { bindings::mark_page_dirty_in_slot(self.0, slot, gaddr >> 12) }
         });
-        // SAFETY: taken above.
-        unsafe { bindings::kvm_s390_rust_mmu_write_unlock(self.0) };
     }
 
-    /// `KVM_GET_DIRTY_LOG`: copies the slot's dirty bitmap to user space and clears it,
-    /// with mainline's checks (`kvm_vm_ioctl_get_dirty_log` in `s390.c`).
+    /// `KVM_GET_DIRTY_LOG`: reports the slot's dirty pages to user space and clears them,
+    /// with mainline's checks and errnos (`kvm_vm_ioctl_get_dirty_log` in `s390.c` and
+    /// `kvm_get_dirty_log` in `kvm_main.c`).
+    ///
+    /// The MMU notifier and the fault path mark pages in the bitmap concurrently, without
+    /// `slots_lock`. So the bitmap is not copied and then cleared (a mark in between would
+    /// be lost): each word is exchanged with zero into the slot's second bitmap, which is
+    /// what is copied out. A mark after the exchange stays for the next call. If the copy
+    /// fails, the words go back, so nothing is lost with the EFAULT.
     ///
     /// # Safety
     ///
     /// `log` points to generic KVM's kernel copy of the argument.
     pub unsafe fn get_dirty_log(&self, log: *mut bindings::kvm_dirty_log) -> Result {
+        // SAFETY: `log` is valid per the contract.
+        let (id, user) = unsafe { ((*log).slot, (*log).__bindgen_anon_1.dirty_bitmap) };
+        // One address space on s390: the upper half of `slot` (the address-space id)
+        // must be 0.
+        if id >= bindings::KVM_S390_USER_MEM_SLOTS {
+            return Err(EINVAL);
+        }
         // SAFETY: the VM is live.
         unsafe { bindings::kvm_s390_rust_slots_lock(self.0) };
         let result = (|| {
-            // SAFETY: `log` is valid per the contract.
-            if unsafe { (*log).slot } >= bindings::KVM_S390_USER_MEM_SLOTS {
-                return Err(EINVAL);
+            // SAFETY: `slots_lock` is held, so the slot stays while we use it.
+            let slot = unsafe { bindings::kvm_s390_rust_id_to_memslot(self.0, id) };
+            // SAFETY: a non-null slot is live (above).
+            if slot.is_null() || unsafe { (*slot).dirty_bitmap }.is_null() {
+                return Err(ENOENT);
             }
-            let mut is_dirty = 0;
-            let mut slot: *mut bindings::kvm_memory_slot = core::ptr::null_mut();
-            // SAFETY: `slots_lock` is held, as `kvm_get_dirty_log` requires.
-            kernel::error::to_result(unsafe {
-                bindings::kvm_get_dirty_log(self.0, log, &mut is_dirty, &mut slot)
-            })?;
-            if is_dirty != 0 {
-                // SAFETY: `kvm_get_dirty_log` succeeded, so `slot` has a bitmap of this size;
-                // `slots_lock` keeps it.
-                unsafe {
-                    let bytes = bindings::kvm_s390_rust_dirty_bitmap_bytes(slot);
-                    core::ptr::write_bytes((*slot).dirty_bitmap.cast::<u8>(), 0, bytes as usize);
+            // SAFETY: as above.
+            unsafe { self.sync_dirty_log(slot) };
+            // SAFETY: as above; the bitmap is twice this size (`kvm_alloc_dirty_bitmap`).
+            let bytes = unsafe { bindings::kvm_s390_rust_dirty_bitmap_bytes(slot) } as usize;
+            let words = bytes / core::mem::size_of::<usize>();
+            // SAFETY: as above.
+            let live = unsafe { (*slot).dirty_bitmap }.cast::<usize>();
+            // SAFETY: the second half of the allocation; only this ioctl uses it, and
+            // `slots_lock` serialises it.
+            let out = unsafe { live.add(words) };
+            for i in 0..words {
+                // SAFETY: `i` is below `words`; the words are only changed atomically
+                // (`set_bit_le`) by others.
+                let word = unsafe { AtomicUsize::from_ptr(live.add(i)) }.swap(0, Ordering::AcqRel);
+                // SAFETY: in bounds of the second bitmap, which only we use.
+                unsafe { out.add(i).write(word) };
+            }
+            // SAFETY: `out` holds `bytes` bytes we own while `slots_lock` is held.
+            let copied = unsafe {
+                UserSlice::new(UserPtr::from_ptr(user), bytes)
+                    .writer()
+                    .write_slice(core::slice::from_raw_parts(out.cast::<u8>(), bytes))
+            };
+            if copied.is_err() {
+                for i in 0..words {
+                    // SAFETY: as above.
+                    let word = unsafe { out.add(i).read() };
+                    // SAFETY: as above.
+                    unsafe { AtomicUsize::from_ptr(live.add(i)) }.fetch_or(word, Ordering::AcqRel);
                 }
+                return Err(EFAULT);
             }
             Ok(())
         })();

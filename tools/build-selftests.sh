@@ -41,6 +41,7 @@ declare -A KNOWN_FLAKY=(
 # `BACKEND "reason"` for known-gap.sh.
 declare -A KNOWN_GAPS=(
 	[kvm_dirty_log]='mainline "mainline 7.3 tracks dirty pages by write protection, and Hercules delivers DAT-protection exceptions of the guest mapping to the guest"'
+	[kvm_dirty_log_stress]='mainline "mainline 7.3 tracks dirty pages by write protection, and Hercules delivers DAT-protection exceptions of the guest mapping to the guest"'
 )
 
 UAPI=$CACHE/uapi
