@@ -56,8 +56,19 @@ enum Stop {
 const SIE64_RETURN_MCCK: i32 = 1;
 
 impl Vcpu {
-    /// `KVM_RUN`.
+    /// `KVM_RUN`. Every EINTR comes with `KVM_EXIT_INTR` in `kvm_run->exit_reason`, as
+    /// api.rst pairs them, whichever path gave it (a signal before or during the run,
+    /// `immediate_exit`, a signal while faulting in guest memory): user space never
+    /// sees the previous exit's reason again.
     pub fn run_ioctl(&self) -> Result {
+        let result = self.run_once();
+        if result == Err(EINTR) {
+            self.set_exit_reason(bindings::KVM_EXIT_INTR);
+        }
+        result
+    }
+
+    fn run_once(&self) -> Result {
         let vcpu = self.as_raw();
         let run = self.run();
         // SAFETY: the vCPU is live and its mutex held (type invariant).

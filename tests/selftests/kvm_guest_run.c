@@ -530,6 +530,47 @@ TEST_F(guest, kick_from_other_thread)
 	self->run->immediate_exit = 0;
 }
 
+/* The backend under test, from kvmtest.backend= on the kernel command line. */
+static int backend_is(const char *name)
+{
+	char line[1024], want[64];
+	FILE *f = fopen("/proc/cmdline", "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	snprintf(want, sizeof(want), "kvmtest.backend=%s", name);
+	if (fgets(line, sizeof(line), f)) {
+		char *tok;
+
+		for (tok = strtok(line, " \n"); tok; tok = strtok(NULL, " \n"))
+			found |= !strcmp(tok, want);
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * EINTR from KVM_RUN comes with KVM_EXIT_INTR, also with immediate_exit
+ * right after another exit.  Mainline 7.3 leaves the previous exit's reason
+ * there (Documentation/kvm_s390.rst, KVM_RUN).
+ */
+TEST_F(guest, eintr_always_reports_exit_intr)
+{
+	static const uint8_t code[] = { DIAG_501, J_SELF };
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	RUN_TO_DIAG(CODE_GPA + 4);
+	self->run->immediate_exit = 1;
+	ASSERT_ERRNO(EINTR, ioctl(self->vcpu, KVM_RUN, 0));
+	self->run->immediate_exit = 0;
+	if (backend_is("mainline")) {
+		EXPECT_EQ(KVM_EXIT_S390_SIEIC, self->run->exit_reason);
+	} else {
+		EXPECT_EQ(KVM_EXIT_INTR, self->run->exit_reason);
+	}
+}
+
 /* Unknown bits in kvm_valid_regs or kvm_dirty_regs are EINVAL (kvm_arch_vcpu_ioctl_run). */
 TEST_F(guest, invalid_sync_reg_bits)
 {
