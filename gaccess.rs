@@ -1,45 +1,79 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Guest storage addressing: the address types of the guest and prefixing.
+//! Guest storage access for the backend's own handlers: reads and writes of guest real and
+//! absolute storage through the memslots, and the guest address of the current instruction
+//! (through the guest's DAT tables, `logic/guest_dat.rs`). Mainline: `gaccess.c`/`gaccess.h`.
 //!
-//! The Principles of Operation (chapter 3, "Storage Addressing") distinguish real addresses,
-//! which a CPU uses after DAT, from absolute addresses, which name main storage. Each CPU maps
-//! real 0-8191 to the 8 KiB block at its prefix and the prefix block back to real 0 (prefixing).
-//! Keeping the two kinds of address apart as types makes it impossible to index guest memory
-//! with a real address by mistake. Mainline keeps the same rules in `gaccess.h`.
-//!
-//! This part is pure; guest memory itself is accessed by the glue.
+//! The rules (prefixing, the DAT walk) are pure logic in `logic/`; this file is the glue
+//! that applies them to a vCPU's memory. Every function is called with `kvm->srcu` held
+//! (the run loop holds it while it handles an exit).
 
-/// Size of the prefix area (the lowcore): 8 KiB.
-pub const PREFIX_AREA_SIZE: u64 = 8192;
+use kernel::bindings;
+use kernel::prelude::*;
 
-/// A guest real address (after DAT, before prefixing).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct GuestReal(pub u64);
+use crate::kvm_host::Psw;
+use crate::logic::guest_dat::{self, Controls, DatError, GuestMemory, MemoryError};
+use crate::logic::prefix::{real_to_absolute, GuestReal};
+use crate::logic::psw;
+use crate::vcpu::Vcpu;
 
-/// A guest absolute address: an offset into the guest's main storage (memslots).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct GuestAbsolute(pub u64);
-
-/// Applies prefixing with the given prefix value (8 KiB aligned).
-///
-/// Prefixing is an involution: applying it twice with the same prefix gives the input back.
-pub fn real_to_absolute(prefix: u32, real: GuestReal) -> GuestAbsolute {
-    GuestAbsolute(swap_prefix(u64::from(prefix), real.0))
+/// The guest absolute address of the instruction the PSW designates.
+pub(crate) fn instruction_address(
+    vcpu: &Vcpu,
+    gpsw: Psw,
+    crs: &[u64; 16],
+) -> core::result::Result<u64, DatError> {
+    let prefix = vcpu.prefix();
+    if gpsw.mask & psw::MASK_DAT == 0 {
+        return Ok(real_to_absolute(prefix, GuestReal(gpsw.addr)).0);
+    }
+    let vm = vcpu.vm();
+    let ctl = Controls {
+        edat1: crs[0] & guest_dat::CR0_EDAT != 0 && vm.has_facility(8),
+        edat2: crs[0] & guest_dat::CR0_EDAT != 0 && vm.has_facility(8) && vm.has_facility(78),
+    };
+    let asce = guest_dat::instruction_asce(gpsw.mask, crs);
+    guest_dat::translate(&GuestAbsoluteMemory(vcpu), asce, gpsw.addr, prefix, ctl)
+        .map(|t| t.absolute)
 }
 
-/// The inverse of [`real_to_absolute`] (prefixing is its own inverse).
-pub fn absolute_to_real(prefix: u32, abs: GuestAbsolute) -> GuestReal {
-    GuestReal(swap_prefix(u64::from(prefix), abs.0))
+/// Reads guest real storage (prefixing applied) into `buf`. Called with `kvm->srcu` held.
+pub(crate) fn read_real(vcpu: &Vcpu, real: GuestReal, buf: &mut [u8]) -> Result {
+    read_absolute(vcpu, real_to_absolute(vcpu.prefix(), real).0, buf)
 }
 
-fn swap_prefix(prefix: u64, addr: u64) -> u64 {
-    let prefix = prefix & !(PREFIX_AREA_SIZE - 1);
-    if addr < PREFIX_AREA_SIZE {
-        addr + prefix
-    } else if addr >= prefix && addr - prefix < PREFIX_AREA_SIZE {
-        addr - prefix
-    } else {
-        addr
+/// Reads guest absolute storage into `buf`. Called with `kvm->srcu` held.
+pub(crate) fn read_absolute(vcpu: &Vcpu, abs: u64, buf: &mut [u8]) -> Result {
+    // SAFETY: `kvm->srcu` is held by the run loop; `buf` is ours.
+    let rc = unsafe {
+        bindings::kvm_read_guest(vcpu.vm().as_raw(), abs, buf.as_mut_ptr().cast(), buf.len())
+    };
+    kernel::error::to_result(rc)
+}
+
+/// Writes `buf` to guest real storage (prefixing applied); the pages are marked dirty.
+/// Called with `kvm->srcu` held.
+pub(crate) fn write_real(vcpu: &Vcpu, real: GuestReal, buf: &[u8]) -> Result {
+    let abs = real_to_absolute(vcpu.prefix(), real);
+    // SAFETY: as in `read_real`.
+    let rc = unsafe {
+        bindings::kvm_write_guest(vcpu.vm().as_raw(), abs.0, buf.as_ptr().cast(), buf.len())
+    };
+    kernel::error::to_result(rc)
+}
+
+/// Guest absolute memory as the DAT walk reads it: the memslots, through the user mapping.
+/// Used with `kvm->srcu` held (the run loop holds it while handling exits).
+struct GuestAbsoluteMemory<'a>(&'a Vcpu);
+
+impl GuestMemory for GuestAbsoluteMemory<'_> {
+    fn read_u64(&self, addr: u64) -> core::result::Result<u64, MemoryError> {
+        // SAFETY: the caller holds `kvm->srcu`, as the memslot lookup requires.
+        if unsafe { bindings::kvm_vcpu_gfn_to_memslot(self.0.as_raw(), addr >> 12) }.is_null() {
+            return Err(MemoryError::Addressing);
+        }
+        let mut bytes = [0u8; 8];
+        read_absolute(self.0, addr, &mut bytes).map_err(|_| MemoryError::Host)?;
+        Ok(u64::from_be_bytes(bytes))
     }
 }

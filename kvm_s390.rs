@@ -12,12 +12,14 @@
 //! Map of the backend:
 //! - `kvm_host.rs`, `uapi_kvm.rs`: hardware structures and the user ABI (pure, layout-checked
 //!   in `layout_checks.rs`);
-//! - `logic/`, `gaccess.rs`: pure decisions, tested on the development host (`tests/host`);
+//! - `logic/`: pure decisions, tested on the development host (`tests/host`);
 //! - `machine.rs`: facts about the host machine;
 //! - `vm.rs`, `vcpu.rs`: VM and vCPU lifecycle and state;
 //! - `cpu_model.rs`: the guest's facility list and the CPU-model VM attributes;
 //! - `gmap.rs`: guest memory (the DAT tables SIE translates guest addresses with);
 //! - `run.rs` and `sie64a.S`: `KVM_RUN`, the SIE run loop and its world switch;
+//! - `intercept.rs`: what is done with each exit from SIE (one `match`), calling into
+//!   `interrupt.rs` (delivery into the guest) and `gaccess.rs` (guest storage access);
 //! - `stats.rs`: the binary statistics tables.
 //!
 //! What is not implemented yet answers with a defined errno, documented in
@@ -42,6 +44,8 @@ macro_rules! warn_limited {
 pub mod cpu_model;
 pub mod gaccess;
 pub mod gmap;
+pub mod intercept;
+pub mod interrupt;
 pub mod kvm_host;
 mod layout_checks;
 pub mod logic;

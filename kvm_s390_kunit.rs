@@ -9,7 +9,6 @@
 
 use kernel::prelude::*;
 
-pub mod gaccess;
 pub mod kvm_host;
 pub mod logic;
 pub mod uapi_kvm;
@@ -32,7 +31,7 @@ impl kernel::Module for KvmS390Kunit {
 
 #[kunit_tests(kvm_s390_logic)]
 mod tests {
-    use super::gaccess::{absolute_to_real, real_to_absolute, GuestAbsolute, GuestReal};
+    use super::logic::prefix::{absolute_to_real, real_to_absolute, GuestAbsolute, GuestReal};
     use super::kvm_host::{prefix_of, with_prefix, Psw};
     use super::logic::capabilities::{value, Host};
     use super::logic::cpu_reset::ResettableState;

@@ -11,12 +11,16 @@
 //!    semantics) into the SIE block and a kernel-private switch area;
 //! 3. loop: handle generic KVM's requests, make the prefix pages present, leave
 //!    `kvm->srcu`, enter SIE through `sie64a.S` (interrupts off, pending work such as a
-//!    signal handled first), classify the exit (`logic/sie_exit.rs`) and handle it, until
-//!    something needs user space;
+//!    signal handled first), classify the exit (`logic/sie_exit.rs`) and handle it
+//!    (`intercept.rs`), until something needs user space;
 //! 4. store the guest state back into `kvm_run` and undo step 1.
 //!
 //! A signal ends the run with `KVM_EXIT_INTR` and EINTR; an intercept the backend does not
 //! handle ends it with `KVM_EXIT_S390_SIEIC` and 0, exactly as mainline reports it.
+//!
+//! These are methods of [`Vcpu`] kept apart from `vcpu.rs` (the vCPU's state and
+//! lifecycle) because the run loop is a concern of its own, the one the intercept
+//! handlers hang off; the handlers themselves are free functions in their files.
 
 use core::mem::MaybeUninit;
 use core::ptr::{addr_of, addr_of_mut, read_volatile, write_volatile};
@@ -25,35 +29,12 @@ use core::sync::atomic::Ordering;
 use kernel::bindings;
 use kernel::prelude::*;
 
-use crate::gaccess::{self, GuestReal};
 use crate::gmap::Faultin;
-use crate::kvm_host::{cpustat, Psw};
-use crate::logic::guest_dat::{self, Controls, DatError, GuestMemory, MemoryError};
-use crate::logic::psw;
-use crate::logic::sie_exit::{self, icpt, Exit};
+use crate::intercept::{self, Outcome};
+use crate::kvm_host::cpustat;
+use crate::logic::sie_exit;
+use crate::stats::count;
 use crate::vcpu::Vcpu;
-
-/// Adds one to a counter of the vCPU's binary statistics (mainline's names). Only the
-/// vCPU's own thread writes them; readers of the statistics file read them racily by
-/// design, as in C, so no reference is formed.
-macro_rules! count {
-    ($vcpu:expr, $field:ident) => {{
-        // SAFETY: the vCPU is live; its thread holds `vcpu->mutex` (the only writer).
-        unsafe {
-            let counter = addr_of_mut!((*$vcpu.as_raw()).stat.$field);
-            counter.write_volatile(counter.read_volatile().wrapping_add(1));
-        }
-    }};
-}
-
-/// Why the loop stopped without an error.
-enum Stop {
-    /// `kvm_run` describes an exit for user space.
-    UserExit,
-}
-
-/// Mainline's `SIE64_RETURN_MCCK`: a machine check interrupted SIE.
-const SIE64_RETURN_MCCK: i32 = 1;
 
 impl Vcpu {
     /// `KVM_RUN`. Every EINTR comes with `KVM_EXIT_INTR` in `kvm_run->exit_reason`, as
@@ -106,7 +87,7 @@ impl Vcpu {
         // already moved past the intercepted instruction, so reporting EINTR instead would
         // lose the exit (mainline behaves the same). The signal is delivered on return to
         // user space and the next KVM_RUN sees it.
-        let result = self.run_loop(&mut area, &mut gprs).map(|Stop::UserExit| ());
+        let result = self.run_loop(&mut area, &mut gprs);
 
         self.gprs_out(&gprs);
         self.sync_regs_out(&area);
@@ -125,7 +106,7 @@ impl Vcpu {
         &self,
         area: &mut bindings::kvm_s390_rust_switch_area,
         gprs: &mut [u64; 16],
-    ) -> Result<Stop> {
+    ) -> Result {
         let vcpu = self.as_raw();
         let sie = self.sie_block();
         let vm = self.vm();
@@ -177,7 +158,7 @@ impl Vcpu {
                 gprs[14] = (*sie).gg14;
                 gprs[15] = (*sie).gg15;
             }
-            if ret == SIE64_RETURN_MCCK {
+            if ret == bindings::SIE64_RETURN_MCCK as i32 {
                 // The host survived the machine check; the guest is not told yet (machine
                 // checks are not reinjected until interrupt delivery exists).
                 continue;
@@ -190,72 +171,15 @@ impl Vcpu {
                     bindings::kvm_s390_rust_gmap_teid() as u64,
                 )
             };
-            match self.handle_exit(exit) {
-                Ok(None) => continue,
-                Ok(Some(stop)) => break Ok(stop),
+            match intercept::handle(self, exit) {
+                Ok(Outcome::Continue) => continue,
+                Ok(Outcome::UserExit) => break Ok(()),
                 Err(e) => break Err(e),
             }
         };
         // SAFETY: taken above.
         unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_unlock(vcpu) };
         result
-    }
-
-    /// Handles one exit; `Some` ends the run. Called with `kvm->srcu` held.
-    fn handle_exit(&self, exit: Exit) -> Result<Option<Stop>> {
-        let sie = self.sie_block();
-        self.count_exit(exit);
-        match exit {
-            Exit::Interrupted => Ok(None),
-            Exit::GmapFault { gaddr, access: _ } => {
-                // Every access is resolved as a write (see `Gmap::fault_in`).
-                // SAFETY: the vCPU belongs to this VM; srcu held, mmu_lock not held.
-                match unsafe {
-                    self.vm()
-                        .gmap()
-                        .fault_in(self.vm().as_raw(), self.as_raw(), gaddr)
-                }? {
-                    Faultin::Mapped | Faultin::Retry | Faultin::SlotChanging => Ok(None),
-                    Faultin::Addressing => self.addressing_exception().map(|()| None),
-                }
-            }
-            Exit::Intercept(icpt::STOP) => {
-                self.cpuflags()
-                    .fetch_and(!cpustat::STOP_INT, Ordering::SeqCst);
-                Ok(None)
-            }
-            // Nothing in the backend makes interruptions pending yet.
-            Exit::Intercept(icpt::EXTERNAL_REQUEST | icpt::IO_REQUEST) => Ok(None),
-            Exit::Intercept(icpt::VALIDITY) => {
-                // SAFETY: the SIE block is ours while the guest is out.
-                let (vir, gpsw) = unsafe { (((*sie).ipb >> 16) as u16, (*sie).gpsw) };
-                if vir == sie_exit::VIR_PREFIX_NOT_MAPPED {
-                    // An invalidation unmapped a prefix page: map it again and retry.
-                    return Ok(None);
-                }
-                warn_limited!(
-                    "vcpu {}: validity intercept 0x{:04x}, psw {:016x} {:016x}\n",
-                    self.id(),
-                    vir,
-                    gpsw.mask,
-                    gpsw.addr
-                );
-                Err(EINVAL)
-            }
-            Exit::Intercept(code) => {
-                self.sieic_exit(code);
-                Ok(Some(Stop::UserExit))
-            }
-            Exit::UnexpectedFault { code, teid } => {
-                warn_limited!(
-                    "vcpu {}: unexpected host program interruption 0x{:x} in SIE, teid {:016x}\n",
-                    self.id(),
-                    code,
-                    teid
-                );
-                Err(EFAULT)
-            }
-        }
     }
 
     /// `KVM_PRE_FAULT_MEMORY` for the page at `gpa`: the bytes mapped (one page), ENOENT
@@ -280,39 +204,8 @@ impl Vcpu {
         }
     }
 
-    /// Counts an exit in the counter mainline counts it in.
-    fn count_exit(&self, exit: Exit) {
-        match exit {
-            Exit::Interrupted => count!(self, exit_null),
-            Exit::Intercept(icpt::INSTRUCTION) => count!(self, exit_instruction),
-            Exit::Intercept(icpt::PROGRAM) => count!(self, exit_program_interruption),
-            Exit::Intercept(icpt::INSTRUCTION_PROGRAM) => count!(self, exit_instr_and_program),
-            Exit::Intercept(icpt::EXTERNAL_REQUEST) => count!(self, exit_external_request),
-            Exit::Intercept(icpt::IO_REQUEST) => count!(self, exit_io_request),
-            Exit::Intercept(icpt::VALIDITY) => count!(self, exit_validity),
-            Exit::Intercept(icpt::STOP) => count!(self, exit_stop_request),
-            Exit::Intercept(icpt::OPERATION_EXCEPTION) => count!(self, exit_operation_exception),
-            Exit::Intercept(icpt::WAIT) => count!(self, exit_wait_state),
-            Exit::Intercept(_) | Exit::GmapFault { .. } | Exit::UnexpectedFault { .. } => {}
-        }
-    }
-
-    /// Reports an intercept to user space as `KVM_EXIT_S390_SIEIC`.
-    fn sieic_exit(&self, code: u8) {
-        let sie = self.sie_block();
-        let run = self.run();
-        self.set_exit_reason(bindings::KVM_EXIT_S390_SIEIC);
-        // SAFETY: `kvm_run` and the SIE block are valid; the union member is the one
-        // `exit_reason` selects.
-        unsafe {
-            let sieic = addr_of_mut!((*run).__bindgen_anon_1.s390_sieic);
-            write_volatile(addr_of_mut!((*sieic).icptcode), code);
-            write_volatile(addr_of_mut!((*sieic).ipa), (*sie).ipa);
-            write_volatile(addr_of_mut!((*sieic).ipb), (*sie).ipb);
-        }
-    }
-
-    fn set_exit_reason(&self, reason: u32) {
+    /// Sets `kvm_run->exit_reason`.
+    pub(crate) fn set_exit_reason(&self, reason: u32) {
         // SAFETY: `kvm_run` is valid.
         unsafe { write_volatile(addr_of_mut!((*self.run()).exit_reason), reason) };
     }
@@ -344,7 +237,7 @@ impl Vcpu {
             if gmap.is_mapped(page) {
                 continue;
             }
-            // SAFETY: as in `handle_exit`.
+            // SAFETY: the vCPU belongs to this VM; srcu held, mmu_lock not held.
             match unsafe { gmap.fault_in(vm.as_raw(), self.as_raw(), page) }? {
                 Faultin::Mapped | Faultin::Retry | Faultin::SlotChanging => {}
                 Faultin::Addressing => {
@@ -358,110 +251,5 @@ impl Vcpu {
             }
         }
         Ok(())
-    }
-
-    /// Delivers an addressing exception for the instruction at the guest PSW, the way the
-    /// CPU does for an operand outside main storage: the exception suppresses, so the old
-    /// PSW points past the instruction, whose length is read from guest memory (through
-    /// the guest's DAT tables when DAT is on, as mainline's
-    /// `vcpu_post_run_addressing_exception`).
-    fn addressing_exception(&self) -> Result {
-        let sie = self.sie_block();
-        // SAFETY: the SIE block is ours while the guest is out.
-        let (gpsw, crs) = unsafe { ((*sie).gpsw, (*sie).gcr) };
-        let mut opcode = [0u8; 1];
-        let fetched = match self.instruction_address(gpsw, &crs) {
-            Ok(abs) => self.read_absolute(abs, &mut opcode).is_ok(),
-            Err(DatError::Host) => return Err(EFAULT),
-            Err(DatError::Program(_)) => false,
-        };
-        // When the instruction itself cannot be fetched, the exception nullifies: the PSW
-        // stays on it (the ILC is then unpredictable; 2 is as good as any).
-        let ilen = if fetched {
-            sie_exit::instruction_length(opcode[0])
-        } else {
-            0
-        };
-        self.program_interruption(
-            psw::forward(gpsw, ilen),
-            ilen.max(2),
-            sie_exit::pgm::ADDRESSING,
-        )
-    }
-
-    /// The guest absolute address of the instruction the PSW designates.
-    fn instruction_address(
-        &self,
-        gpsw: Psw,
-        crs: &[u64; 16],
-    ) -> core::result::Result<u64, DatError> {
-        let prefix = self.prefix();
-        if gpsw.mask & psw::MASK_DAT == 0 {
-            return Ok(gaccess::real_to_absolute(prefix, GuestReal(gpsw.addr)).0);
-        }
-        let vm = self.vm();
-        let ctl = Controls {
-            edat1: crs[0] & guest_dat::CR0_EDAT != 0 && vm.has_facility(8),
-            edat2: crs[0] & guest_dat::CR0_EDAT != 0 && vm.has_facility(8) && vm.has_facility(78),
-        };
-        let asce = guest_dat::instruction_asce(gpsw.mask, crs);
-        guest_dat::translate(&GuestAbsoluteMemory(self), asce, gpsw.addr, prefix, ctl)
-            .map(|t| t.absolute)
-    }
-
-    /// Performs a program interruption of the guest: stores `old` and the code in the
-    /// prefix area and loads the program new PSW.
-    fn program_interruption(&self, old: Psw, ilen: u8, code: u16) -> Result {
-        let sie = self.sie_block();
-        count!(self, deliver_program);
-        self.write_real(
-            GuestReal(psw::LC_PGM_ILC),
-            &psw::program_interruption_code(ilen, code),
-        )?;
-        self.write_real(GuestReal(psw::LC_PGM_OLD_PSW), &psw::psw_bytes(old))?;
-        let mut new = [0u8; 16];
-        self.read_real(GuestReal(psw::LC_PGM_NEW_PSW), &mut new)?;
-        // SAFETY: the SIE block is ours while the guest is out.
-        unsafe { (*sie).gpsw = psw::psw_from_bytes(new) };
-        Ok(())
-    }
-
-    fn read_real(&self, real: GuestReal, buf: &mut [u8]) -> Result {
-        self.read_absolute(gaccess::real_to_absolute(self.prefix(), real).0, buf)
-    }
-
-    fn read_absolute(&self, abs: u64, buf: &mut [u8]) -> Result {
-        // SAFETY: `kvm->srcu` is held by the run loop; `buf` is ours.
-        let rc = unsafe {
-            bindings::kvm_read_guest(self.vm().as_raw(), abs, buf.as_mut_ptr().cast(), buf.len())
-        };
-        kernel::error::to_result(rc)
-    }
-
-    fn write_real(&self, real: GuestReal, buf: &[u8]) -> Result {
-        let abs = gaccess::real_to_absolute(self.prefix(), real);
-        // SAFETY: as in `read_real`.
-        let rc = unsafe {
-            bindings::kvm_write_guest(self.vm().as_raw(), abs.0, buf.as_ptr().cast(), buf.len())
-        };
-        kernel::error::to_result(rc)
-    }
-}
-
-/// Guest absolute memory as the DAT walk reads it: the memslots, through the user mapping.
-/// Used with `kvm->srcu` held (the run loop holds it while handling exits).
-struct GuestAbsoluteMemory<'a>(&'a Vcpu);
-
-impl GuestMemory for GuestAbsoluteMemory<'_> {
-    fn read_u64(&self, addr: u64) -> core::result::Result<u64, MemoryError> {
-        // SAFETY: the caller holds `kvm->srcu`, as the memslot lookup requires.
-        if unsafe { bindings::kvm_vcpu_gfn_to_memslot(self.0.as_raw(), addr >> 12) }.is_null() {
-            return Err(MemoryError::Addressing);
-        }
-        let mut bytes = [0u8; 8];
-        self.0
-            .read_absolute(addr, &mut bytes)
-            .map_err(|_| MemoryError::Host)?;
-        Ok(u64::from_be_bytes(bytes))
     }
 }

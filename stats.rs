@@ -165,3 +165,17 @@ pub static kvm_vcpu_stats_desc: [bindings::kvm_stats_desc; VCPU_DESC.len()] = VC
 /// vCPU statistics header.
 #[no_mangle]
 pub static kvm_vcpu_stats_header: bindings::kvm_stats_header = header(VCPU_DESC.len());
+
+/// Adds one to a counter of the vCPU's binary statistics (mainline's names). Only the
+/// vCPU's own thread writes them; readers of the statistics file read them racily by
+/// design, as in C, so no reference is formed.
+macro_rules! count {
+    ($vcpu:expr, $field:ident) => {{
+        // SAFETY: the vCPU is live; its thread holds `vcpu->mutex` (the only writer).
+        unsafe {
+            let counter = core::ptr::addr_of_mut!((*$vcpu.as_raw()).stat.$field);
+            counter.write_volatile(counter.read_volatile().wrapping_add(1));
+        }
+    }};
+}
+pub(crate) use count;

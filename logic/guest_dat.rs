@@ -10,7 +10,7 @@
 //! Memory is read through [`GuestMemory`], so the walk is tested here with a byte vector and
 //! used by the module over the memslots. Bit numbers follow the Principles of Operation.
 
-use crate::gaccess::{self, GuestReal};
+use crate::logic::prefix::{real_to_absolute, GuestReal};
 use crate::logic::sie_exit::pgm;
 
 /// Translation-specification exception.
@@ -113,7 +113,7 @@ pub fn translate(
     };
     let real = |r: u64, protected| {
         Ok(Translation {
-            absolute: gaccess::real_to_absolute(prefix, GuestReal(r)).0,
+            absolute: real_to_absolute(prefix, GuestReal(r)).0,
             protected,
         })
     };

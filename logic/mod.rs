@@ -2,7 +2,7 @@
 
 //! Pure logic of the backend: decisions that need no kernel, only `core`.
 //!
-//! Everything under this directory (and `kvm_host.rs`, `uapi_kvm.rs`, `gaccess.rs`) builds
+//! Everything under this directory (and `kvm_host.rs`, `uapi_kvm.rs`) builds
 //! unchanged into the module and into the host test crate `tests/host`, where `cargo test`
 //! checks it in seconds. No `unsafe`, no allocation, no panics on any input.
 
@@ -12,6 +12,7 @@ pub mod dat;
 pub mod facilities;
 pub mod guest_dat;
 pub mod memslots;
+pub mod prefix;
 pub mod psw;
 pub mod sie_exit;
 pub mod vcpu_limits;

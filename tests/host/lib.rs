@@ -8,8 +8,6 @@
 
 #![no_std]
 
-#[path = "../../gaccess.rs"]
-pub mod gaccess;
 #[path = "../../kvm_host.rs"]
 pub mod kvm_host;
 #[path = "../../logic/mod.rs"]

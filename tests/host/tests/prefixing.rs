@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Prefixing (gaccess.rs) and the prefix field of the SIE control block (kvm_host.rs).
+//! Prefixing (logic/prefix.rs) and the prefix field of the SIE control block (kvm_host.rs).
 
-use kvm_s390_host_tests::gaccess::{absolute_to_real, real_to_absolute, GuestAbsolute, GuestReal};
+use kvm_s390_host_tests::logic::prefix::{absolute_to_real, real_to_absolute, GuestAbsolute, GuestReal};
 use kvm_s390_host_tests::kvm_host::{prefix_of, with_prefix};
 
 /// A small deterministic generator, so property tests need no dependency.

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Intercept dispatch: what the backend does with each way the guest left SIE.
+//!
+//! The exit is decoded once, in pure logic (`logic/sie_exit.rs`: icptcode, the host fault
+//! code and TEID into an [`Exit`]); [`handle`] is the one `match` over it, and each arm
+//! does the work or calls into the file of its concern: `gmap.rs` (guest memory faults),
+//! `interrupt.rs` (delivery into the guest), `gaccess.rs` (guest storage). Mainline's
+//! counterpart is `arch/s390/kvm/s390/intercept.c` with `vcpu_post_run` in `s390.c`.
+//!
+//! A handler has four outcomes: continue the guest, deliver a program interruption to it
+//! (done here, then continue), stop for user space ([`Outcome::UserExit`], `kvm_run`
+//! describes the exit), or a host error (`Err`, which ends `KVM_RUN` with that errno).
+//! Intercepts that mainline handles in the kernel but this backend does not handle yet
+//! (instructions, program interruptions, waits) go to user space as
+//! `KVM_EXIT_S390_SIEIC`, exactly as mainline reports an intercept it forwards.
+
+use core::ptr::{addr_of_mut, write_volatile};
+use core::sync::atomic::Ordering;
+
+use kernel::bindings;
+use kernel::prelude::*;
+
+use crate::gaccess;
+use crate::gmap::Faultin;
+use crate::interrupt;
+use crate::kvm_host::cpustat;
+use crate::logic::guest_dat::DatError;
+use crate::logic::psw;
+use crate::logic::sie_exit::{self, icpt, Exit};
+use crate::stats::count;
+use crate::vcpu::Vcpu;
+
+/// What the run loop does after an exit was handled.
+pub(crate) enum Outcome {
+    /// Enter the guest again.
+    Continue,
+    /// Return to user space: `kvm_run` describes the exit.
+    UserExit,
+}
+
+/// Handles one exit of `vcpu` from SIE. Called by the run loop with `kvm->srcu` held.
+pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
+    let sie = vcpu.sie_block();
+    count_exit(vcpu, exit);
+    match exit {
+        Exit::Interrupted => Ok(Outcome::Continue),
+        Exit::GmapFault { gaddr, access: _ } => {
+            // Every access is resolved as a write (see `Gmap::fault_in`).
+            // SAFETY: the vCPU belongs to this VM; srcu held, mmu_lock not held.
+            match unsafe {
+                vcpu.vm()
+                    .gmap()
+                    .fault_in(vcpu.vm().as_raw(), vcpu.as_raw(), gaddr)
+            }? {
+                Faultin::Mapped | Faultin::Retry | Faultin::SlotChanging => Ok(Outcome::Continue),
+                Faultin::Addressing => addressing_exception(vcpu).map(|()| Outcome::Continue),
+            }
+        }
+        Exit::Intercept(icpt::STOP) => {
+            vcpu.cpuflags()
+                .fetch_and(!cpustat::STOP_INT, Ordering::SeqCst);
+            Ok(Outcome::Continue)
+        }
+        // Nothing in the backend makes interruptions pending yet.
+        Exit::Intercept(icpt::EXTERNAL_REQUEST | icpt::IO_REQUEST) => Ok(Outcome::Continue),
+        Exit::Intercept(icpt::VALIDITY) => {
+            // SAFETY: the SIE block is ours while the guest is out.
+            let (vir, gpsw) = unsafe { (((*sie).ipb >> 16) as u16, (*sie).gpsw) };
+            if vir == sie_exit::VIR_PREFIX_NOT_MAPPED {
+                // An invalidation unmapped a prefix page: map it again and retry.
+                return Ok(Outcome::Continue);
+            }
+            warn_limited!(
+                "vcpu {}: validity intercept 0x{:04x}, psw {:016x} {:016x}\n",
+                vcpu.id(),
+                vir,
+                gpsw.mask,
+                gpsw.addr
+            );
+            Err(EINVAL)
+        }
+        Exit::Intercept(code) => {
+            sieic_exit(vcpu, code);
+            Ok(Outcome::UserExit)
+        }
+        Exit::UnexpectedFault { code, teid } => {
+            warn_limited!(
+                "vcpu {}: unexpected host program interruption 0x{:x} in SIE, teid {:016x}\n",
+                vcpu.id(),
+                code,
+                teid
+            );
+            Err(EFAULT)
+        }
+    }
+}
+
+/// Counts an exit in the counter mainline counts it in.
+fn count_exit(vcpu: &Vcpu, exit: Exit) {
+    match exit {
+        Exit::Interrupted => count!(vcpu, exit_null),
+        Exit::Intercept(icpt::INSTRUCTION) => count!(vcpu, exit_instruction),
+        Exit::Intercept(icpt::PROGRAM) => count!(vcpu, exit_program_interruption),
+        Exit::Intercept(icpt::INSTRUCTION_PROGRAM) => count!(vcpu, exit_instr_and_program),
+        Exit::Intercept(icpt::EXTERNAL_REQUEST) => count!(vcpu, exit_external_request),
+        Exit::Intercept(icpt::IO_REQUEST) => count!(vcpu, exit_io_request),
+        Exit::Intercept(icpt::VALIDITY) => count!(vcpu, exit_validity),
+        Exit::Intercept(icpt::STOP) => count!(vcpu, exit_stop_request),
+        Exit::Intercept(icpt::OPERATION_EXCEPTION) => count!(vcpu, exit_operation_exception),
+        Exit::Intercept(icpt::WAIT) => count!(vcpu, exit_wait_state),
+        Exit::Intercept(_) | Exit::GmapFault { .. } | Exit::UnexpectedFault { .. } => {}
+    }
+}
+
+/// Reports an intercept to user space as `KVM_EXIT_S390_SIEIC`.
+fn sieic_exit(vcpu: &Vcpu, code: u8) {
+    let sie = vcpu.sie_block();
+    let run = vcpu.run();
+    vcpu.set_exit_reason(bindings::KVM_EXIT_S390_SIEIC);
+    // SAFETY: `kvm_run` and the SIE block are valid; the union member is the one
+    // `exit_reason` selects.
+    unsafe {
+        let sieic = addr_of_mut!((*run).__bindgen_anon_1.s390_sieic);
+        write_volatile(addr_of_mut!((*sieic).icptcode), code);
+        write_volatile(addr_of_mut!((*sieic).ipa), (*sie).ipa);
+        write_volatile(addr_of_mut!((*sieic).ipb), (*sie).ipb);
+    }
+}
+
+/// Delivers an addressing exception for the instruction at the guest PSW, the way the
+/// CPU does for an operand outside main storage: the exception suppresses, so the old
+/// PSW points past the instruction, whose length is read from guest memory (through
+/// the guest's DAT tables when DAT is on, as mainline's
+/// `vcpu_post_run_addressing_exception`).
+fn addressing_exception(vcpu: &Vcpu) -> Result {
+    let sie = vcpu.sie_block();
+    // SAFETY: the SIE block is ours while the guest is out.
+    let (gpsw, crs) = unsafe { ((*sie).gpsw, (*sie).gcr) };
+    let mut opcode = [0u8; 1];
+    let fetched = match gaccess::instruction_address(vcpu, gpsw, &crs) {
+        Ok(abs) => gaccess::read_absolute(vcpu, abs, &mut opcode).is_ok(),
+        Err(DatError::Host) => return Err(EFAULT),
+        Err(DatError::Program(_)) => false,
+    };
+    // When the instruction itself cannot be fetched, the exception nullifies: the PSW
+    // stays on it (the ILC is then unpredictable; 2 is as good as any).
+    let ilen = if fetched {
+        sie_exit::instruction_length(opcode[0])
+    } else {
+        0
+    };
+    interrupt::deliver_program(
+        vcpu,
+        psw::forward(gpsw, ilen),
+        ilen.max(2),
+        sie_exit::pgm::ADDRESSING,
+    )
+}
