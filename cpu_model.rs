@@ -69,7 +69,7 @@ impl Vm {
 
     /// Physical address of the facility list, for the SIE block's `fac` field (below 2 GiB).
     pub fn fac_list_phys(&self) -> u32 {
-        crate::vcpu::virt_to_phys(self.fac_list()) as u32
+        crate::host_mem::virt_to_phys(self.fac_list()) as u32
     }
 
     /// Creates the CPU model of a new VM (part of `kvm_arch_init_vm`).

@@ -24,8 +24,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
 
+use crate::host_mem::{phys_to_virt, virt_to_phys};
 use crate::logic::dat::{self, Level};
-use crate::vcpu::virt_to_phys;
 
 /// The guest mapping of one VM.
 ///
@@ -61,6 +61,10 @@ pub enum Faultin {
 }
 
 /// Allocates a table of `level` with every entry invalid.
+///
+/// Region and segment tables are 16 KiB (order 2); the kernel crate's owning `Page` type
+/// covers single pages only, so the tables are allocated and freed here, with the
+/// ownership rules of the `Gmap` invariant.
 fn alloc_table(level: Level) -> Result<*mut u64> {
     // SAFETY: allocating pages has no precondition.
     let addr = unsafe {
@@ -96,11 +100,6 @@ unsafe fn free_table(table: *mut u64, level: Level) {
     }
     // SAFETY: allocated with this order by `alloc_table`.
     unsafe { bindings::free_pages(table as usize, level.table_order()) };
-}
-
-fn phys_to_virt(phys: u64) -> *mut u64 {
-    // SAFETY: pure address arithmetic on the identity mapping.
-    unsafe { bindings::kvm_s390_rust_phys_to_virt(phys as usize).cast() }
 }
 
 /// Atomic view of a table entry.

@@ -13,7 +13,7 @@
 //! - `kvm_host.rs`, `uapi_kvm.rs`: hardware structures and the user ABI (pure, layout-checked
 //!   in `layout_checks.rs`);
 //! - `logic/`: pure decisions, tested on the development host (`tests/host`);
-//! - `machine.rs`: facts about the host machine;
+//! - `machine.rs`: facts about the host machine; `host_mem.rs`: host address conversions;
 //! - `vm.rs`, `vcpu.rs`: VM and vCPU lifecycle and state;
 //! - `cpu_model.rs`: the guest's facility list and the CPU-model VM attributes;
 //! - `gmap.rs`: guest memory (the DAT tables SIE translates guest addresses with);
@@ -44,6 +44,7 @@ macro_rules! warn_limited {
 pub mod cpu_model;
 pub mod gaccess;
 pub mod gmap;
+pub mod host_mem;
 pub mod intercept;
 pub mod interrupt;
 pub mod kvm_host;

@@ -18,6 +18,7 @@ use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
 
+use crate::host_mem::virt_to_phys;
 use crate::kvm_host::{self, cpustat, eca, ecb, ictl, Psw, SieBlock, SiePage};
 use crate::logic::cpu_reset::ResettableState;
 use crate::uapi_kvm::{KvmFpu, KvmRegs, KvmS390Psw, KvmSregs};
@@ -31,12 +32,6 @@ const VALID_SYNC_REGS: u64 = (bindings::KVM_SYNC_PREFIX
     | bindings::KVM_SYNC_ARCH0
     | bindings::KVM_SYNC_PFAULT
     | bindings::KVM_SYNC_FPRS) as u64;
-
-/// Physical address of a kernel virtual address in the identity mapping.
-pub fn virt_to_phys<T>(p: *const T) -> u64 {
-    // SAFETY: pure address arithmetic, valid for any address of the identity mapping.
-    unsafe { bindings::kvm_s390_rust_virt_to_phys(p.cast()) as u64 }
-}
 
 /// A vCPU, as generic KVM hands it to the architecture.
 ///
