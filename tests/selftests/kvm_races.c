@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Races between user-space threads that the backend must survive with the
+ * documented results and without leaking:
+ * - vCPUs created from several threads at once, up to and past the limit;
+ * - a memslot that running vCPUs store to is deleted, re-created and moved
+ *   under them: each store lands in the slot or is an addressing exception;
+ * - every file of a VM closed while its vCPU threads are inside KVM_RUN:
+ *   the VM goes away once the threads leave, and the module's reference
+ *   count comes back.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+
+#include "kvm_util_min.h"
+
+#define CODE_GPA	0x10000UL
+#define HANDLER_GPA	0x10800UL
+#define PSW_MASK_64	0x0000000180000000UL	/* EA + BA, DAT and interrupts off */
+#define LC_PGM_CODE	0x8e
+#define LC_PGM_NEW_PSW	0x1d0
+#define ICPT_INST	0x04
+#define DIAG_501_IPA	0x8300
+#define PGM_ADDRESSING	0x05
+
+static void on_kick(int sig)
+{
+}
+
+static void catch_kick(void)
+{
+	struct sigaction sa = { .sa_handler = on_kick };	/* no SA_RESTART */
+
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* ---- concurrent vCPU creation ---- */
+
+#define CREATORS	6
+
+struct creators {
+	int vm;
+	int max;
+	atomic_int next;
+	/* Per id: how many creations succeeded; per errno: how many failed. */
+	atomic_int created[512];
+	atomic_int eexist, einval, other;
+	int fds[512];
+};
+
+static void *creator(void *p)
+{
+	struct creators *c = p;
+	int id;
+
+	/* Every id from 0 to max + 8 is tried twice, by whichever threads get it. */
+	while ((id = atomic_fetch_add(&c->next, 1)) < 2 * (c->max + 8)) {
+		int vcpu_id = id / 2, fd = kvm_create_vcpu(c->vm, vcpu_id);
+
+		if (fd >= 0) {
+			atomic_fetch_add(&c->created[vcpu_id], 1);
+			c->fds[vcpu_id] = fd;
+		} else if (errno == EEXIST) {
+			atomic_fetch_add(&c->eexist, 1);
+		} else if (errno == EINVAL) {
+			atomic_fetch_add(&c->einval, 1);
+		} else {
+			atomic_fetch_add(&c->other, 1);
+		}
+	}
+	return NULL;
+}
+
+TEST(concurrent_vcpu_creation)
+{
+	pthread_t t[CREATORS];
+	struct creators *c;
+	int kvm, i, total = 0;
+
+	OPEN_KVM_OR_SKIP(kvm);
+	c = calloc(1, sizeof(*c));
+	ASSERT_NE(NULL, c);
+	ASSERT_FD(c->vm, kvm_create_vm(kvm));
+	c->max = kvm_check_cap(c->vm, KVM_CAP_MAX_VCPUS);
+	ASSERT_LT(0, c->max);
+	ASSERT_GT(256, c->max);
+	for (i = 0; i < CREATORS; i++)
+		ASSERT_OK(pthread_create(&t[i], NULL, creator, c));
+	for (i = 0; i < CREATORS; i++)
+		ASSERT_OK(pthread_join(t[i], NULL));
+	/* Each id below the limit exactly once; the second try is EEXIST. */
+	for (i = 0; i < c->max; i++) {
+		EXPECT_EQ(1, atomic_load(&c->created[i])) TH_LOG("vcpu id %d", i);
+		total += atomic_load(&c->created[i]);
+	}
+	for (i = c->max; i < c->max + 8; i++)
+		EXPECT_EQ(0, atomic_load(&c->created[i])) TH_LOG("vcpu id %d", i);
+	EXPECT_EQ(c->max, total);
+	/*
+	 * Every other try failed (kvm_vm_ioctl_create_vcpu): ids at and past
+	 * the limit with EINVAL; a second try of an id with EEXIST, or with
+	 * EINVAL when the VM already had all its vCPUs by then.
+	 */
+	EXPECT_LE(2 * 8, atomic_load(&c->einval));
+	EXPECT_EQ(c->max + 2 * 8, atomic_load(&c->eexist) + atomic_load(&c->einval));
+	EXPECT_EQ(0, atomic_load(&c->other));
+	for (i = 0; i < c->max; i++)
+		close(c->fds[i]);
+	close(c->vm);
+	close(kvm);
+	free(c);
+}
+
+/* ---- a slot changes under running vCPUs ---- */
+
+#define CHURN_GPA	0x200000UL
+#define CHURN_GPA_MOVED	0x400000UL
+#define STORERS		2
+
+/*
+ * Stores r2 to every page of [r3, r4), then DIAG 0x501 (one pass).
+ * A program interruption goes to HANDLER_GPA, which DIAGs too.
+ */
+static const uint8_t store_code[] = {
+	0xb9, 0x04, 0x00, 0x53,			/* +0  lgr %r5,%r3 */
+	0xe3, 0x20, 0x50, 0x00, 0x00, 0x24,	/* +4  page: stg %r2,0(%r5) */
+	0xa7, 0x5b, 0x10, 0x00,			/* +10 aghi %r5,4096 */
+	0xb9, 0x21, 0x00, 0x54,			/* +14 clgr %r5,%r4 */
+	0xa7, 0x44, 0xff, 0xf9,			/* +18 jl page */
+	0x83, 0x00, 0x05, 0x01,			/* +22 diag 0x501 */
+	0xa7, 0xf4, 0x00, 0x00,			/* +26 j . */
+};
+
+static const uint8_t handler_code[] = {
+	0x83, 0x00, 0x05, 0x01,			/* diag 0x501 */
+	0xa7, 0xf4, 0x00, 0x00,			/* j . */
+};
+
+struct storer {
+	int vcpu;
+	struct kvm_run *run;
+	uint8_t *lowcore;
+	atomic_int *stop;
+	long addressing, bad;
+	char what[128];
+};
+
+static void *store_thread(void *p)
+{
+	struct storer *s = p;
+
+	while (!atomic_load(s->stop)) {
+		s->run->psw_mask = PSW_MASK_64;
+		s->run->psw_addr = CODE_GPA;
+		if (ioctl(s->vcpu, KVM_RUN, 0)) {
+			if (errno == EINTR)
+				continue;
+			snprintf(s->what, sizeof(s->what), "KVM_RUN errno %d", errno);
+			s->bad++;
+			break;
+		}
+		if (s->run->exit_reason != KVM_EXIT_S390_SIEIC ||
+		    s->run->s390_sieic.ipa != DIAG_501_IPA) {
+			snprintf(s->what, sizeof(s->what), "exit %u", s->run->exit_reason);
+			s->bad++;
+			break;
+		}
+		/*
+		 * The range always covers a gap (the slot is 1 MiB of it), so a
+		 * pass ends in an addressing exception, after storing to the
+		 * slot's pages if the slot is at the start of the range.
+		 */
+		if (s->run->psw_addr == HANDLER_GPA + 4 &&
+			   *(uint16_t *)(s->lowcore + LC_PGM_CODE) == PGM_ADDRESSING) {
+			s->addressing++;
+		} else {
+			snprintf(s->what, sizeof(s->what), "DIAG at %#llx",
+				 (unsigned long long)s->run->psw_addr);
+			s->bad++;
+			break;
+		}
+	}
+	return NULL;
+}
+
+TEST(slot_changes_under_running_vcpus)
+{
+	struct storer st[STORERS];
+	pthread_t t[STORERS];
+	atomic_int stop = 0;
+	uint8_t *low, *churn;
+	uint64_t *new_psw, gpa = CHURN_GPA, off;
+	int kvm, vm, i, round;
+	long addressing = 0;
+
+	OPEN_KVM_OR_SKIP(kvm);
+	catch_kick();
+	ASSERT_FD(vm, kvm_create_vm(kvm));
+	low = kvm_alloc_aligned(SZ_1M, SZ_1M);
+	churn = kvm_alloc_aligned(SZ_1M, SZ_1M);
+	ASSERT_NE(MAP_FAILED, low);
+	ASSERT_NE(MAP_FAILED, churn);
+	memcpy(low + CODE_GPA, store_code, sizeof(store_code));
+	memcpy(low + HANDLER_GPA, handler_code, sizeof(handler_code));
+	new_psw = (uint64_t *)(low + LC_PGM_NEW_PSW);
+	new_psw[0] = PSW_MASK_64;
+	new_psw[1] = HANDLER_GPA;
+	ASSERT_OK(kvm_set_memslot(vm, 0, 0, 0, SZ_1M, (uintptr_t)low));
+	ASSERT_OK(kvm_set_memslot(vm, 1, 0, gpa, SZ_1M, (uintptr_t)churn));
+
+	for (i = 0; i < STORERS; i++) {
+		memset(&st[i], 0, sizeof(st[i]));
+		ASSERT_FD(st[i].vcpu, kvm_create_vcpu(vm, i));
+		st[i].run = kvm_map_run(kvm, st[i].vcpu);
+		ASSERT_NE(MAP_FAILED, st[i].run);
+		st[i].lowcore = low;	/* prefix 0: the vCPUs share the lowcore */
+		st[i].stop = &stop;
+		/* Both store to both possible places of the slot. */
+		st[i].run->s.regs.gprs[2] = 0x1000 + i;
+		st[i].run->s.regs.gprs[3] = CHURN_GPA;
+		st[i].run->s.regs.gprs[4] = CHURN_GPA_MOVED + SZ_1M;
+		st[i].run->kvm_dirty_regs = KVM_SYNC_GPRS;
+		ASSERT_OK(pthread_create(&t[i], NULL, store_thread, &st[i]));
+	}
+	for (round = 0; round < 60; round++) {
+		switch (round % 3) {
+		case 0:		/* delete, then create again at the same place */
+			ASSERT_OK(kvm_set_memslot(vm, 1, 0, gpa, 0, 0));
+			usleep(2000);
+			ASSERT_OK(kvm_set_memslot(vm, 1, 0, gpa, SZ_1M, (uintptr_t)churn));
+			break;
+		case 1:		/* move */
+			gpa = gpa == CHURN_GPA ? CHURN_GPA_MOVED : CHURN_GPA;
+			ASSERT_OK(kvm_set_memslot(vm, 1, 0, gpa, SZ_1M, (uintptr_t)churn));
+			break;
+		case 2:		/* the host drops the pages */
+			madvise(churn, SZ_1M, MADV_DONTNEED);
+			break;
+		}
+		usleep(3000);
+	}
+	atomic_store(&stop, 1);
+	for (i = 0; i < STORERS; i++) {
+		while (pthread_tryjoin_np(t[i], NULL)) {
+			pthread_kill(t[i], SIGUSR1);
+			usleep(1000);
+		}
+		EXPECT_EQ(0, st[i].bad) TH_LOG("vcpu %d: %s", i, st[i].what);
+		addressing += st[i].addressing;
+	}
+	TH_LOG("%ld addressing exceptions", addressing);
+	/* The vCPUs ran into the gaps of their range. */
+	EXPECT_LT(0, addressing);
+
+	/* Settled: one more pass of vCPU 0 lands in the slot, wherever it is now. */
+	memset(churn, 0, SZ_1M);
+	st[0].run->s.regs.gprs[2] = 0x7777;
+	st[0].run->s.regs.gprs[3] = gpa;
+	st[0].run->s.regs.gprs[4] = gpa + SZ_1M;
+	st[0].run->kvm_dirty_regs = KVM_SYNC_GPRS;
+	st[0].run->psw_mask = PSW_MASK_64;
+	st[0].run->psw_addr = CODE_GPA;
+	ASSERT_OK(ioctl(st[0].vcpu, KVM_RUN, 0));
+	ASSERT_EQ(CODE_GPA + 26, st[0].run->psw_addr);
+	for (off = 0; off < SZ_1M; off += 4096)
+		ASSERT_EQ(0x7777, *(uint64_t *)(churn + off)) TH_LOG("offset %#lx", off);
+
+	for (i = 0; i < STORERS; i++) {
+		munmap(st[i].run, getpagesize());
+		close(st[i].vcpu);
+	}
+	close(vm);
+	close(kvm);
+}
+
+/* ---- every file closed while vCPUs run ---- */
+
+/* The module's reference count from /proc/modules, or -1. */
+static int kvm_refcount(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/modules", "r");
+	int refs = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "kvm %*u %d", &refs) == 1)
+			break;
+	fclose(f);
+	return refs;
+}
+
+struct spinner {
+	int vcpu;
+	atomic_int *stop;
+	atomic_int *inside;
+	int err;
+};
+
+static void *spin_thread(void *p)
+{
+	struct spinner *s = p;
+
+	atomic_fetch_add(s->inside, 1);
+	while (!atomic_load(s->stop)) {
+		if (ioctl(s->vcpu, KVM_RUN, 0) == 0 || errno != EINTR) {
+			s->err = errno ? errno : -1;
+			break;
+		}
+	}
+	return NULL;
+}
+
+TEST(close_everything_while_running)
+{
+	static const uint8_t spin[] = { 0xa7, 0xf4, 0x00, 0x00 };	/* j . */
+	struct spinner sp[4];
+	pthread_t t[4];
+	atomic_int stop = 0, inside = 0;
+	int kvm, vm, i, before, after = -1, tries;
+	uint8_t *low;
+
+	/*
+	 * The files of an exited process (an earlier test) are released
+	 * asynchronously: start from a count that has settled.
+	 */
+	before = kvm_refcount();
+	for (tries = 0; tries < 50; tries++) {
+		usleep(100000);
+		after = kvm_refcount();
+		if (after == before)
+			break;
+		before = after;
+	}
+	/* Our own /dev/kvm descriptor holds a reference too: open it after counting. */
+	OPEN_KVM_OR_SKIP(kvm);
+	ASSERT_LE(0, before);
+	catch_kick();
+	ASSERT_FD(vm, kvm_create_vm(kvm));
+	low = kvm_alloc_aligned(SZ_1M, SZ_1M);
+	ASSERT_NE(MAP_FAILED, low);
+	memcpy(low + CODE_GPA, spin, sizeof(spin));
+	ASSERT_OK(kvm_set_memslot(vm, 0, 0, 0, SZ_1M, (uintptr_t)low));
+	for (i = 0; i < 4; i++) {
+		struct kvm_s390_psw psw = { .mask = PSW_MASK_64, .addr = CODE_GPA };
+
+		sp[i] = (struct spinner){ .stop = &stop, .inside = &inside };
+		ASSERT_FD(sp[i].vcpu, kvm_create_vcpu(vm, i));
+		ASSERT_OK(ioctl(sp[i].vcpu, KVM_S390_SET_INITIAL_PSW, &psw));
+		ASSERT_OK(pthread_create(&t[i], NULL, spin_thread, &sp[i]));
+	}
+	while (atomic_load(&inside) < 4)
+		usleep(1000);
+	usleep(100000);
+	/* Every descriptor goes while the threads are (or re-enter) in KVM_RUN. */
+	close(vm);
+	close(kvm);
+	for (i = 0; i < 4; i++)
+		close(sp[i].vcpu);
+	usleep(100000);
+	atomic_store(&stop, 1);
+	for (i = 0; i < 4; i++) {
+		while (pthread_tryjoin_np(t[i], NULL)) {
+			pthread_kill(t[i], SIGUSR1);
+			usleep(1000);
+		}
+		/* A closed descriptor ends the loop with EBADF: nothing else. */
+		EXPECT_TRUE(sp[i].err == 0 || sp[i].err == EBADF) TH_LOG("thread %d: %d", i, sp[i].err);
+	}
+	/* The VM is destroyed once the last reference goes; allow it a moment. */
+	for (tries = 0; tries < 100; tries++) {
+		after = kvm_refcount();
+		if (after == before)
+			break;
+		usleep(20000);
+	}
+	EXPECT_EQ(before, after);
+	munmap(low, SZ_1M);
+}
+
+TEST_HARNESS_MAIN
