@@ -39,7 +39,7 @@ mod tests {
     use super::logic::dat::{self, Level};
     use super::logic::guest_dat::{self, Controls, DatError, GuestMemory, MemoryError};
     use super::logic::memslots::{check_change, vm_mem_limit, Change, NewSlot, MAX_GUEST_MEMORY};
-    use super::logic::sie_exit::{self, Access, Exit};
+    use super::logic::sie_exit::{self, Exit};
     use super::logic::vcpu_limits::ScaKind;
     use super::uapi_kvm::{cap, KVM_S390_INITIAL_RESET, KVM_S390_SET_INITIAL_PSW};
 
@@ -132,10 +132,7 @@ mod tests {
         assert_eq!(dat::asce(0x1000, Level::Region2), 0x100b);
         assert_eq!(
             sie_exit::classify(0, 0x11, 0x2000_1000 | (1 << 10)),
-            Exit::GmapFault {
-                gaddr: 0x2000_1000,
-                access: Access::Store
-            }
+            Exit::GmapFault { gaddr: 0x2000_1000 }
         );
         assert_eq!(sie_exit::instruction_length(0xe3), 6);
     }

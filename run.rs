@@ -196,7 +196,7 @@ impl Vcpu {
         self.count_exit(exit);
         match exit {
             Exit::Interrupted => Ok(None),
-            Exit::GmapFault { gaddr, access: _ } => {
+            Exit::GmapFault { gaddr } => {
                 // Every access is resolved as a write (see `Gmap::fault_in`).
                 // SAFETY: the vCPU belongs to this VM; srcu held, mmu_lock not held.
                 match unsafe {
