@@ -51,8 +51,8 @@ FIXTURE_SETUP(model)
 {
 	self->vm = -1;
 	OPEN_KVM_OR_SKIP(self->kvm);
-	if (kvm_check_cap(self->kvm, KVM_CAP_VM_ATTRIBUTES) <= 0)
-		SKIP(return, "KVM_CAP_VM_ATTRIBUTES not reported");
+	/* Both backends implement the CPU-model group. */
+	ASSERT_EQ(1, kvm_check_cap(self->kvm, KVM_CAP_VM_ATTRIBUTES));
 	ASSERT_FD(self->vm, kvm_create_vm(self->kvm));
 }
 
