@@ -85,7 +85,10 @@ same!(
     bindings::KVM_CAP_IMMEDIATE_EXIT
 );
 same!(uapi_kvm::cap::SYNC_REGS, bindings::KVM_CAP_SYNC_REGS);
-same!(uapi_kvm::cap::VM_ATTRIBUTES, bindings::KVM_CAP_VM_ATTRIBUTES);
+same!(
+    uapi_kvm::cap::VM_ATTRIBUTES,
+    bindings::KVM_CAP_VM_ATTRIBUTES
+);
 same!(
     uapi_kvm::cap::PRE_FAULT_MEMORY,
     bindings::KVM_CAP_PRE_FAULT_MEMORY

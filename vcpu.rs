@@ -338,7 +338,9 @@ impl Vcpu {
         // handshake is undone. Like mainline, the sync-register copy follows at the next
         // exit from `KVM_RUN`.
         // SAFETY: the vCPU is valid and we hold its mutex.
-        unsafe { (*self.arch()).pfault_token = crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID as usize };
+        unsafe {
+            (*self.arch()).pfault_token = crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID as usize
+        };
         self.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
     }
 

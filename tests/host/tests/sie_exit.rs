@@ -27,28 +27,20 @@ fn dat_faults_carry_the_page() {
     let unknown = 0x2000_1abc & !0xc00;
     assert_eq!(
         sie_exit::classify(0, pgm::PAGE_TRANSLATION as u32, store),
-        Exit::GmapFault {
-            gaddr: 0x2000_1000,
-        }
+        Exit::GmapFault { gaddr: 0x2000_1000 }
     );
     assert_eq!(
         sie_exit::classify(0, pgm::SEGMENT_TRANSLATION as u32, fetch),
-        Exit::GmapFault {
-            gaddr: 0x2000_1000,
-        }
+        Exit::GmapFault { gaddr: 0x2000_1000 }
     );
     assert_eq!(
         sie_exit::classify(0, pgm::REGION_THIRD_TRANSLATION as u32, unknown),
-        Exit::GmapFault {
-            gaddr: 0x2000_1000,
-        }
+        Exit::GmapFault { gaddr: 0x2000_1000 }
     );
     // A protection fault needs the write mapping whatever the TEID says.
     assert_eq!(
         sie_exit::classify(0, pgm::PROTECTION as u32, fetch),
-        Exit::GmapFault {
-            gaddr: 0x2000_1000,
-        }
+        Exit::GmapFault { gaddr: 0x2000_1000 }
     );
     // The PER bit (0x80) of the interruption code does not change the class.
     assert!(matches!(
