@@ -372,8 +372,3 @@ const IBC_FIELD_BITS: u32 = 0xfff;
 pub const fn with_ibc(prefix_ibc: u32, ibc: u16) -> u32 {
     (prefix_ibc & !IBC_FIELD_BITS) | (ibc as u32 & IBC_FIELD_BITS)
 }
-
-/// Extracts the instruction-blocking control from the `prefix_ibc` word.
-pub const fn ibc_of(prefix_ibc: u32) -> u16 {
-    (prefix_ibc & IBC_FIELD_BITS) as u16
-}
