@@ -125,4 +125,13 @@ const size_t RUST_CONST_HELPER_KVM_S390_BSCA_SIZE = sizeof(struct bsca_block);
 const size_t RUST_CONST_HELPER_KVM_S390_BSCA_OFF_mcn = offsetof(struct bsca_block, mcn);
 const size_t RUST_CONST_HELPER_KVM_S390_BSCA_OFF_cpu = offsetof(struct bsca_block, cpu);
 
+/* s390 ioctl numbers for layout_checks.rs: bindgen cannot expand _IO()/_IOW(). */
+const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_SET_INITIAL_PSW = KVM_S390_SET_INITIAL_PSW;
+const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_INITIAL_RESET = KVM_S390_INITIAL_RESET;
+const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_ENABLE_SIE = KVM_S390_ENABLE_SIE;
+const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_GET_REGS = KVM_GET_REGS;
+const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_SET_DEVICE_ATTR = KVM_SET_DEVICE_ATTR;
+const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_GET_DEVICE_ATTR = KVM_GET_DEVICE_ATTR;
+const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_HAS_DEVICE_ATTR = KVM_HAS_DEVICE_ATTR;
+
 #endif

@@ -67,6 +67,12 @@ impl Vm {
         facilities::test(&[word], nr % 64)
     }
 
+    /// The instruction-blocking control of the guest CPU model.
+    pub fn model_ibc(&self) -> u16 {
+        // SAFETY: `model()` is valid; the IBC is written only before the first vCPU exists.
+        unsafe { (*self.model()).ibc }
+    }
+
     /// Physical address of the facility list, for the SIE block's `fac` field (below 2 GiB).
     pub fn fac_list_phys(&self) -> u32 {
         crate::host_mem::virt_to_phys(self.fac_list()) as u32

@@ -45,7 +45,7 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
     count_exit(vcpu, exit);
     match exit {
         Exit::Interrupted => Ok(Outcome::Continue),
-        Exit::GmapFault { gaddr, access: _ } => {
+        Exit::GmapFault { gaddr } => {
             // Every access is resolved as a write (see `Gmap::fault_in`).
             // SAFETY: the vCPU belongs to this VM; srcu held, mmu_lock not held.
             match unsafe {

@@ -362,3 +362,13 @@ pub const fn with_prefix(prefix_ibc: u32, prefix: u32) -> u32 {
 pub const fn prefix_of(prefix_ibc: u32) -> u32 {
     ((prefix_ibc >> PREFIX_FIELD_POS) & PREFIX_FIELD_ZARCH) << PREFIX_FIELD_POS
 }
+
+/// Width mask of the instruction-blocking control (IBC) field: bits 20-31 of the word at
+/// offset 4 (mainline: `ibc : 12`), the word's low 12 bits.
+const IBC_FIELD_BITS: u32 = 0xfff;
+
+/// Encodes an instruction-blocking control value into the `prefix_ibc` word, keeping the
+/// prefix. Only the low 12 bits of `ibc` are significant.
+pub const fn with_ibc(prefix_ibc: u32, ibc: u16) -> u32 {
+    (prefix_ibc & !IBC_FIELD_BITS) | (ibc as u32 & IBC_FIELD_BITS)
+}

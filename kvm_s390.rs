@@ -323,6 +323,22 @@ pub unsafe extern "C" fn kvm_arch_irqchip_in_kernel(_kvm: *mut bindings::kvm) ->
     false
 }
 
+/// `KVM_IRQFD` is refused (generic KVM answers `EINVAL`): no interrupt would ever reach the
+/// guest through the eventfd while interrupt routing and delivery do not exist. Generic KVM
+/// still reports `KVM_CAP_IRQFD`, unconditionally for `CONFIG_HAVE_KVM_IRQCHIP`, which the
+/// kernel selects for mainline's backend (see `Documentation/kvm_s390.rst`).
+///
+/// # Safety
+///
+/// Called only by generic KVM, with the arguments its C declaration promises.
+#[export]
+pub unsafe extern "C" fn kvm_arch_irqfd_allowed(
+    _kvm: *mut bindings::kvm,
+    _args: *mut bindings::kvm_irqfd,
+) -> bool {
+    false
+}
+
 /// Interrupt routing is not implemented yet.
 ///
 /// # Safety

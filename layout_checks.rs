@@ -84,9 +84,61 @@ same!(
     uapi_kvm::cap::IMMEDIATE_EXIT,
     bindings::KVM_CAP_IMMEDIATE_EXIT
 );
+same!(uapi_kvm::cap::SYNC_REGS, bindings::KVM_CAP_SYNC_REGS);
+same!(
+    uapi_kvm::cap::VM_ATTRIBUTES,
+    bindings::KVM_CAP_VM_ATTRIBUTES
+);
+same!(
+    uapi_kvm::cap::PRE_FAULT_MEMORY,
+    bindings::KVM_CAP_PRE_FAULT_MEMORY
+);
 same!(
     uapi_kvm::KVM_VM_S390_UCONTROL,
     bindings::KVM_VM_S390_UCONTROL
+);
+same!(
+    uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID,
+    bindings::KVM_S390_PFAULT_TOKEN_INVALID
+);
+same!(
+    uapi_kvm::KVM_S390_VM_CPU_MODEL,
+    bindings::KVM_S390_VM_CPU_MODEL
+);
+same!(
+    uapi_kvm::KVM_S390_VM_CPU_PROCESSOR,
+    bindings::KVM_S390_VM_CPU_PROCESSOR
+);
+same!(
+    uapi_kvm::KVM_S390_VM_CPU_MACHINE,
+    bindings::KVM_S390_VM_CPU_MACHINE
+);
+
+// Ioctl numbers (the C macros expanded in `bindings_kvm.h`).
+same!(
+    uapi_kvm::KVM_S390_SET_INITIAL_PSW,
+    bindings::KVM_S390_RUST_IOC_SET_INITIAL_PSW
+);
+same!(
+    uapi_kvm::KVM_S390_INITIAL_RESET,
+    bindings::KVM_S390_RUST_IOC_INITIAL_RESET
+);
+same!(
+    uapi_kvm::KVM_S390_ENABLE_SIE,
+    bindings::KVM_S390_RUST_IOC_ENABLE_SIE
+);
+same!(uapi_kvm::KVM_GET_REGS, bindings::KVM_S390_RUST_IOC_GET_REGS);
+same!(
+    uapi_kvm::KVM_SET_DEVICE_ATTR,
+    bindings::KVM_S390_RUST_IOC_SET_DEVICE_ATTR
+);
+same!(
+    uapi_kvm::KVM_GET_DEVICE_ATTR,
+    bindings::KVM_S390_RUST_IOC_GET_DEVICE_ATTR
+);
+same!(
+    uapi_kvm::KVM_HAS_DEVICE_ATTR,
+    bindings::KVM_S390_RUST_IOC_HAS_DEVICE_ATTR
 );
 
 // The switch area `sie64a.S` addresses with fixed offsets (AREA_* there).

@@ -10,8 +10,6 @@ use kernel::bindings;
 pub struct Machine {
     /// The SIE facility (SIEF2) is installed: without it there is no KVM.
     pub has_sie: bool,
-    /// The 64-bit-SCA-origin facility: without it the SCA must lie below 2 GiB.
-    pub has_64bscao: bool,
     /// Highest host absolute address (all ones when the machine reports none, as Hercules).
     pub hamax: u64,
     /// Instruction-blocking control levels (bits 4-15 lowest, bits 20-31 unblocked).
@@ -28,7 +26,6 @@ impl Machine {
         let sclp = unsafe { &*core::ptr::addr_of!(bindings::sclp) };
         Machine {
             has_sie: sclp.has_sief2() != 0,
-            has_64bscao: sclp.has_64bscao() != 0,
             hamax: sclp.hamax as u64,
             ibc: sclp.ibc,
             hmfai: sclp.hmfai,

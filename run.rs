@@ -183,9 +183,10 @@ impl Vcpu {
     }
 
     /// `KVM_PRE_FAULT_MEMORY` for the page at `gpa`: the bytes mapped (one page), ENOENT
-    /// outside the memslots (mainline's errno), EAGAIN while the slot is being changed. A fault that raced with an invalidation or
-    /// is retried here, with a reschedule in between; a signal ends the
-    /// wait with EINTR. Called with `kvm->srcu` held.
+    /// outside the memslots (mainline's errno), EAGAIN while the slot is being changed. A
+    /// fault that raced with an MMU-notifier invalidation is retried here, with a
+    /// reschedule in between; a signal ends the wait with EINTR. Called with `kvm->srcu`
+    /// held.
     pub fn pre_fault(&self, gpa: u64) -> Result<u64> {
         let vm = self.vm();
         loop {

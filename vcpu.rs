@@ -24,14 +24,21 @@ use crate::logic::cpu_reset::ResettableState;
 use crate::uapi_kvm::{KvmFpu, KvmRegs, KvmS390Psw, KvmSregs};
 use crate::vm::{Vm, SCA_KIND};
 
-/// Sync-register sets `kvm_run` carries for this backend (`kvm_valid_regs`).
+/// Sync-register sets `kvm_run` carries for this backend (`kvm_valid_regs`): exactly the
+/// ones `sync_regs_in`/`sync_regs_out` switch, which are mainline's set on a machine
+/// without the vector, runtime-instrumentation, guarded-storage, BPB and etoken
+/// facilities (`kvm_arch_vcpu_create`).
 const VALID_SYNC_REGS: u64 = (bindings::KVM_SYNC_PREFIX
     | bindings::KVM_SYNC_GPRS
     | bindings::KVM_SYNC_ACRS
     | bindings::KVM_SYNC_CRS
     | bindings::KVM_SYNC_ARCH0
     | bindings::KVM_SYNC_PFAULT
+    | bindings::KVM_SYNC_DIAG318
     | bindings::KVM_SYNC_FPRS) as u64;
+
+/// Facility 7: store-facility-list-extended (STFLE).
+const FACILITY_STFLE: usize = 7;
 
 /// A vCPU, as generic KVM hands it to the architecture.
 ///
@@ -132,20 +139,39 @@ impl Vcpu {
             (*sie).eca = eca::MVPGI | eca::PROTEXCI;
             (*sie).hpid = kvm_host::HPID_KVM;
             (*sie).gbea = 1;
-            // STFLE in the guest reads the VM's facility list (below 2 GiB).
-            (*sie).fac = self.vm().fac_list_phys();
             // The guest TLB content is unknown: SIE purges it at the first entry.
             (*sie).ihcpu = 0xffff;
             (*sie).gcr[0] = crate::logic::cpu_reset::CR0_INITIAL;
             (*sie).gcr[14] = crate::logic::cpu_reset::CR14_INITIAL;
             write_volatile(addr_of_mut!((*self.run()).kvm_valid_regs), VALID_SYNC_REGS);
-            // No pfault handshake has happened: the token is invalid, as after a reset.
+            // No pfault handshake has happened: the token is invalid, as after a reset. The
+            // vCPU's own copy is what `sync_regs_out` reports after every `KVM_RUN`.
+            (*self.arch()).pfault_token = crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID as usize;
             write_volatile(
                 addr_of_mut!((*self.sync_regs()).pft),
                 crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID,
             );
         }
+        self.setup_model();
         Ok(())
+    }
+
+    /// Gives the SIE block the VM's CPU model (mainline's `kvm_s390_vcpu_setup_model`): the
+    /// instruction-blocking control, and the facility list STFLE in the guest reads (below
+    /// 2 GiB) when the model offers STFLE. The CPU id has no SIE field: it is what STIDP
+    /// stores, an instruction SIE intercepts.
+    fn setup_model(&self) {
+        let vm = self.vm();
+        let sie = self.sie_block();
+        // SAFETY: the SIE block is ours and not yet in the SCA, so no SIE uses it; the model
+        // does not change once a vCPU exists (`KVM_S390_VM_CPU_PROCESSOR` is EBUSY then, and
+        // generic KVM holds `kvm->lock` around vCPU creation).
+        unsafe {
+            (*sie).prefix_ibc = kvm_host::with_ibc((*sie).prefix_ibc, vm.model_ibc());
+            if vm.has_facility(FACILITY_STFLE) {
+                (*sie).fac = vm.fac_list_phys();
+            }
+        }
     }
 
     /// `kvm_arch_vcpu_postcreate`: enters the vCPU in the SCA, now that creation succeeded.
@@ -290,6 +316,7 @@ impl Vcpu {
             (*sie).gcr = state.crs;
             (*sie).todpr = state.todpr;
             (*sie).gbea = state.gbea;
+            (*sie).fpf &= !kvm_host::FPF_BPBC;
             write_volatile(addr_of_mut!((*run).psw_mask), state.psw.mask);
             write_volatile(addr_of_mut!((*run).psw_addr), state.psw.addr);
             write_volatile(addr_of_mut!((*regs).prefix), u64::from(state.prefix));
@@ -302,6 +329,13 @@ impl Vcpu {
             write_volatile(addr_of_mut!((*regs).fpc), state.fpc);
         }
         self.sie_pp_clear();
+        // The normal reset part (mainline's `kvm_arch_vcpu_ioctl_normal_reset`): the pfault
+        // handshake is undone. Like mainline, the sync-register copy follows at the next
+        // exit from `KVM_RUN`.
+        // SAFETY: the vCPU is valid and we hold its mutex.
+        unsafe {
+            (*self.arch()).pfault_token = crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID as usize
+        };
         self.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
     }
 

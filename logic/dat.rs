@@ -164,14 +164,6 @@ pub fn top_level(limit: u64) -> Level {
     }
 }
 
-/// The exclusive end of the guest address space a top-level table of `level` can map.
-pub fn level_limit(level: Level) -> Option<u64> {
-    match level {
-        Level::Region1 => None,
-        other => Some(1u64 << (other.shift() + 11)),
-    }
-}
-
 /// The address space control element for a top-level table at `origin` (physical): primary
 /// space, full table length, table type from the level.
 pub fn asce(origin: u64, top: Level) -> u64 {

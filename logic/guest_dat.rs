@@ -54,8 +54,6 @@ pub struct Controls {
 pub struct Translation {
     /// The guest absolute address.
     pub absolute: u64,
-    /// DAT protection applies: a store would be a protection exception.
-    pub protected: bool,
 }
 
 /// CR0 bit 40: enhanced-DAT enablement.
@@ -74,7 +72,6 @@ pub fn instruction_asce(psw_mask: u64, crs: &[u64; 16]) -> u64 {
 const INVALID: u64 = 0x20; // bit 58 of region and segment entries
 const PTE_INVALID: u64 = 0x400; // bit 53
 const PTE_ZERO: u64 = 0x800; // bit 52: must be zero
-const PROTECT: u64 = 0x200; // bit 54
 const FORMAT_CONTROL: u64 = 0x400; // bit 53 of region-third and segment entries
 const COMMON: u64 = 0x10; // bit 59: common segment / common region
 const ASCE_PRIVATE: u64 = 0x100; // bit 55
@@ -111,14 +108,13 @@ pub fn translate(
             MemoryError::Host => DatError::Host,
         })
     };
-    let real = |r: u64, protected| {
+    let real = |r: u64| {
         Ok(Translation {
             absolute: real_to_absolute(prefix, GuestReal(r)).0,
-            protected,
         })
     };
     if asce & ASCE_REAL != 0 {
-        return real(vaddr, false);
+        return real(vaddr);
     }
     let (rfx, rsx, rtx, sx) = (
         index(vaddr, 53),
@@ -129,7 +125,6 @@ pub fn translate(
     let px = (vaddr >> 12) & 0xff;
     let asce_tl = table_length(asce);
     let origin = asce & !0xfff;
-    let mut protected = false;
 
     // The table the ASCE designates: the address must lie in its range, and its first
     // two index bits within the table length.
@@ -199,18 +194,12 @@ pub fn translate(
             if entry & FORMAT_CONTROL != 0 && ctl.edat2 {
                 // A 2 GiB region frame (absolute).
                 let absolute = (entry & !0x7fff_ffff) | (vaddr & 0x7fff_ffff);
-                return Ok(Translation {
-                    absolute,
-                    protected: protected || entry & PROTECT != 0,
-                });
+                return Ok(Translation { absolute });
             }
         }
         let first_bits = next_index >> 9;
         if first_bits < table_offset(entry) || first_bits > table_length(entry) {
             return Err(DatError::Program(next_exception));
-        }
-        if ctl.edat1 {
-            protected |= entry & PROTECT != 0;
         }
         ptr = (entry & !0xfff).wrapping_add(next_index * 8);
         level -= 1;
@@ -227,14 +216,10 @@ pub fn translate(
     if entry & COMMON != 0 && asce & ASCE_PRIVATE != 0 {
         return Err(DatError::Program(PGM_TRANSLATION_SPEC));
     }
-    protected |= entry & PROTECT != 0;
     if entry & FORMAT_CONTROL != 0 && ctl.edat1 {
         // A 1 MiB segment frame (absolute).
         let absolute = (entry & !0xf_ffff) | (vaddr & 0xf_ffff);
-        return Ok(Translation {
-            absolute,
-            protected,
-        });
+        return Ok(Translation { absolute });
     }
     let pte = fetch((entry & !0x7ff).wrapping_add(px * 8))?;
     if pte & PTE_INVALID != 0 {
@@ -243,8 +228,5 @@ pub fn translate(
     if pte & PTE_ZERO != 0 {
         return Err(DatError::Program(PGM_TRANSLATION_SPEC));
     }
-    real(
-        (pte & !0xfff) | (vaddr & 0xfff),
-        protected || pte & PROTECT != 0,
-    )
+    real((pte & !0xfff) | (vaddr & 0xfff))
 }

@@ -28,11 +28,6 @@ pub fn real_to_absolute(prefix: u32, real: GuestReal) -> GuestAbsolute {
     GuestAbsolute(swap_prefix(u64::from(prefix), real.0))
 }
 
-/// The inverse of [`real_to_absolute`] (prefixing is its own inverse).
-pub fn absolute_to_real(prefix: u32, abs: GuestAbsolute) -> GuestReal {
-    GuestReal(swap_prefix(u64::from(prefix), abs.0))
-}
-
 fn swap_prefix(prefix: u64, addr: u64) -> u64 {
     let prefix = prefix & !(PREFIX_AREA_SIZE - 1);
     if addr < PREFIX_AREA_SIZE {

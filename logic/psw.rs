@@ -11,14 +11,6 @@ use crate::kvm_host::Psw;
 
 /// PSW bit 5: dynamic address translation.
 pub const MASK_DAT: u64 = 0x0400_0000_0000_0000;
-/// PSW bit 6: I/O interruptions enabled.
-pub const MASK_IO: u64 = 0x0200_0000_0000_0000;
-/// PSW bit 7: external interruptions enabled.
-pub const MASK_EXT: u64 = 0x0100_0000_0000_0000;
-/// PSW bit 13: machine-check interruptions enabled.
-pub const MASK_MCHECK: u64 = 0x0004_0000_0000_0000;
-/// PSW bit 14: wait state.
-pub const MASK_WAIT: u64 = 0x0002_0000_0000_0000;
 /// PSW bit 31: extended addressing mode (64-bit with bit 32).
 pub const MASK_EA: u64 = 0x0000_0001_0000_0000;
 /// PSW bit 32: basic addressing mode (31-bit alone).
@@ -49,12 +41,6 @@ pub fn forward(psw: Psw, ilen: u8) -> Psw {
         mask: psw.mask,
         addr: psw.addr.wrapping_add(u64::from(ilen)) & address_mask(psw.mask),
     }
-}
-
-/// Whether the PSW is a wait PSW with every interruption class disabled: the CPU can
-/// never leave that state by itself.
-pub fn is_disabled_wait(mask: u64) -> bool {
-    mask & MASK_WAIT != 0 && mask & (MASK_IO | MASK_EXT | MASK_MCHECK) == 0
 }
 
 /// The interruption-code halfwords stored at [`LC_PGM_ILC`]: the instruction length in

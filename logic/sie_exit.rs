@@ -60,26 +60,6 @@ pub mod icpt {
 /// Validity-intercept reason (`ipb` bits 0-15) for guest prefix pages that are not mapped.
 pub const VIR_PREFIX_NOT_MAPPED: u16 = 0x0037;
 
-/// Fetch/store indication of a translation-exception identification (TEID bits 52-53).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    /// The fault was caused by a fetch.
-    Fetch,
-    /// The fault was caused by a store.
-    Store,
-    /// The machine did not say (emulated machines, and machines without ESOP).
-    Unknown,
-}
-
-impl Access {
-    /// Whether the fault must be resolved by mapping the page writable. An unknown access is
-    /// resolved as a write: otherwise a store would fault forever on machines that never
-    /// indicate stores, and DAT-protection in our tables may not even reach the host.
-    pub fn needs_write(self) -> bool {
-        !matches!(self, Access::Fetch)
-    }
-}
-
 /// What the run loop must do after SIE returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -88,12 +68,13 @@ pub enum Exit {
     Interrupted,
     /// SIE intercepted with this `icptcode`.
     Intercept(u8),
-    /// A host DAT fault on this guest absolute address: map it and re-enter.
+    /// A host DAT fault on this guest absolute address: map it and re-enter. Whether the
+    /// access was a fetch or a store is not classified: every fault is resolved as a write,
+    /// because machines without ESOP (and emulated ones) do not indicate it, and a
+    /// DAT-protection exception in our tables may not even reach the host.
     GmapFault {
         /// The guest absolute address of the page (4 KiB aligned).
         gaddr: u64,
-        /// What the faulting access was.
-        access: Access,
     },
     /// A host program interruption the backend cannot resolve (a bug or a hardware
     /// problem): the run ends with an error.
@@ -131,21 +112,8 @@ pub fn classify(icptcode: u8, int_code: u32, teid: u64) -> Exit {
         | pgm::REGION_THIRD_TRANSLATION
             if teid & TEID_AS_MASK == 0 =>
         {
-            let access = match (teid >> 10) & 0x3 {
-                1 => Access::Store,
-                2 => Access::Fetch,
-                _ => Access::Unknown,
-            };
-            // A protection fault in our tables means the page is mapped read-only and the
-            // guest stored to it: it needs the write mapping whatever the TEID says.
-            let access = if code == pgm::PROTECTION {
-                Access::Store
-            } else {
-                access
-            };
             Exit::GmapFault {
                 gaddr: teid & TEID_ADDR_MASK,
-                access,
             }
         }
         _ => Exit::UnexpectedFault { code, teid },

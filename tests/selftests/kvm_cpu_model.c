@@ -51,8 +51,8 @@ FIXTURE_SETUP(model)
 {
 	self->vm = -1;
 	OPEN_KVM_OR_SKIP(self->kvm);
-	if (kvm_check_cap(self->kvm, KVM_CAP_VM_ATTRIBUTES) <= 0)
-		SKIP(return, "KVM_CAP_VM_ATTRIBUTES not reported");
+	/* Both backends implement the CPU-model group. */
+	ASSERT_EQ(1, kvm_check_cap(self->kvm, KVM_CAP_VM_ATTRIBUTES));
 	ASSERT_FD(self->vm, kvm_create_vm(self->kvm));
 }
 
@@ -130,6 +130,48 @@ TEST_F(model, bad_input)
 	EXPECT_ERRNO(EFAULT, vm_attr(self->vm, KVM_SET_DEVICE_ATTR, KVM_S390_VM_CPU_PROCESSOR, (void *)8));
 	/* The attribute itself at a bad address is EFAULT (copy_from_user). */
 	EXPECT_ERRNO(EFAULT, ioctl(self->vm, KVM_GET_DEVICE_ATTR, (void *)8));
+}
+
+/*
+ * The instruction-blocking control: a new VM gets the machine's unblocked
+ * level (the low 12 bits of the SCLP IBC field, kvm_arch_init_vm); a write
+ * is clamped to the machine's range, and a machine without IBC support
+ * (lowest level 0) or a request of 0 keeps the current value
+ * (kvm_s390_set_processor).  The value reaches every vCPU's SIE block
+ * (kvm_s390_vcpu_setup_model); no ioctl reads that back, so the SIE block
+ * encoding is checked by the host test sie_ibc_field_round_trips_and_keeps_
+ * the_prefix, and vCPUs created here must still run (see kvm_guest_run).
+ */
+TEST_F(model, ibc_follows_the_machine)
+{
+	struct kvm_s390_vm_cpu_processor proc, back;
+	struct kvm_s390_vm_cpu_machine mach;
+	uint16_t lowest, unblocked, want;
+	int vcpu;
+
+	ASSERT_OK(vm_attr(self->vm, KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_MACHINE, &mach));
+	ASSERT_OK(vm_attr(self->vm, KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_PROCESSOR, &proc));
+	lowest = (mach.ibc >> 16) & 0xfff;
+	unblocked = mach.ibc & 0xfff;
+	TH_LOG("machine ibc 0x%08x (lowest 0x%03x, unblocked 0x%03x), guest 0x%03x",
+	       mach.ibc, lowest, unblocked, proc.ibc);
+	EXPECT_EQ(unblocked, proc.ibc);
+
+	proc.ibc = 0xfff;
+	ASSERT_OK(vm_attr(self->vm, KVM_SET_DEVICE_ATTR, KVM_S390_VM_CPU_PROCESSOR, &proc));
+	ASSERT_OK(vm_attr(self->vm, KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_PROCESSOR, &back));
+	/* Above the range: the unblocked level; without IBC: unchanged, the same. */
+	want = unblocked;
+	EXPECT_EQ(want, back.ibc);
+
+	proc.ibc = 1;
+	ASSERT_OK(vm_attr(self->vm, KVM_SET_DEVICE_ATTR, KVM_S390_VM_CPU_PROCESSOR, &proc));
+	ASSERT_OK(vm_attr(self->vm, KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_PROCESSOR, &back));
+	want = lowest ? (1 < lowest ? lowest : 1) : unblocked;
+	EXPECT_EQ(want, back.ibc);
+
+	ASSERT_FD(vcpu, kvm_create_vcpu(self->vm, 0));
+	close(vcpu);
 }
 
 /* STFLE in the guest stores the list KVM_S390_VM_CPU_PROCESSOR reports. */

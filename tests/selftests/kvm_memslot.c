@@ -256,12 +256,29 @@ static int mem_limit_attr(int vm, unsigned long ioctl_nr, uint64_t *limit)
 	return ioctl(vm, ioctl_nr, &attr);
 }
 
-/* The VM's memory limit, or skip when the backend has no such attribute. */
-#define GET_MEM_LIMIT_OR_SKIP(limit) do {					\
-	if (kvm_check_cap(self->kvm, KVM_CAP_VM_ATTRIBUTES) <= 0 ||		\
-	    mem_limit_attr(self->vm, KVM_HAS_DEVICE_ATTR, NULL))		\
-		SKIP(return, "no KVM_S390_VM_MEM_LIMIT_SIZE attribute");	\
-	ASSERT_OK(mem_limit_attr(self->vm, KVM_GET_DEVICE_ATTR, &(limit)));	\
+/*
+ * The VM's memory limit.  Mainline reads it through the VM attribute
+ * KVM_S390_VM_MEM_LIMIT_SIZE.  Ours does not implement the memory-control
+ * group yet (Documentation/kvm_s390.rst: ENXIO); its limit is the machine's
+ * highest address plus one, at most 2^53, which is 2^53 on the Hercules bed
+ * (hamax all ones).  Elsewhere the limit of ours cannot be read: skip.
+ */
+#define GET_MEM_LIMIT(limit) do {						\
+	enum kvm_backend __b;							\
+	uint64_t __v;								\
+										\
+	BACKEND_OR_SKIP(__b);							\
+	ASSERT_EQ(1, kvm_check_cap(self->kvm, KVM_CAP_VM_ATTRIBUTES));		\
+	if (__b == BACKEND_OURS) {						\
+		EXPECT_ERRNO(ENXIO, mem_limit_attr(self->vm, KVM_HAS_DEVICE_ATTR, NULL)); \
+		EXPECT_ERRNO(ENXIO, mem_limit_attr(self->vm, KVM_GET_DEVICE_ATTR, &__v)); \
+		if (!kvm_on_hercules())						\
+			SKIP(return, "ours has no KVM_S390_VM_MEM_LIMIT_SIZE attribute and the limit depends on the machine"); \
+		(limit) = 1ULL << 53;						\
+	} else {								\
+		ASSERT_OK(mem_limit_attr(self->vm, KVM_HAS_DEVICE_ATTR, NULL));	\
+		ASSERT_OK(mem_limit_attr(self->vm, KVM_GET_DEVICE_ATTR, &(limit))); \
+	}									\
 	TH_LOG("memory limit 0x%llx", (unsigned long long)(limit));		\
 } while (0)
 
@@ -269,7 +286,7 @@ TEST_F(memslot, memory_limit)
 {
 	uint64_t limit, top, beyond;
 
-	GET_MEM_LIMIT_OR_SKIP(limit);
+	GET_MEM_LIMIT(limit);
 
 	/*
 	 * kvm_arch_init_vm: sclp.hamax + 1, the host's memory size.  A limit
@@ -309,10 +326,18 @@ TEST_F(memslot, memory_limit)
 
 TEST_F(memslot, set_memory_limit)
 {
+	enum kvm_backend backend;
 	uint64_t limit, v;
 	int vcpu;
 
-	GET_MEM_LIMIT_OR_SKIP(limit);
+	BACKEND_OR_SKIP(backend);
+	if (backend == BACKEND_OURS) {
+		/* Not implemented yet (Documentation/kvm_s390.rst): ENXIO. */
+		v = 16 * SZ_1M;
+		EXPECT_ERRNO(ENXIO, mem_limit_attr(self->vm, KVM_SET_DEVICE_ATTR, &v));
+		return;
+	}
+	GET_MEM_LIMIT(limit);
 	ASSERT_LE(SZ_1M, limit);
 
 	/* kvm_s390_set_mem_control: a zero limit is -EINVAL. */

@@ -13,6 +13,7 @@
 #define KVM_UTIL_MIN_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -115,6 +116,60 @@
 		TH_LOG("%s: %d, errno %d (%s)", #call, (int)(fd), errno,	\
 		       strerror(errno));					\
 } while (0)
+
+/*
+ * The backend under test, from kvmtest.backend= on the kernel command line
+ * (the test beds put it there).  Where the two backends differ by design,
+ * a test states the result it expects from each; the differences are listed
+ * in Documentation/kvm_s390.rst.
+ */
+enum kvm_backend {
+	BACKEND_UNKNOWN,
+	BACKEND_OURS,		/* this repository's Rust kvm.ko */
+	BACKEND_MAINLINE,	/* mainline 7.3's C kvm.ko (the baseline build) */
+};
+
+static inline enum kvm_backend kvm_backend(void)
+{
+	char line[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	if (strstr(line, "kvmtest.backend=ours"))
+		return BACKEND_OURS;
+	if (strstr(line, "kvmtest.backend=mainline"))
+		return BACKEND_MAINLINE;
+	return BACKEND_UNKNOWN;
+}
+
+/*
+ * The backend, or skip the test: its expected results depend on the backend
+ * and there is nothing to compare against without knowing which one runs.
+ */
+#define BACKEND_OR_SKIP(b) do {								(b) = kvm_backend();								if ((b) == BACKEND_UNKNOWN)								SKIP(return, "no kvmtest.backend=ours|mainline on the kernel "			     "command line: the expected result depends on it");	} while (0)
+
+/* Whether the test bed is Hercules (kvmtest.bed=hercules on the command line). */
+static inline bool kvm_on_hercules(void)
+{
+	char line[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	return strstr(line, "kvmtest.bed=hercules") != NULL;
+}
+
+static inline const char *kvm_backend_name(enum kvm_backend b)
+{
+	return b == BACKEND_OURS ? "ours" : b == BACKEND_MAINLINE ? "mainline" : "unknown";
+}
 
 static inline int kvm_check_cap(int fd, long cap)
 {

@@ -2,8 +2,8 @@
 
 //! Prefixing (logic/prefix.rs) and the prefix field of the SIE control block (kvm_host.rs).
 
-use kvm_s390_host_tests::logic::prefix::{absolute_to_real, real_to_absolute, GuestAbsolute, GuestReal};
-use kvm_s390_host_tests::kvm_host::{prefix_of, with_prefix};
+use kvm_s390_host_tests::kvm_host::{prefix_of, with_ibc, with_prefix};
+use kvm_s390_host_tests::logic::prefix::{real_to_absolute, GuestAbsolute, GuestReal};
 
 /// A small deterministic generator, so property tests need no dependency.
 struct XorShift(u64);
@@ -63,7 +63,8 @@ fn prefixing_is_an_involution() {
             _ => {}
         }
         let abs = real_to_absolute(prefix, GuestReal(addr));
-        assert_eq!(absolute_to_real(prefix, abs), GuestReal(addr));
+        // Prefixing is its own inverse.
+        assert_eq!(real_to_absolute(prefix, GuestReal(abs.0)).0, addr);
     }
 }
 
@@ -92,4 +93,20 @@ fn sie_prefix_field_matches_the_c_bitfield() {
     assert_eq!(with_prefix(0, 0x40000), 0x40000);
     assert_eq!(with_prefix(0xfff, 0x1234_5678), 0x1234_4fff);
     assert_eq!(prefix_of(0x0004_0123), 0x40000);
+}
+
+#[test]
+fn sie_ibc_field_round_trips_and_keeps_the_prefix() {
+    let mut rng = XorShift(7);
+    for _ in 0..100_000 {
+        let word = rng.next() as u32;
+        let ibc = rng.next() as u16;
+        let new = with_ibc(word, ibc);
+        assert_eq!(new & 0xfff, u32::from(ibc & 0xfff));
+        // Bit 0 and the prefix field are not touched.
+        assert_eq!(new & 0xffff_f000, word & 0xffff_f000);
+        assert_eq!(prefix_of(new), prefix_of(word));
+    }
+    // C: `ibc : 12` is the last field of the word: its low 12 bits.
+    assert_eq!(with_ibc(0x7fff_e000, 0x0123), 0x7fff_e123);
 }

@@ -4,7 +4,7 @@
 
 use kvm_s390_host_tests::kvm_host::Psw;
 use kvm_s390_host_tests::logic::psw;
-use kvm_s390_host_tests::logic::sie_exit::{self, icpt, pgm, Access, Exit};
+use kvm_s390_host_tests::logic::sie_exit::{self, icpt, pgm, Exit};
 
 #[test]
 fn an_intercept_wins_over_a_stale_fault_record() {
@@ -20,52 +20,33 @@ fn no_intercept_no_fault_is_an_interruption() {
 }
 
 #[test]
-fn dat_faults_carry_the_page_and_the_access() {
+fn dat_faults_carry_the_page() {
     // TEID bits 52-53: 01 store, 10 fetch, 00 unknown.
     let store = 0x2000_1000 | (1 << 10);
     let fetch = 0x2000_1000 | (2 << 10);
     let unknown = 0x2000_1abc & !0xc00;
     assert_eq!(
         sie_exit::classify(0, pgm::PAGE_TRANSLATION as u32, store),
-        Exit::GmapFault {
-            gaddr: 0x2000_1000,
-            access: Access::Store
-        }
+        Exit::GmapFault { gaddr: 0x2000_1000 }
     );
     assert_eq!(
         sie_exit::classify(0, pgm::SEGMENT_TRANSLATION as u32, fetch),
-        Exit::GmapFault {
-            gaddr: 0x2000_1000,
-            access: Access::Fetch
-        }
+        Exit::GmapFault { gaddr: 0x2000_1000 }
     );
     assert_eq!(
         sie_exit::classify(0, pgm::REGION_THIRD_TRANSLATION as u32, unknown),
-        Exit::GmapFault {
-            gaddr: 0x2000_1000,
-            access: Access::Unknown
-        }
+        Exit::GmapFault { gaddr: 0x2000_1000 }
     );
     // A protection fault needs the write mapping whatever the TEID says.
     assert_eq!(
         sie_exit::classify(0, pgm::PROTECTION as u32, fetch),
-        Exit::GmapFault {
-            gaddr: 0x2000_1000,
-            access: Access::Store
-        }
+        Exit::GmapFault { gaddr: 0x2000_1000 }
     );
     // The PER bit (0x80) of the interruption code does not change the class.
     assert!(matches!(
         sie_exit::classify(0, 0x80 | pgm::PAGE_TRANSLATION as u32, store),
         Exit::GmapFault { .. }
     ));
-}
-
-#[test]
-fn only_fetches_may_be_mapped_read_only() {
-    assert!(!Access::Fetch.needs_write());
-    assert!(Access::Store.needs_write());
-    assert!(Access::Unknown.needs_write());
 }
 
 #[test]
@@ -106,17 +87,6 @@ fn psw_forward_wraps_in_the_addressing_mode() {
     assert_eq!(f(m31, 0x7fff_fffe, 4), 2);
     assert_eq!(f(0, 0x00ff_fffe, 6), 4);
     assert_eq!(psw::forward(Psw { mask: m64, addr: 8 }, 2).mask, m64);
-}
-
-#[test]
-fn disabled_wait_needs_every_class_off() {
-    assert!(psw::is_disabled_wait(
-        psw::MASK_WAIT | psw::MASK_EA | psw::MASK_BA
-    ));
-    assert!(!psw::is_disabled_wait(psw::MASK_WAIT | psw::MASK_IO));
-    assert!(!psw::is_disabled_wait(psw::MASK_WAIT | psw::MASK_EXT));
-    assert!(!psw::is_disabled_wait(psw::MASK_WAIT | psw::MASK_MCHECK));
-    assert!(!psw::is_disabled_wait(psw::MASK_EA | psw::MASK_BA));
 }
 
 #[test]
