@@ -2,14 +2,29 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Benchmarks (`make bench`): runs tests/bench/kvm_bench.c under Hercules with our
-# kvm.ko and then with mainline's, in the same way, and prints each result with
-# the ratio ours/mainline (below 1: ours is faster). Not part of `make check`:
-# timings are measurements, never assertions.
+# kvm.ko and with mainline's, in BOOTS boots per backend (default 2), alternated
+# ours, mainline, ours, mainline, ...; each boot repeats every benchmark REPS
+# times (default 5). Not part of `make check`: timings are measurements, never
+# assertions; but every loop checks that it measured what it claims.
 #
-# Results: $CACHE/bench-results/bench.tsv (name, ours, mainline, unit, ratio).
+# Printed per benchmark and backend: median, min and max over all repetitions
+# and the spread ((max - min) / median); then the ratio ours/mainline of the
+# medians of each boot pair (boot i of ours against boot i of mainline), as the
+# range over the pairs. A ratio below 1 means ours is faster; a difference
+# smaller than the spread is no difference.
+#
+# Results: $CACHE/bench-results/raw.tsv (backend, boot, benchmark, repetition,
+# value, unit) and summary.tsv (benchmark, backend or "ratio", the figures).
+#
+#   make bench [BOOTS=N] [REPS=N]
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+
+BOOTS=${BOOTS:-2}
+REPS=${REPS:-5}
+case $BOOTS$REPS in *[!0-9]*) die "BOOTS and REPS take numbers" ;; esac
+[ "$BOOTS" -ge 1 ] && [ "$REPS" -ge 1 ] || die "BOOTS and REPS must be at least 1"
 
 dir=$CACHE/stage/bench
 out=$CACHE/bench-results
@@ -18,22 +33,69 @@ mkdir -p "$dir" "$out"
 "${CROSS_COMPILE}gcc" -static -O2 -Wall -Werror -isystem "$CACHE/uapi/include" \
 	-o "$dir/kvm_bench" "$REPO/tests/bench/kvm_bench.c"
 cp "$REPO/tests/beds/common/load-kvm.sh" "$REPO/tests/beds/common/unload-kvm.sh" "$dir/"
-printf '%s\t%s\t%s\n' load-kvm 120 ./load-kvm.sh kvm_bench 900 ./kvm_bench \
+printf '%s\t%s\t%s\n' load-kvm 120 ./load-kvm.sh kvm_bench $((300 * REPS)) "./kvm_bench $REPS" \
 	unload-kvm 60 ./unload-kvm.sh > "$dir/run-list"
 
-for backend in ours mainline; do
-	ko=$OUR_KO
-	[ "$backend" = mainline ] && ko=$MAINLINE_KO
-	KVM_S390_RESULTS=$out "$REPO/tools/run-hercules.sh" --backend "$backend" --kvm-ko "$ko" \
-		--tests "$dir" --mem 1024 >/dev/null ||
-		die "the benchmark failed on $backend (see $out/hercules-$backend/)"
-	grep '^BENCH ' "$out/hercules-$backend/kvm_bench.log" > "$out/$backend.txt" ||
-		die "no results from $backend"
+: > "$out/raw.tsv"
+for boot in $(seq 1 "$BOOTS"); do
+	for backend in ours mainline; do
+		ko=$OUR_KO
+		[ "$backend" = mainline ] && ko=$MAINLINE_KO
+		res=$out/boot$boot
+		log "boot $boot of $BOOTS: $backend"
+		KVM_S390_RESULTS=$res "$REPO/tools/run-hercules.sh" --backend "$backend" \
+			--kvm-ko "$ko" --tests "$dir" --mem 1024 >/dev/null ||
+			die "the benchmark failed on $backend (see $res/hercules-$backend/)"
+		grep '^BENCH ' "$res/hercules-$backend/kvm_bench.log" |
+			awk -v be="$backend" -v boot="$boot" -v OFS='\t' \
+				'{ print be, boot, $2, $3, $4, $5 }' >> "$out/raw.tsv"
+		n=$(awk -F'\t' -v be="$backend" -v boot="$boot" '$1 == be && $2 == boot' \
+			"$out/raw.tsv" | wc -l)
+		[ "$n" -eq $((3 * REPS)) ] ||
+			die "$backend, boot $boot: $n results, expected $((3 * REPS))"
+	done
 done
 
-join <(awk '{print $2, $3, $4}' "$out/ours.txt" | sort) \
-	<(awk '{print $2, $3}' "$out/mainline.txt" | sort) |
-	awk '{ printf "%s\t%s\t%s\t%s\t%.2f\n", $1, $2, $4, $3, $2 / $4 }' > "$out/bench.tsv"
-printf '%-16s %12s %12s %6s %8s\n' benchmark ours mainline unit ratio
-awk -F'\t' '{ printf "%-16s %12s %12s %6s %8s\n", $1, $2, $3, $4, $5 }' "$out/bench.tsv"
-log "results: $out/bench.tsv (ratio = ours / mainline, lower is better)"
+# Medians and spreads; the ratio of medians per boot pair.
+awk -F'\t' -v OFS='\t' '
+	function median(list,    n, a, i, j, t) {
+		n = split(list, a, " ")
+		for (i = 2; i <= n; i++)	# insertion sort: a handful of values
+			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+			}
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{
+		all[$3, $1] = all[$3, $1] " " $5
+		boot[$3, $1, $2] = boot[$3, $1, $2] " " $5
+		unit[$3] = $6
+		if (!($3 in seen)) { seen[$3] = 1; names[++nn] = $3 }
+		if ($2 > boots) boots = $2
+		if (!(($3, $1) in lo) || $5 + 0 < lo[$3, $1]) lo[$3, $1] = $5 + 0
+		if (!(($3, $1) in hi) || $5 + 0 > hi[$3, $1]) hi[$3, $1] = $5 + 0
+	}
+	END {
+		for (k = 1; k <= nn; k++) {
+			b = names[k]
+			for (e = 1; e <= 2; e++) {
+				be = e == 1 ? "ours" : "mainline"
+				m = median(all[b, be])
+				printf "%s\t%s\t%.2f\t%.2f\t%.2f\t%.1f%%\t%s\n", b, be, m, lo[b, be],
+					hi[b, be], m ? (hi[b, be] - lo[b, be]) / m * 100 : 0, unit[b]
+			}
+			rlo = ""; rhi = ""
+			for (i = 1; i <= boots; i++) {
+				r = median(boot[b, "ours", i]) / median(boot[b, "mainline", i])
+				if (rlo == "" || r < rlo) rlo = r
+				if (rhi == "" || r > rhi) rhi = r
+			}
+			printf "%s\tratio\t%.2f\t%.2f\n", b, rlo, rhi
+		}
+	}' "$out/raw.tsv" > "$out/summary.tsv"
+
+printf '%-16s %-9s %10s %10s %10s %8s  %s\n' benchmark backend median min max spread unit
+awk -F'\t' '$2 != "ratio" { printf "%-16s %-9s %10s %10s %10s %8s  %s\n", $1, $2, $3, $4, $5, $6, $7 }
+	$2 == "ratio" { printf "%-16s %-9s %s .. %s over %s boot pair(s)\n", $1, "ours/ml", $3, $4, boots }' \
+	boots="$BOOTS" "$out/summary.tsv"
+log "results: $out/summary.tsv, raw: $out/raw.tsv (ratio = ours / mainline, lower is better)"
