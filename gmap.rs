@@ -284,12 +284,14 @@ impl Gmap {
     /// without write protection. The caller holds `kvm->mmu_lock` for writing, so no
     /// frame is unmapped (and reused) meanwhile.
     ///
-    /// Reading and resetting the change bit are two instructions (ISKE, SSKE): a store by
-    /// another CPU between them would be lost. So a changed page is quiesced first, the
-    /// architecture's way: IPTE takes the mapping away, and it completes only when every
-    /// CPU has purged the translation and finished the accesses that used it. The bit is
-    /// then reset while no store through the guest mapping can happen, and the entry is
-    /// put back. A store before the IPTE is reported now (user space copies the page after
+    /// Reading and resetting the change bit are two instructions (ISKE, SSKE), and nothing
+    /// orders the reset against a store that another CPU has begun through its translation
+    /// of the page: were the bit reset under such a store, the page could change after
+    /// user space copied it without being reported again. So a changed page is quiesced
+    /// first, the architecture's way: IPTE takes the mapping away, and it completes only
+    /// when every CPU has purged the translation and finished the accesses that used it.
+    /// The bit is then reset while no store through the guest mapping can happen, and the
+    /// entry is put back. A store before the IPTE is reported now (user space copies the page after
     /// this report); a store after it faults until the entry is back (the fault path waits
     /// for `mmu_lock`), then sets the bit anew through a fresh translation and is reported
     /// next time.
