@@ -55,9 +55,8 @@ fi
 
 # busybox from its .deb, extracted once per version (never apt-get install
 # an s390x package: it would replace the host's binaries).
-deb=$(ls "$CACHE"/debs/busybox-static_*_s390x.deb 2>/dev/null | sort | tail -n 1) ||
-	true
-[ -n "$deb" ] || die "no busybox-static s390x .deb in $CACHE/debs (run tools/fetch-sources.sh)"
+deb=$BUSYBOX_DEB
+verify_download "$deb" || die "no verified $(basename "$deb") in $DEBS (run tools/fetch-sources.sh)"
 BBDIR=$CACHE/busybox/$(basename "$deb" .deb)
 if [ ! -x "$BBDIR/bin/busybox" ]; then
 	mkdir -p "$BBDIR.$$"
