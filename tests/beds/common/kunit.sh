@@ -42,7 +42,7 @@ awk '
 	}
 	insuite && /^    # / {
 		c = substr($0, 7)
-		if (c !~ /^module: / && c !~ /^Totals: / && c !~ /: pass:[0-9]+ fail:[0-9]+/)
+		if (c !~ /^module: / && c !~ /^Totals: / && c !~ /: pass:[0-9]+ fail:[0-9]+/ && c !~ /(^|\.)speed: /)
 			print "# " c
 		next
 	}
