@@ -56,7 +56,7 @@ fi
 # busybox from its .deb, extracted once per version (never apt-get install
 # an s390x package: it would replace the host's binaries).
 deb=$BUSYBOX_DEB
-verify_download "$deb" || die "no verified $(basename "$deb") in $DEBS (run tools/fetch-sources.sh)"
+verify_download "$deb" || "$REPO/tools/fetch-sources.sh" >&2
 BBDIR=$CACHE/busybox/$(basename "$deb" .deb)
 if [ ! -x "$BBDIR/bin/busybox" ]; then
 	mkdir -p "$BBDIR.$$"
