@@ -99,7 +99,8 @@ bed_list_names() {
 bed_from_console() {
 	local console=$1 dir=$2
 	tr -d '\r' < "$console" | sed -n "s/.*$MARK-RESULT //p" |
-		awk '{ n = $1; s = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); printf "%s\t%s\t%s\n", n, s, $0 }' \
+		awk '$2 ~ /^(PASS|FAIL|SKIP|XFAIL|XPASS)$/ {
+			n = $1; s = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); printf "%s\t%s\t%s\n", n, s, $0 }' \
 		> "$dir/summary.console"
 	tr -d '\r' < "$console" | sed -n "s/.*$MARK-START \([^ ]*\).*/\1/p" > "$dir/started"
 	# Per-test logs: base64 of a gzipped file between BEGIN/END markers.
@@ -127,7 +128,11 @@ bed_from_console() {
 # winning, through tests/expectations.tsv.  Returns 1 if any line is a FAIL.
 bed_collect() {
 	local completed=$1 tmp=$OUT/summary.run raw=$OUT/summary.raw disk=$OUT/summary
+	local console=$OUT/summary.console
 	[ -f "$disk" ] || disk=/dev/null
+	# A complete summary on the disk needs no help from the console, whose
+	# lines Hercules may have mangled.
+	[ -f "$OUT/DONE" ] && [ -s "$disk" ] && console=/dev/null
 	# Results by name; then, for each run-list entry in order, its own
 	# result and those of its subtests ("entry:subtest"), or a FAIL if it
 	# has none; then any other result the guest reported (e.g. "boot").
@@ -157,7 +162,7 @@ bed_collect() {
 			}
 			for (j = 1; j <= n; j++)
 				if (!(order[j] in done)) print order[j], r[order[j]], why[order[j]]
-		}' "$disk" "$OUT/summary.console" "$OUT/started" "$OUT/names" > "$raw"
+		}' "$disk" "$console" "$OUT/started" "$OUT/names" > "$raw"
 	rm -f "$OUT/names" "$OUT/started"
 	if [ "$completed" != 1 ]; then
 		printf '%s\tFAIL\t%s\n' completion "$BED: no completion marker (hang or crash)" >> "$raw"
