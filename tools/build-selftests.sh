@@ -35,6 +35,7 @@ KSELFTESTS=(
 # kselftest harness or ksft_* (one result per subtest, tests/initramfs/tap.awk),
 # else "exit" (one result from its exit status).
 kind_of() { # source.c
+	[ -f "$1" ] || die "no source $1 to tell the output kind of its test from"
 	if grep -q 'TEST_HARNESS_MAIN\|ksft_set_plan\|ksft_print_header' "$1"; then
 		echo tap
 	else
