@@ -69,20 +69,20 @@ stage() { # bed
 	grep -v '^#' "$REPO/tests/beds/$bed/run-list" | grep -v unload-kvm > "$dir/run-list" || true
 	if [ "$bed" = hercules ]; then
 		# Our selftests, in the order of their run list.
-		local name timeout cmd
+		local name timeout cmd kind
 		while IFS=$'\t' read -r name timeout cmd; do
 			case $name in '#'* | '') continue ;; esac
 			cp "$OURS/$name" "$dir/$name"
-			printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" \
-				"$(kind_of "$REPO/tests/selftests/$name.c")" "$name" >> "$dir/run-list"
+			kind=$(kind_of "$REPO/tests/selftests/$name.c")
+			printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" "$kind" "$name" >> "$dir/run-list"
 		done < "$OURS/run-list"
 		local t path
 		for t in "${KSELFTESTS[@]}"; do
 			read -r path timeout <<< "$t"
 			name=kselftest-${path//\//-}
 			cp "$KSELF/$path" "$dir/$name"
-			printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" \
-				"$(kind_of "$KSRC/tools/testing/selftests/kvm/$path.c")" "$name" >> "$dir/run-list"
+			kind=$(kind_of "$KSRC/tools/testing/selftests/kvm/$path.c")
+			printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" "$kind" "$name" >> "$dir/run-list"
 		done
 		grep unload-kvm "$REPO/tests/beds/$bed/run-list" >> "$dir/run-list"
 	fi
