@@ -6,9 +6,14 @@
 #
 # A run of bed BED with backend NAME leaves in $RESULTS:
 #   BED-NAME.console   the whole console of the emulated machine
-#   BED-NAME/          per-test logs, the in-guest summary, dmesg.log, times
-#   summary.tsv        bed<TAB>backend<TAB>test<TAB>PASS|FAIL|SKIP<TAB>reason,
+#   BED-NAME/          per-test logs, the in-guest summary (raw results),
+#                      dmesg.log, times
+#   summary.tsv        bed<TAB>backend<TAB>test<TAB>PASS|FAIL|SKIP|XFAIL<TAB>reason,
 #                      the lines of this bed and backend replaced by this run
+# A test is a run-list entry or, for one whose output is TAP, a subtest
+# "entry:subtest".  The raw results of the guest go through
+# tests/expectations.tsv (tools/expectations.awk): a SKIP must be listed, a
+# failure listed as XFAIL counts as XFAIL, a listed XFAIL that passes fails.
 #
 # The guest side of the protocol is tests/initramfs/init.
 
@@ -66,12 +71,12 @@ bed_prepare() {
 	RUNLIST=$CACHE/initramfs/$BED-$BACKEND.tests/run-list
 	# Reject a malformed run list here rather than as a FAIL after booting.
 	awk -F'\t' '/^[ \t]*(#|$)/ { next }
-		NF < 3 || $1 !~ /^[A-Za-z0-9._\/+-]+$/ || $2 !~ /^[0-9]+$/ || $3 == "" {
-			printf "run-list line %d: want name<TAB>timeout_seconds<TAB>command: %s\n", NR, $0; bad = 1 }
+		NF < 4 || $1 !~ /^[A-Za-z0-9._\/+-]+$/ || $2 !~ /^[0-9]+$/ || ($3 != "tap" && $3 != "exit") || $4 == "" {
+			printf "run-list line %d: want name<TAB>timeout_seconds<TAB>tap|exit<TAB>command: %s\n", NR, $0; bad = 1 }
 		END { exit bad }' "$RUNLIST" >&2 || die "malformed run list (from ${TESTS[*]})"
 	if [ -z "$TIMEOUT" ]; then
 		TIMEOUT=$(awk -F'\t' -v m="$margin" \
-			'!/^#/ && NF >= 3 && $2 ~ /^[0-9]+$/ { s += $2 + 2 } END { print s + m }' "$RUNLIST")
+			'!/^#/ && NF >= 4 && $2 ~ /^[0-9]+$/ { s += $2 + 2 } END { print s + m }' "$RUNLIST")
 	fi
 	mkdir -p "$RESULTS"
 	OUT=$RESULTS/$BED-$BACKEND
@@ -94,7 +99,8 @@ bed_list_names() {
 bed_from_console() {
 	local console=$1 dir=$2
 	tr -d '\r' < "$console" | sed -n "s/.*$MARK-RESULT //p" |
-		awk '{ n = $1; s = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); printf "%s\t%s\t%s\n", n, s, $0 }' \
+		awk '$2 ~ /^(PASS|FAIL|SKIP|XFAIL|XPASS)$/ {
+			n = $1; s = $2; $1 = ""; $2 = ""; sub(/^ +/, ""); printf "%s\t%s\t%s\n", n, s, $0 }' \
 		> "$dir/summary.console"
 	tr -d '\r' < "$console" | sed -n "s/.*$MARK-START \([^ ]*\).*/\1/p" > "$dir/started"
 	# Per-test logs: base64 of a gzipped file between BEGIN/END markers.
@@ -119,33 +125,51 @@ bed_from_console() {
 
 # bed_collect COMPLETED: writes this run's lines into $RESULTS/summary.tsv
 # from $OUT/summary (disk) and $OUT/summary.console (console), the disk
-# winning.  Returns 1 if any line is a FAIL.
+# winning, through tests/expectations.tsv.  Returns 1 if any line is a FAIL.
 bed_collect() {
-	local completed=$1 tmp=$OUT/summary.run disk=$OUT/summary
+	local completed=$1 tmp=$OUT/summary.run raw=$OUT/summary.raw disk=$OUT/summary
+	local console=$OUT/summary.console
 	[ -f "$disk" ] || disk=/dev/null
-	# Results by name; then each run-list entry (missing ones fail), then any
-	# extra result the guest reported (e.g. "boot").
+	# A complete summary on the disk needs no help from the console, whose
+	# lines Hercules may have mangled.
+	[ -f "$OUT/DONE" ] && [ -s "$disk" ] && console=/dev/null
+	# Results by name; then, for each run-list entry in order, its own
+	# result and those of its subtests ("entry:subtest"), or a FAIL if it
+	# has none; then any other result the guest reported (e.g. "boot").
 	bed_list_names > "$OUT/names"
-	awk -F'\t' -v OFS='\t' -v bed="$BED" -v be="$BACKEND" '
-		FILENAME == ARGV[1] { if (!($1 in r)) { r[$1] = $2; why[$1] = $3; order[++n] = $1 } ; next }
-		FILENAME == ARGV[2] { if (!($1 in r)) { r[$1] = $2; why[$1] = $3; order[++n] = $1 } ; next }
+	awk -F'\t' -v OFS='\t' '
+		FILENAME == ARGV[1] || FILENAME == ARGV[2] {
+			if (!($1 in r)) { r[$1] = $2; why[$1] = $3; order[++n] = $1 }
+			next
+		}
 		FILENAME == ARGV[3] { started[$1] = 1; next }
 		{ listed[$1] = 1; names[++m] = $1 }
 		END {
 			for (i = 1; i <= m; i++) {
 				t = names[i]
-				if (t in r) print bed, be, t, r[t], why[t]
-				else if (t in started) print bed, be, t, "FAIL", "missing result (running when the bed stopped)"
-				else print bed, be, t, "FAIL", "missing result"
+				found = 0
+				for (j = 1; j <= n; j++) {
+					o = order[j]
+					if (o == t || index(o, t ":") == 1) {
+						print o, r[o], why[o]
+						done[o] = 1
+						found = 1
+					}
+				}
+				if (found) continue
+				if (t in started) print t, "FAIL", "missing result (running when the bed stopped)"
+				else print t, "FAIL", "missing result"
 			}
-			for (i = 1; i <= n; i++)
-				if (!(order[i] in listed)) print bed, be, order[i], r[order[i]], why[order[i]]
-		}' "$disk" "$OUT/summary.console" "$OUT/started" "$OUT/names" > "$tmp"
+			for (j = 1; j <= n; j++)
+				if (!(order[j] in done)) print order[j], r[order[j]], why[order[j]]
+		}' "$disk" "$console" "$OUT/started" "$OUT/names" > "$raw"
 	rm -f "$OUT/names" "$OUT/started"
 	if [ "$completed" != 1 ]; then
-		printf '%s\t%s\t%s\tFAIL\t%s\n' "$BED" "$BACKEND" completion \
-			"$BED: no completion marker (hang or crash)" >> "$tmp"
+		printf '%s\tFAIL\t%s\n' completion "$BED: no completion marker (hang or crash)" >> "$raw"
 	fi
+	awk -v bed="$BED" -v backend="$BACKEND" -v used="${EXPECT_USED:-}" \
+		-f "$REPO/tools/expectations.awk" "$EXPECTATIONS" "$raw" > "$tmp" ||
+		die "cannot apply $EXPECTATIONS"
 	# Several runners may finish at once: update summary.tsv under a lock.
 	(
 		flock 9
@@ -155,10 +179,10 @@ bed_collect() {
 		cat "$tmp" >> "$RESULTS/summary.tsv.tmp"
 		mv "$RESULTS/summary.tsv.tmp" "$RESULTS/summary.tsv"
 	) 9> "$RESULTS/.summary.lock"
-	awk -F'\t' '{ printf "  %-28s %s%s\n", $3, $4, ($5 != "" ? "  (" $5 ")" : "") }' "$tmp" >&2
+	awk -F'\t' '{ printf "  %-40s %s%s\n", $3, $4, ($5 != "" ? "  (" $5 ")" : "") }' "$tmp" >&2
 	awk -F'\t' -v what="$BED/$BACKEND" '
 		{ c[$4]++ }
-		END { printf "%s: %d passed, %d failed, %d skipped\n", what, c["PASS"], c["FAIL"], c["SKIP"] }' "$tmp" >&2
+		END { printf "%s: %d passed, %d failed, %d skipped, %d xfail\n", what, c["PASS"], c["FAIL"], c["SKIP"], c["XFAIL"] }' "$tmp" >&2
 	! grep -q "$(printf '\tFAIL\t')" "$tmp"
 }
 

@@ -33,8 +33,9 @@ mkdir -p "$dir" "$out"
 "${CROSS_COMPILE}gcc" -static -O2 -Wall -Werror -isystem "$CACHE/uapi/include" \
 	-o "$dir/kvm_bench" "$REPO/tests/bench/kvm_bench.c"
 cp "$REPO/tests/beds/common/load-kvm.sh" "$REPO/tests/beds/common/unload-kvm.sh" "$dir/"
-printf '%s\t%s\t%s\n' load-kvm 120 ./load-kvm.sh kvm_bench $((300 * REPS)) "./kvm_bench $REPS" \
-	unload-kvm 60 ./unload-kvm.sh > "$dir/run-list"
+printf '%s\t%s\t%s\t%s\n' load-kvm 120 exit ./load-kvm.sh \
+	kvm_bench $((300 * REPS)) exit "./kvm_bench $REPS" \
+	unload-kvm 60 exit ./unload-kvm.sh > "$dir/run-list"
 
 : > "$out/raw.tsv"
 for boot in $(seq 1 "$BOOTS"); do

@@ -5,44 +5,43 @@
 # kselftests of the same tree, and stages what each test bed runs:
 #   $CACHE/stage/hercules/  bed scripts, binaries and run-list for the Hercules bed
 #   $CACHE/stage/tcg/       the same for QEMU TCG
-# A run list is `name<TAB>timeout<TAB>command`, run in order inside the test host.
+# A run list is `name<TAB>timeout<TAB>tap|exit<TAB>command`, run in order inside
+# the test host (see tests/initramfs/init).
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# Mainline kselftests run on every backend. Each entry: path under
-# tools/testing/selftests/kvm, timeout in seconds, and for a test of something one
-# backend does not do (yet, or on this test bed), that backend and the reason (see
-# known-gap.sh: a failure there is a SKIP with the reason, a pass a FAIL).
+# Mainline kselftests run on every backend, as "path timeout": path under
+# tools/testing/selftests/kvm, timeout in seconds for the whole binary.  Which
+# of their subtests a backend is expected to skip or fail, and why, is in
+# tests/expectations.tsv, not here.
 KSELFTESTS=(
 	"kvm_create_max_vcpus 600"
 	"set_memory_region_test 600"
 	"kvm_binary_stats_test 300"
-	"s390/irq_routing 120 ours adapter interrupt routing (KVM_SET_GSI_ROUTING) is not implemented"
+	"s390/irq_routing 120"
 	"s390/sync_regs_test 300"
 	"guest_print_test 300"
 	"kvm_page_table_test 600"
 	"memslot_modification_stress_test 600"
 	"demand_paging_test 600"
 	"pre_fault_memory_test 300"
-	"dirty_log_test 900 mainline mainline 7.3 tracks dirty pages by write protection, and Hercules delivers DAT-protection exceptions of the guest mapping to the guest"
-	"s390/resets 300 ours interrupt injection (KVM_S390_IRQ) and the CPU reset ioctls are not implemented"
-	"s390/tprot 300 ours TEST PROTECTION and storage keys are not handled in the kernel yet"
+	"dirty_log_test 900"
+	"s390/resets 300"
+	"s390/tprot 300"
 )
 
-# Tests of ours that are known to fail intermittently on one backend, as
-# `BACKEND "reason"` for known-flaky.sh: a failure there is a SKIP with the
-# reason, a pass a PASS.
-declare -A KNOWN_FLAKY=(
-	[kvm_vm_destroy_leak]='mainline "once seen: 2.9 MiB less MemFree after 200 VM create/destroy cycles with mainline 7.3 (passes on reruns): deferred frees or a leak, under investigation"'
-)
-
-# Tests of ours that check something one backend cannot do on this test bed, as
-# `BACKEND "reason"` for known-gap.sh.
-declare -A KNOWN_GAPS=(
-	[kvm_dirty_log]='mainline "mainline 7.3 tracks dirty pages by write protection, and Hercules delivers DAT-protection exceptions of the guest mapping to the guest"'
-	[kvm_dirty_log_stress]='mainline "mainline 7.3 tracks dirty pages by write protection, and Hercules delivers DAT-protection exceptions of the guest mapping to the guest"'
-)
+# The run-list kind of a test from its source: "tap" if it reports through the
+# kselftest harness or ksft_* (one result per subtest, tests/initramfs/tap.awk),
+# else "exit" (one result from its exit status).
+kind_of() { # source.c
+	[ -f "$1" ] || die "no source $1 to tell the output kind of its test from"
+	if grep -q 'TEST_HARNESS_MAIN\|ksft_set_plan\|ksft_print_header' "$1"; then
+		echo tap
+	else
+		echo exit
+	fi
+}
 
 UAPI=$CACHE/uapi
 if [ ! -e "$UAPI/.installed" ] || [ "$KSRC/.kvm_s390_stamp" -nt "$UAPI/.installed" ]; then
@@ -70,29 +69,20 @@ stage() { # bed
 	grep -v '^#' "$REPO/tests/beds/$bed/run-list" | grep -v unload-kvm > "$dir/run-list" || true
 	if [ "$bed" = hercules ]; then
 		# Our selftests, in the order of their run list.
-		local name timeout cmd gap
+		local name timeout cmd kind
 		while IFS=$'\t' read -r name timeout cmd; do
 			case $name in '#'* | '') continue ;; esac
 			cp "$OURS/$name" "$dir/$name"
-			gap=${KNOWN_FLAKY[$name]:-}
-			if [ -n "$gap" ]; then
-				printf '%s\t%s\t./known-flaky.sh %s ./%s\n' "$name" "$timeout" "$gap" "$name"
-			elif [ -n "${KNOWN_GAPS[$name]:-}" ]; then
-				printf '%s\t%s\t./known-gap.sh %s ./%s\n' "$name" "$timeout" "${KNOWN_GAPS[$name]}" "$name"
-			else
-				printf '%s\t%s\t./%s\n' "$name" "$timeout" "$name"
-			fi >> "$dir/run-list"
+			kind=$(kind_of "$REPO/tests/selftests/$name.c")
+			printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" "$kind" "$name" >> "$dir/run-list"
 		done < "$OURS/run-list"
-		local t path gap_backend reason
+		local t path
 		for t in "${KSELFTESTS[@]}"; do
-			read -r path timeout gap_backend reason <<< "$t"
+			read -r path timeout <<< "$t"
 			name=kselftest-${path//\//-}
 			cp "$KSELF/$path" "$dir/$name"
-			if [ -n "$gap_backend" ]; then
-				printf '%s\t%s\t./known-gap.sh %s "%s" ./%s\n' "$name" "$timeout" "$gap_backend" "$reason" "$name"
-			else
-				printf '%s\t%s\t./%s\n' "$name" "$timeout" "$name"
-			fi >> "$dir/run-list"
+			kind=$(kind_of "$KSRC/tools/testing/selftests/kvm/$path.c")
+			printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" "$kind" "$name" >> "$dir/run-list"
 		done
 		grep unload-kvm "$REPO/tests/beds/$bed/run-list" >> "$dir/run-list"
 	fi

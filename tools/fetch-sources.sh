@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Downloads, once, what is not installed into the host system: Debian's
-# linux-source-7.3 (from trixie-backports, pinned by version and sha256) and the
-# static s390x busybox for the test initramfs.  A private apt state directory is
-# used so the machine's own apt sources are never touched.  The .debs stay in the
-# cache: backports move on.
+# linux-source-7.3 (from trixie-backports) and the static s390x busybox for the
+# test initramfs, each pinned by version and by the sha256 in tools/sha256sums
+# (checked by verify_download, tools/lib.sh: a cached file with the wrong sum is
+# deleted and fetched again).  A private apt state directory is used so the
+# machine's own apt sources are never touched, and no root is needed.  The .debs
+# stay in the cache: backports move on.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-DEBS=$CACHE/debs
 mkdir -p "$DEBS"
 
 # private_apt NAME ARCH "SOURCES LINE" -- apt-get args...
@@ -28,31 +29,36 @@ private_apt() {
 		apt-get "${opts[@]}" update -q
 		touch "$d/updated"
 	fi
-	(cd "$DEBS" && apt-get "${opts[@]}" "$@")
-}
-
-fetch_linux_source() {
-	local deb=$DEBS/linux-source-7.3_${LINUX_SOURCE_DEB_VERSION}_all.deb
-	if [ ! -s "$deb" ]; then
-		private_apt trixie-backports amd64 \
-			"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main" \
-			download "linux-source-7.3=$LINUX_SOURCE_DEB_VERSION"
-		# apt escapes ':' and '~' differently in file names; normalise.
-		local got
-		got=$(ls "$DEBS"/linux-source-7.3_*_all.deb | head -n1)
-		[ "$got" = "$deb" ] || mv "$got" "$deb"
-	fi
-	(cd "$DEBS" && sha256sum -c "$REPO/tools/sha256sums" --ignore-missing --quiet) ||
-		die "checksum mismatch in $DEBS"
-}
-
-fetch_s390x_userspace() {
-	if ! ls "$DEBS"/busybox-static_*_s390x.deb >/dev/null 2>&1; then
-		private_apt bookworm-s390x s390x \
-			"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main" \
-			download busybox-static
+	# The lists of an earlier run may predate the pinned version: refresh once.
+	if ! (cd "$DEBS" && apt-get "${opts[@]}" "$@"); then
+		apt-get "${opts[@]}" update -q
+		(cd "$DEBS" && apt-get "${opts[@]}" "$@")
 	fi
 }
 
-fetch_linux_source
-fetch_s390x_userspace
+# fetch_deb FILE PACKAGE=VERSION ARCH "SOURCES LINE" APT-STATE-NAME: FILE (in
+# $DEBS) verified, downloading it if it is missing or has the wrong sum.
+fetch_deb() {
+	local file=$1 pkg=$2 arch=$3 line=$4 state=$5
+	local name=${pkg%%=*} version=${pkg#*=}
+	# apt-get download names the file after the version with the epoch
+	# ("1%3a1.35..."); the cache keeps Debian's pool name (no epoch).
+	local apt_name=$DEBS/${name}_${version//:/%3a}_${file##*_}
+	if [ ! -e "$file" ] && [ -e "$apt_name" ] && [ "$apt_name" != "$file" ]; then
+		mv "$apt_name" "$file"
+	fi
+	verify_download "$file" && return 0
+	rm -f "$file" "$file.sha256-ok" "$apt_name"
+	log "downloading $pkg ($arch)"
+	private_apt "$state" "$arch" "$line" download "$pkg" ||
+		die "cannot download $pkg: if Debian moved on, update the version in tools/lib.sh and its sum in tools/sha256sums"
+	[ "$apt_name" = "$file" ] || mv "$apt_name" "$file"
+	verify_download "$file" || die "$(basename "$file"): sha256 differs from tools/sha256sums after a fresh download"
+}
+
+fetch_deb "$LINUX_SOURCE_DEB" "linux-source-7.3=$LINUX_SOURCE_DEB_VERSION" amd64 \
+	"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main" \
+	trixie-backports
+fetch_deb "$BUSYBOX_DEB" "busybox-static=$BUSYBOX_DEB_VERSION" s390x \
+	"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main" \
+	bookworm-s390x

@@ -10,4 +10,4 @@ set -euo pipefail
 unset RUSTUP_TOOLCHAIN
 export CARGO_TARGET_DIR=$CACHE/host-target
 cd "$REPO/tests/host"
-cargo test 2>&1
+cargo test --no-fail-fast 2>&1

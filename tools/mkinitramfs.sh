@@ -3,8 +3,9 @@
 #
 # Builds the test initramfs: an uncompressed newc cpio (Hercules boots in about
 # a second only with an uncompressed kernel and initramfs) holding the static
-# s390x busybox, tests/initramfs/init, kvm.ko and extra modules in /lib/modules,
-# and the test directories merged into /tests (with their run-list).
+# s390x busybox, tests/initramfs/init and its TAP parser tap.awk, kvm.ko and
+# extra modules in /lib/modules, and the test directories merged into /tests
+# (with their run-list).
 #
 #   tools/mkinitramfs.sh --name NAME --kvm-ko PATH [--module PATH]... --tests DIR...
 #
@@ -54,9 +55,8 @@ fi
 
 # busybox from its .deb, extracted once per version (never apt-get install
 # an s390x package: it would replace the host's binaries).
-deb=$(ls "$CACHE"/debs/busybox-static_*_s390x.deb 2>/dev/null | sort | tail -n 1) ||
-	true
-[ -n "$deb" ] || die "no busybox-static s390x .deb in $CACHE/debs (run tools/fetch-sources.sh)"
+deb=$BUSYBOX_DEB
+verify_download "$deb" || "$REPO/tools/fetch-sources.sh" >&2
 BBDIR=$CACHE/busybox/$(basename "$deb" .deb)
 if [ ! -x "$BBDIR/bin/busybox" ]; then
 	mkdir -p "$BBDIR.$$"
@@ -90,6 +90,7 @@ sed -i 's/\r$//' "$STAGE/run-list"
 	echo "file /bin/busybox $BBDIR/bin/busybox 0755 0 0"
 	echo "slink /bin/sh busybox 0777 0 0"
 	echo "file /init $REPO/tests/initramfs/init 0755 0 0"
+	echo "file /tap.awk $REPO/tests/initramfs/tap.awk 0644 0 0"
 	echo "file /lib/modules/kvm.ko $(realpath "$KVM_KO") 0644 0 0"
 	for m in "${MODULES[@]}"; do
 		echo "file /lib/modules/$(basename "$m") $(realpath "$m") 0644 0 0"

@@ -10,10 +10,12 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-deb=$CACHE/debs/linux-source-7.3_${LINUX_SOURCE_DEB_VERSION}_all.deb
-[ -s "$deb" ] || "$REPO/tools/fetch-sources.sh"
+# Every pinned download present and verified (quick once verified).
+"$REPO/tools/fetch-sources.sh"
+deb=$LINUX_SOURCE_DEB
 
-stamp_want=$(cat "$deb.sha256" 2>/dev/null || sha256sum "$deb" | cut -d' ' -f1 | tee "$deb.sha256")
+# The tree is unpacked again when the pinned source (its sum) or the patches change.
+stamp_want=$(awk -v f="$(basename "$deb")" '$2 == f { print $1 }' "$REPO/tools/sha256sums")
 stamp_want="$stamp_want $(cat "$REPO"/patches/*.patch "$REPO"/patches/baseline-only/*.patch 2>/dev/null | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$KSRC/.kvm_s390_stamp" 2>/dev/null)" != "$stamp_want" ]; then
 	log "unpacking linux-source-7.3 into $KSRC"

@@ -27,9 +27,9 @@ mkdir -p "$dir"
 	-o "$dir/kvm_demo" "$REPO/tests/demo/kvm_demo.c"
 cp "$REPO/tests/beds/common/load-kvm.sh" "$REPO/tests/beds/common/unload-kvm.sh" "$dir/"
 cp "$CACHE/selftests/ours/sie_first_fault_probe" "$dir/"
-printf '%s\t%s\t%s\n' load-kvm 120 ./load-kvm.sh \
-	sie_first_fault_probe 120 ./sie_first_fault_probe \
-	kvm_demo 300 ./kvm_demo \
-	unload-kvm 60 ./unload-kvm.sh > "$dir/run-list"
+printf '%s\t%s\t%s\t%s\n' load-kvm 120 exit ./load-kvm.sh \
+	sie_first_fault_probe 120 exit ./sie_first_fault_probe \
+	kvm_demo 300 exit ./kvm_demo \
+	unload-kvm 60 exit ./unload-kvm.sh > "$dir/run-list"
 export KVM_S390_RESULTS=$CACHE/run-results
 exec "$REPO/tools/run-hercules.sh" --backend "$backend" --kvm-ko "$ko" --tests "$dir" --mode run

@@ -3,9 +3,12 @@
 #
 # Installs what building and testing kvm_s390 needs on a Debian 12 (bookworm) x86_64
 # machine, idempotently: every step checks first and does nothing when its result is
-# already present.  Run as root (or through sudo).  Downloads that are not installed
-# into the system (the kernel source, s390x user-space packages) go to the cache
-# directory, see tools/lib.sh.
+# already present.  Only installing Debian packages needs root: as another user it
+# goes through sudo, and when every package is installed it needs neither, so a
+# user without root runs `make check` on a machine that is set up.  rustup and
+# cargo install into the user's own ~/.rustup and ~/.cargo.  Downloads that are
+# not installed into the system (the kernel source, s390x user-space packages) go
+# to the cache directory, see tools/lib.sh.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -13,10 +16,14 @@ set -euo pipefail
 RUST_VERSION=1.96.0
 BINDGEN_VERSION=0.73.2
 
-need_root() {
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "setup-host: must run as root to install packages" >&2
-		exit 1
+# as_root COMMAND...: runs COMMAND as root, through sudo for another user.
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		die "root is needed for: $* (run tools/setup-host.sh as root once)"
 	fi
 }
 
@@ -27,7 +34,7 @@ add_backports() {
 	if grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
 		return
 	fi
-	cat > "$f" <<'SRC'
+	as_root tee "$f" > /dev/null <<'SRC'
 Types: deb
 URIs: http://deb.debian.org/debian
 Suites: bookworm-backports
@@ -40,7 +47,7 @@ SRC
 APT_UPDATED=
 apt_update_once() {
 	if [ -z "$APT_UPDATED" ]; then
-		apt-get update -q
+		as_root apt-get update -q
 		APT_UPDATED=1
 	fi
 }
@@ -55,17 +62,19 @@ missing_pkgs() {
 install_debs() {
 	local pkgs
 	pkgs=$(missing_pkgs gcc-s390x-linux-gnu libc6-dev-s390x-cross flex bison bc \
-		libelf-dev libssl-dev cpio dwarves hercules ccache xz-utils make rsync)
+		libelf-dev libssl-dev cpio dwarves hercules ccache xz-utils make rsync xxd)
 	if [ -n "$pkgs" ]; then
 		apt_update_once
 		# shellcheck disable=SC2086
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs
 	fi
 	pkgs=$(missing_pkgs clang-19 libclang-19-dev qemu-system-s390x)
 	if [ -n "$pkgs" ]; then
+		# Only bookworm-backports has these: add it only when they are missing.
+		add_backports
 		apt_update_once
 		# shellcheck disable=SC2086
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 			-t bookworm-backports $pkgs
 	fi
 	# qemu-system-s390x from bookworm would be 7.2: insist on the backport.
@@ -76,6 +85,7 @@ install_debs() {
 }
 
 install_rust() {
+	command -v rustup >/dev/null || die "rustup is needed (https://rustup.rs), for rustc $RUST_VERSION"
 	if ! rustup toolchain list | grep -q "^$RUST_VERSION"; then
 		rustup toolchain install "$RUST_VERSION" --profile minimal -c rust-src -c rustfmt -c clippy
 	fi
@@ -90,8 +100,6 @@ install_rust() {
 	fi
 }
 
-need_root
-add_backports
 install_debs
 install_rust
 "$(dirname "$0")/fetch-sources.sh"
