@@ -24,6 +24,11 @@
 //!
 //! What is not implemented yet answers with a defined errno, documented in
 //! `Documentation/kvm_s390.rst`.
+//!
+//! Each callback's `# Safety` section says what generic KVM (`virt/kvm/kvm_main.c` and its
+//! neighbours) guarantees for that call: which pointers are live and why, which locks the
+//! caller holds, and whether it may sleep. The `// SAFETY:` comments in the bodies rely on
+//! exactly that.
 
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
@@ -119,7 +124,8 @@ fn not_yet() -> c_int {
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `filp` is an open `/dev/kvm` file (unused). Generic KVM calls this from `kvm_dev_ioctl` for
+/// an ioctl it does not know, holding no lock, in process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_dev_ioctl(
     _filp: *mut bindings::file,
@@ -137,7 +143,9 @@ pub unsafe extern "C" fn kvm_arch_dev_ioctl(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is null (`KVM_CHECK_EXTENSION` on `/dev/kvm`) or a VM that a file descriptor keeps
+/// alive; it is not used. Called from `kvm_vm_ioctl_check_extension_generic`, holding no lock,
+/// in process context.
 #[export]
 pub unsafe extern "C" fn kvm_vm_ioctl_check_extension(
     _kvm: *mut bindings::kvm,
@@ -154,7 +162,9 @@ pub unsafe extern "C" fn kvm_vm_ioctl_check_extension(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is the `struct kvm` `kvm_create_vm` is building: allocated by `kvm_arch_alloc_vm`,
+/// zeroed in its `arch` part, not yet on `vm_list` nor behind a file, so no other thread can
+/// reach it. No lock is held; process context (may sleep and allocate).
 #[export]
 pub unsafe extern "C" fn kvm_arch_init_vm(kvm: *mut bindings::kvm, type_: c_ulong) -> c_int {
     // SAFETY: generic KVM passes the VM being created; it lives until `kvm_arch_free_vm`.
@@ -166,7 +176,10 @@ pub unsafe extern "C" fn kvm_arch_init_vm(kvm: *mut bindings::kvm, type_: c_ulon
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a VM on which `kvm_arch_init_vm` succeeded and which nothing else can reach any
+/// more: `kvm_destroy_vm` after the last reference went (or `kvm_create_vm` unwinding), with
+/// the MMU notifier unregistered, so no vCPU ioctl or notifier runs concurrently. Called once,
+/// holding no lock, in process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_destroy_vm(kvm: *mut bindings::kvm) {
     // SAFETY: generic KVM passes the VM being destroyed, still allocated.
@@ -177,7 +190,9 @@ pub unsafe extern "C" fn kvm_arch_destroy_vm(kvm: *mut bindings::kvm) {
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` was allocated by `kvm_arch_alloc_vm` (kvzalloc) and is not used after this call:
+/// `kvm_destroy_vm` calls it last, and `kvm_create_vm` when it unwinds, possibly without
+/// `kvm_arch_init_vm` having run (the arch fields are then still zero). Called once.
 #[export]
 pub unsafe extern "C" fn kvm_arch_free_vm(kvm: *mut bindings::kvm) {
     // SAFETY: generic KVM allocated `kvm` with kvzalloc (`kvm_arch_alloc_vm`) and calls this
@@ -189,7 +204,10 @@ pub unsafe extern "C" fn kvm_arch_free_vm(kvm: *mut bindings::kvm) {
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `filp` is a VM file whose `private_data` is its live `struct kvm` (the open file holds a
+/// reference). Called from `kvm_vm_ioctl` for an ioctl it does not know, after checking that
+/// the caller's mm is the VM's, holding no lock; process context (may sleep). `arg` is the
+/// user's argument, not yet copied.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vm_ioctl(
     filp: *mut bindings::file,
@@ -210,7 +228,10 @@ pub unsafe extern "C" fn kvm_arch_vm_ioctl(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM; `old` is null (`KVM_MR_CREATE`) or the current slot, `new` is null
+/// (`KVM_MR_DELETE`) or the slot about to be installed, both stable for the call. Called from
+/// `kvm_prepare_memory_region` with `kvm->slots_lock` and `kvm->slots_arch_lock` held;
+/// process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_prepare_memory_region(
     kvm: *mut bindings::kvm,
@@ -227,7 +248,10 @@ pub unsafe extern "C" fn kvm_arch_prepare_memory_region(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM; `old` and `new` are null or the slots of the change (as in
+/// `kvm_arch_prepare_memory_region`), `old` still allocated although no longer installed.
+/// Called from `kvm_commit_memory_region` with `kvm->slots_lock` held (not `kvm->mmu_lock`);
+/// process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_commit_memory_region(
     kvm: *mut bindings::kvm,
@@ -244,7 +268,9 @@ pub unsafe extern "C" fn kvm_arch_commit_memory_region(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is the live VM of the ioctl's file; `log` is `kvm_vm_ioctl`'s kernel copy of the
+/// user's argument, on its stack and valid for the call. No lock is held (our implementation
+/// takes `kvm->slots_lock`); process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_vm_ioctl_get_dirty_log(
     kvm: *mut bindings::kvm,
@@ -258,7 +284,10 @@ pub unsafe extern "C" fn kvm_vm_ioctl_get_dirty_log(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM and `memslot` one of its installed slots with a dirty bitmap, which
+/// stays installed because the caller holds `kvm->slots_lock` (generic KVM calls this from
+/// `kvm_get_dirty_log` and its protect variants, which s390 does not use; our
+/// `KVM_GET_DIRTY_LOG` calls the same code itself). Process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_sync_dirty_log(
     kvm: *mut bindings::kvm,
@@ -274,7 +303,9 @@ pub unsafe extern "C" fn kvm_arch_sync_dirty_log(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM and `range` a range of guest frames within the installed memslot
+/// `range->slot`. Called from the MMU notifier's invalidation (`kvm_handle_hva_range`) with
+/// `kvm->srcu` read-held and `kvm->mmu_lock` held for writing: must not sleep.
 #[export]
 pub unsafe extern "C" fn kvm_unmap_gfn_range(
     kvm: *mut bindings::kvm,
@@ -291,7 +322,9 @@ pub unsafe extern "C" fn kvm_unmap_gfn_range(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM and `range` lies in an installed slot (both unused). With
+/// `KVM_MMU_LOCKLESS_AGING`, the MMU notifier calls this holding only `kvm->srcu`, possibly in
+/// a context that must not sleep.
 #[export]
 pub unsafe extern "C" fn kvm_age_gfn(
     _kvm: *mut bindings::kvm,
@@ -304,7 +337,8 @@ pub unsafe extern "C" fn kvm_age_gfn(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// As for `kvm_age_gfn`: `kvm` and `range` are live and unused; only `kvm->srcu` is held;
+/// must not sleep.
 #[export]
 pub unsafe extern "C" fn kvm_test_age_gfn(
     _kvm: *mut bindings::kvm,
@@ -317,7 +351,8 @@ pub unsafe extern "C" fn kvm_test_age_gfn(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM (unused). Called from `kvm_send_userspace_msi` (`KVM_SIGNAL_MSI`)
+/// holding no lock; process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_irqchip_in_kernel(_kvm: *mut bindings::kvm) -> bool {
     false
@@ -330,7 +365,8 @@ pub unsafe extern "C" fn kvm_arch_irqchip_in_kernel(_kvm: *mut bindings::kvm) ->
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM and `args` `kvm_irqfd`'s kernel copy of the argument (both unused).
+/// Called from `kvm_irqfd_assign` holding no lock; process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_irqfd_allowed(
     _kvm: *mut bindings::kvm,
@@ -343,7 +379,9 @@ pub unsafe extern "C" fn kvm_arch_irqfd_allowed(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM; `e` the kernel entry being built and `ue` the user's entry, already
+/// copied into the kernel (all unused). Called from `kvm_set_irq_routing` while it builds
+/// the new table, before it takes `kvm->irq_lock`; process context.
 #[export]
 pub unsafe extern "C" fn kvm_set_routing_entry(
     _kvm: *mut bindings::kvm,
@@ -357,7 +395,9 @@ pub unsafe extern "C" fn kvm_set_routing_entry(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `e` is a routing entry on the caller's stack and `kvm` a live VM (both unused). Only reached
+/// through `KVM_SIGNAL_MSI` or an irqfd, both refused before they get here on this backend
+/// (`kvm_arch_irqchip_in_kernel`, `kvm_arch_irqfd_allowed` are false).
 #[export]
 pub unsafe extern "C" fn kvm_set_msi(
     _e: *mut bindings::kvm_kernel_irq_routing_entry,
@@ -370,13 +410,17 @@ pub unsafe extern "C" fn kvm_set_msi(
 }
 
 // ---------------------------------------------------------------------------------------------
-// vCPU callbacks. Generic KVM holds `vcpu->mutex` around all vCPU ioctls and lifecycle calls.
+// vCPU callbacks. Generic KVM holds `vcpu->mutex` around the vCPU ioctls (except
+// `kvm_arch_vcpu_unlocked_ioctl`); the lifecycle and scheduling callbacks say what they get
+// instead.
 
 /// Checks that a vCPU id has room in the VM's SCA.
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is the live VM of `KVM_CREATE_VCPU` (unused; only `id` is checked). Called from
+/// `kvm_vm_ioctl_create_vcpu` with `kvm->lock` held, before the vCPU is allocated; process
+/// context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_precreate(_kvm: *mut bindings::kvm, id: c_uint) -> c_int {
     ret(Vcpu::precreate(id))
@@ -386,7 +430,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_precreate(_kvm: *mut bindings::kvm, id: c
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a zeroed `struct kvm_vcpu` that `kvm_vcpu_init` has filled in (`kvm`, `vcpu_id`,
+/// and `run`, a zeroed page), not yet reachable by any other thread (it is put into
+/// `kvm->vcpu_array` only after this returns). Called from `kvm_vm_ioctl_create_vcpu` with
+/// `kvm->lock` held; process context (may sleep and allocate).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_create(vcpu: *mut bindings::kvm_vcpu) -> c_int {
     // SAFETY: the vCPU being created, not yet visible to other threads.
@@ -397,7 +444,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_create(vcpu: *mut bindings::kvm_vcpu) -> 
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a vCPU that `kvm_arch_vcpu_create` set up and that is now published (its file
+/// exists, `online_vcpus` counts it), so its own ioctls may already run. Called from
+/// `kvm_vm_ioctl_create_vcpu` with `kvm->lock` held, which orders this against other vCPUs'
+/// creation and `kvm_arch_vcpu_destroy`; process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_postcreate(vcpu: *mut bindings::kvm_vcpu) {
     // SAFETY: the vCPU just created; generic KVM holds `kvm->lock`.
@@ -408,7 +458,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_postcreate(vcpu: *mut bindings::kvm_vcpu)
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a vCPU whose `kvm_arch_vcpu_create` succeeded and which nothing can reach any more:
+/// either `kvm_destroy_vcpus` from our `kvm_arch_destroy_vm` (no file refers to the VM or the
+/// vCPU), or `kvm_vm_ioctl_create_vcpu` unwinding under `kvm->lock` before the vCPU was
+/// published (then `kvm_arch_vcpu_postcreate` has not run). Called once; process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_destroy(vcpu: *mut bindings::kvm_vcpu) {
     // SAFETY: the vCPU is being destroyed; no file refers to it any more.
@@ -419,7 +472,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_destroy(vcpu: *mut bindings::kvm_vcpu) {
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a live vCPU and the current thread its user: `vcpu_load` (from an ioctl holding
+/// `vcpu->mutex`) or the preemption notifier's sched-in of that thread. Preemption is
+/// disabled: must not sleep.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, _cpu: c_int) {
     // SAFETY: generic KVM passes a live vCPU, from its own thread (preemption notifier or
@@ -431,7 +486,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, _cpu:
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// As for `kvm_arch_vcpu_load`: `vcpu_put` or the sched-out notifier of the vCPU's thread, with
+/// preemption disabled; must not sleep.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
     // SAFETY: as in `kvm_arch_vcpu_load`.
@@ -442,7 +498,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is the live vCPU of the ioctl's file, and the current thread holds `vcpu->mutex`
+/// (`kvm_vcpu_ioctl`, `KVM_RUN`), so no other ioctl of this vCPU runs; the vCPU is not loaded
+/// yet. Process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c_int {
     // SAFETY: generic KVM passes a live vCPU with `vcpu->mutex` held.
@@ -453,7 +511,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) 
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex` (`kvm_vcpu_ioctl`); `regs` is a
+/// `struct kvm_regs` that `kvm_vcpu_ioctl` allocated (kzalloc) and copies to user space after
+/// the call, valid for writing. Process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_regs(
     vcpu: *mut bindings::kvm_vcpu,
@@ -471,7 +531,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_regs(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `regs` is `kvm_vcpu_ioctl`'s kernel
+/// copy of the user's argument (memdup_user), valid for reading. Process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_regs(
     vcpu: *mut bindings::kvm_vcpu,
@@ -486,7 +547,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_regs(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `sregs` is a `struct kvm_sregs` that
+/// `kvm_vcpu_ioctl` allocated, valid for writing. Process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_sregs(
     vcpu: *mut bindings::kvm_vcpu,
@@ -505,7 +567,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_sregs(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `sregs` is `kvm_vcpu_ioctl`'s kernel copy
+/// of the user's argument, valid for reading. Process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_sregs(
     vcpu: *mut bindings::kvm_vcpu,
@@ -520,7 +583,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_sregs(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `fpu` is a `struct kvm_fpu` that
+/// `kvm_vcpu_ioctl` allocated, valid for writing. Process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_fpu(
     vcpu: *mut bindings::kvm_vcpu,
@@ -535,7 +599,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_fpu(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `fpu` is `kvm_vcpu_ioctl`'s kernel copy of
+/// the user's argument, valid for reading. Process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_fpu(
     vcpu: *mut bindings::kvm_vcpu,
@@ -550,7 +615,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_fpu(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `mp_state` is on `kvm_vcpu_ioctl`'s
+/// stack (both unused).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_mpstate(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -563,7 +629,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_mpstate(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `mp_state` is `kvm_vcpu_ioctl`'s copy of
+/// the argument, on its stack (both unused).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_mpstate(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -576,7 +643,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_mpstate(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `dbg` is `kvm_vcpu_ioctl`'s copy of the
+/// argument, on its stack (both unused).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_guest_debug(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -589,7 +657,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_guest_debug(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `tr` is `kvm_vcpu_ioctl`'s copy of the
+/// argument, on its stack (both unused).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_translate(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -603,7 +672,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_translate(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live, the caller holds `vcpu->mutex`, has loaded the vCPU (`vcpu_load`) and
+/// holds `kvm->srcu` for reading, not `kvm->mmu_lock`; `range` is
+/// `kvm_vcpu_pre_fault_memory`'s kernel copy of the argument, its `gpa` page aligned.
+/// Process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_pre_fault_memory(
     vcpu: *mut bindings::kvm_vcpu,
@@ -621,7 +693,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_pre_fault_memory(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `filp` is a vCPU file whose `private_data` is its live `struct kvm_vcpu` (the open file
+/// holds a reference on the VM); the caller (`kvm_vcpu_ioctl`, after checking that the
+/// caller's mm is the VM's) holds `vcpu->mutex`. `arg` is the user's argument, not yet
+/// copied. Process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
     filp: *mut bindings::file,
@@ -654,7 +729,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `filp` is a vCPU file of a live vCPU (unused). Called from `kvm_vcpu_ioctl` *without*
+/// `vcpu->mutex`, concurrently with any ioctl of the vCPU, including `KVM_RUN`; process
+/// context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_unlocked_ioctl(
     _filp: *mut bindings::file,
@@ -668,7 +745,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_unlocked_ioctl(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is the live vCPU of a mapped vCPU file and `vmf` the fault being handled (both
+/// unused). Called from the page-fault handler of that mapping (`kvm_vcpu_fault`) with the
+/// mm's `mmap_lock` held for reading, without `vcpu->mutex`.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_fault(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -681,7 +760,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_fault(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a live vCPU (unused). Generic KVM asks only from paths the backend enters
+/// itself, which it does not yet: the vCPU's own thread blocking in `kvm_vcpu_halt` (with
+/// `vcpu->mutex` and `kvm->srcu` held), and `kvm_vcpu_on_spin` on another vCPU's thread
+/// (without this vCPU's mutex).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_runnable(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
     0
@@ -691,7 +773,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_runnable(_vcpu: *mut bindings::kvm_vcpu) 
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a live vCPU (unused), asked by its own thread blocking in `kvm_vcpu_halt`
+/// (`kvm_vcpu_check_block`, with `vcpu->mutex` and `kvm->srcu` held), a path the backend
+/// does not enter yet.
 #[export]
 pub unsafe extern "C" fn kvm_cpu_has_pending_timer(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
     0
@@ -701,7 +785,9 @@ pub unsafe extern "C" fn kvm_cpu_has_pending_timer(_vcpu: *mut bindings::kvm_vcp
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a live vCPU, but not necessarily the caller's: `kvm_vcpu_on_spin` asks about
+/// other vCPUs of the VM, and the perf guest callbacks ask in interrupt context. No lock of
+/// the vCPU is held and its guest may be running: must not sleep, and every read may race.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_in_kernel(vcpu: *mut bindings::kvm_vcpu) -> bool {
     // SAFETY: generic KVM passes a live vCPU; the read is a heuristic and may race.
@@ -712,7 +798,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_in_kernel(vcpu: *mut bindings::kvm_vcpu) 
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is the live vCPU (unused) whose own thread is about to halt in `kvm_vcpu_halt`,
+/// holding `vcpu->mutex` (a path the backend does not enter yet).
 #[export]
 pub unsafe extern "C" fn kvm_arch_no_poll(_vcpu: *mut bindings::kvm_vcpu) -> bool {
     false
@@ -725,7 +812,8 @@ pub unsafe extern "C" fn kvm_arch_no_poll(_vcpu: *mut bindings::kvm_vcpu) -> boo
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` and `work` are live (both unused). Only reached through `kvm_setup_async_pf`,
+/// which the backend never calls while pfault is not offered.
 #[export]
 pub unsafe extern "C" fn kvm_arch_async_page_not_present(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -738,7 +826,8 @@ pub unsafe extern "C" fn kvm_arch_async_page_not_present(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` and `work` are live (both unused). Only reached for async faults that were set up,
+/// which never happens while pfault is not offered.
 #[export]
 pub unsafe extern "C" fn kvm_arch_async_page_present(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -750,7 +839,8 @@ pub unsafe extern "C" fn kvm_arch_async_page_present(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// As for `kvm_arch_async_page_present`: `vcpu` and `work` are live and unused; unreachable
+/// while pfault is not offered.
 #[export]
 pub unsafe extern "C" fn kvm_arch_async_page_ready(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -762,7 +852,9 @@ pub unsafe extern "C" fn kvm_arch_async_page_ready(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a live vCPU (unused), the current thread's, from
+/// `kvm_check_async_pf_completion`, which only the architecture calls (this backend does
+/// not).
 #[export]
 pub unsafe extern "C" fn kvm_arch_can_dequeue_async_page_present(
     _vcpu: *mut bindings::kvm_vcpu,
