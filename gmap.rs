@@ -262,7 +262,7 @@ impl Gmap {
     ) -> bool {
         let mut any = false;
         self.for_each_mapped(start, end, |addr, pte| {
-            let frame = dat::pte_pfn(pte.load(Ordering::Relaxed)) << 12;
+            let frame = dat::pte_pfn(pte.load(Ordering::Relaxed)) << dat::PAGE_SHIFT;
             // IPTE invalidates the entry and purges it from every CPU's TLB.
             // SAFETY: `pte` is a page-table entry of a live table; the lock is held.
             unsafe { bindings::kvm_s390_rust_ipte(addr as usize, pte.as_ptr()) };
@@ -298,7 +298,7 @@ impl Gmap {
     pub fn harvest_dirty(&self, start: u64, end: u64, mut dirty: impl FnMut(u64)) {
         self.for_each_mapped(start, end, |addr, pte| {
             let entry = pte.load(Ordering::Relaxed);
-            let frame = dat::pte_pfn(entry) << 12;
+            let frame = dat::pte_pfn(entry) << dat::PAGE_SHIFT;
             // SAFETY: `frame` is a host frame mapped by a valid entry, kept alive by the
             // mapping while the lock is held.
             let key = unsafe { bindings::kvm_s390_rust_get_storage_key(frame as usize) };
@@ -342,7 +342,7 @@ impl Gmap {
         vcpu: *mut bindings::kvm_vcpu,
         gaddr: u64,
     ) -> Result<Faultin> {
-        let gfn = gaddr >> 12;
+        let gfn = gaddr >> dat::PAGE_SHIFT;
         // SAFETY: `kvm` is live.
         let seq = unsafe { bindings::kvm_s390_rust_mmu_invalidate_seq(kvm) };
         // SAFETY: the caller holds `kvm->srcu`.

@@ -66,7 +66,8 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
         Exit::Intercept(icpt::EXTERNAL_REQUEST | icpt::IO_REQUEST) => Ok(Outcome::Continue),
         Exit::Intercept(icpt::VALIDITY) => {
             // SAFETY: the SIE block is ours while the guest is out.
-            let (vir, gpsw) = unsafe { (((*sie).ipb >> 16) as u16, (*sie).gpsw) };
+            let (ipb, gpsw) = unsafe { ((*sie).ipb, (*sie).gpsw) };
+            let vir = sie_exit::validity_reason(ipb);
             if vir == sie_exit::VIR_PREFIX_NOT_MAPPED {
                 // An invalidation unmapped a prefix page: map it again and retry.
                 return Ok(Outcome::Continue);

@@ -31,7 +31,8 @@ use kernel::prelude::*;
 
 use crate::gmap::Faultin;
 use crate::intercept::{self, Outcome};
-use crate::kvm_host::cpustat;
+use crate::kvm_host::{self, cpustat};
+use crate::logic::dat::{PAGE_OFFSET_MASK, PAGE_SIZE};
 use crate::logic::sie_exit;
 use crate::stats::count;
 use crate::vcpu::Vcpu;
@@ -194,8 +195,11 @@ impl Vcpu {
                 return Err(EINTR);
             }
             // SAFETY: the vCPU belongs to this VM; the caller holds srcu and not mmu_lock.
-            match unsafe { vm.gmap().fault_in(vm.as_raw(), self.as_raw(), gpa & !0xfff) }? {
-                Faultin::Mapped => return Ok(4096 - (gpa & 0xfff)),
+            match unsafe {
+                vm.gmap()
+                    .fault_in(vm.as_raw(), self.as_raw(), gpa & !PAGE_OFFSET_MASK)
+            }? {
+                Faultin::Mapped => return Ok(PAGE_SIZE - (gpa & PAGE_OFFSET_MASK)),
                 Faultin::Addressing => return Err(ENOENT),
                 // User space retries; the change cannot finish while we hold srcu.
                 Faultin::SlotChanging => return Err(EAGAIN),
@@ -223,7 +227,7 @@ impl Vcpu {
         // SAFETY: as above.
         if unsafe { bindings::kvm_s390_rust_check_tlb_flush_request(self.as_raw()) } {
             // SAFETY: the SIE block is ours while the guest is out.
-            unsafe { (*self.sie_block()).ihcpu = 0xffff };
+            unsafe { (*self.sie_block()).ihcpu = kvm_host::IHCPU_PURGE_TLB };
         }
         Ok(())
     }
@@ -234,7 +238,7 @@ impl Vcpu {
         let vm = self.vm();
         let gmap = vm.gmap();
         let prefix = u64::from(self.prefix());
-        for page in [prefix, prefix + 4096] {
+        for page in [prefix, prefix + PAGE_SIZE] {
             if gmap.is_mapped(page) {
                 continue;
             }

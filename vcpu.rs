@@ -21,6 +21,8 @@ use kernel::prelude::*;
 use crate::host_mem::virt_to_phys;
 use crate::kvm_host::{self, cpustat, eca, ecb, ictl, Psw, SieBlock, SiePage};
 use crate::logic::cpu_reset::ResettableState;
+use crate::logic::facilities;
+use crate::logic::psw;
 use crate::uapi_kvm::{KvmFpu, KvmRegs, KvmS390Psw, KvmSregs};
 use crate::vm::{Vm, SCA_KIND};
 
@@ -36,9 +38,6 @@ const VALID_SYNC_REGS: u64 = (bindings::KVM_SYNC_PREFIX
     | bindings::KVM_SYNC_PFAULT
     | bindings::KVM_SYNC_DIAG318
     | bindings::KVM_SYNC_FPRS) as u64;
-
-/// Facility 7: store-facility-list-extended (STFLE).
-const FACILITY_STFLE: usize = 7;
 
 /// A vCPU, as generic KVM hands it to the architecture.
 ///
@@ -130,7 +129,7 @@ impl Vcpu {
             (*sie).itdba = virt_to_phys(addr_of!((*sie_page).itdb));
             // Guest absolute addresses are translated by our DAT tables, not offset/limit.
             (*sie).mso = 0;
-            (*sie).msl = !0xf_ffff_u64;
+            (*sie).msl = kvm_host::MSL_NO_LIMIT;
             (*sie).icpua = self.id() as i16;
             (*sie).cpuflags = cpustat::ZARCH | cpustat::SM | cpustat::STOPPED;
             // Storage keys are handled by the host: always intercept the key instructions.
@@ -140,7 +139,7 @@ impl Vcpu {
             (*sie).hpid = kvm_host::HPID_KVM;
             (*sie).gbea = 1;
             // The guest TLB content is unknown: SIE purges it at the first entry.
-            (*sie).ihcpu = 0xffff;
+            (*sie).ihcpu = kvm_host::IHCPU_PURGE_TLB;
             (*sie).gcr[0] = crate::logic::cpu_reset::CR0_INITIAL;
             (*sie).gcr[14] = crate::logic::cpu_reset::CR14_INITIAL;
             write_volatile(addr_of_mut!((*self.run()).kvm_valid_regs), VALID_SYNC_REGS);
@@ -168,7 +167,7 @@ impl Vcpu {
         // generic KVM holds `kvm->lock` around vCPU creation).
         unsafe {
             (*sie).prefix_ibc = kvm_host::with_ibc((*sie).prefix_ibc, vm.model_ibc());
-            if vm.has_facility(FACILITY_STFLE) {
+            if vm.has_facility(facilities::STFLE) {
                 (*sie).fac = vm.fac_list_phys();
             }
         }
@@ -186,7 +185,7 @@ impl Vcpu {
         unsafe {
             write_volatile(addr_of_mut!((*sca).cpu[id].sda), virt_to_phys(sie));
             AtomicU64::from_ptr(addr_of_mut!((*sca).mcn))
-                .fetch_or(1u64 << (63 - id), Ordering::SeqCst);
+                .fetch_or(kvm_host::mcn_bit(id), Ordering::SeqCst);
             (*sie).scaoh = (sca_phys >> 32) as u32;
             (*sie).scaol = sca_phys as u32;
         }
@@ -206,7 +205,7 @@ impl Vcpu {
         unsafe {
             if !sca.is_null() && id < kvm_host::BSCA_CPU_SLOTS {
                 AtomicU64::from_ptr(addr_of_mut!((*sca).mcn))
-                    .fetch_and(!(1u64 << (63 - id)), Ordering::SeqCst);
+                    .fetch_and(!kvm_host::mcn_bit(id), Ordering::SeqCst);
                 write_volatile(addr_of_mut!((*sca).cpu[id].sda), 0);
             }
             bindings::free_pages(sie as usize, 0);
@@ -364,12 +363,12 @@ impl Vcpu {
             if dirty(bindings::KVM_SYNC_PREFIX) {
                 let prefix = read_volatile(addr_of!((*regs).prefix)) as u32;
                 (*sie).prefix_ibc = kvm_host::with_prefix((*sie).prefix_ibc, prefix);
-                (*sie).ihcpu = 0xffff;
+                (*sie).ihcpu = kvm_host::IHCPU_PURGE_TLB;
             }
             if dirty(bindings::KVM_SYNC_CRS) {
                 (*sie).gcr = read_volatile(addr_of!((*regs).crs));
                 // Control registers steer translation: the guest TLB must be purged.
-                (*sie).ihcpu = 0xffff;
+                (*sie).ihcpu = kvm_host::IHCPU_PURGE_TLB;
             }
             if dirty(bindings::KVM_SYNC_ARCH0) {
                 (*sie).cputm = read_volatile(addr_of!((*regs).cputm));
@@ -468,7 +467,7 @@ impl Vcpu {
     pub fn in_kernel(&self) -> bool {
         // SAFETY: the SIE block is valid; a racy read is fine for a heuristic.
         let mask = unsafe { read_volatile(addr_of!((*self.sie_block()).gpsw.mask)) };
-        mask & 0x0001_0000_0000_0000 == 0
+        mask & psw::MASK_PSTATE == 0
     }
 
     fn sie_pp_clear(&self) {

@@ -79,12 +79,15 @@ impl Vm {
         start_gfn: u64,
         end_gfn: u64,
     ) {
-        let (start, end) = (start_gfn.saturating_mul(4096), end_gfn.saturating_mul(4096));
+        let (start, end) = (
+            start_gfn.saturating_mul(dat::PAGE_SIZE),
+            end_gfn.saturating_mul(dat::PAGE_SIZE),
+        );
         // SAFETY: `slot` is valid per the contract.
         if !slot.is_null() && !unsafe { (*slot).dirty_bitmap }.is_null() {
             let mut mark = |gaddr: u64| {
                 // SAFETY: the VM and the slot are live; `gaddr` lies in the slot.
-                unsafe { bindings::mark_page_dirty_in_slot(self.0, slot, gaddr >> 12) }
+                unsafe { bindings::mark_page_dirty_in_slot(self.0, slot, gaddr >> dat::PAGE_SHIFT) }
             };
             self.gmap().unmap_range(start, end, Some(&mut mark));
         } else {
@@ -96,8 +99,8 @@ impl Vm {
         // SAFETY: callers pass a live memslot.
         let (base, npages) = unsafe { ((*slot).base_gfn, (*slot).npages as u64) };
         (
-            base.saturating_mul(4096),
-            base.saturating_add(npages).saturating_mul(4096),
+            base.saturating_mul(dat::PAGE_SIZE),
+            base.saturating_add(npages).saturating_mul(dat::PAGE_SIZE),
         )
     }
 
@@ -171,7 +174,7 @@ impl Vm {
     pub unsafe fn sync_dirty_log(&self, slot: *mut bindings::kvm_memory_slot) {
         self.harvest_slot(slot, |gaddr| {
             // SAFETY: the VM and the slot are live; `gaddr` lies in the slot.
-            unsafe { bindings::mark_page_dirty_in_slot(self.0, slot, gaddr >> 12) }
+            unsafe { bindings::mark_page_dirty_in_slot(self.0, slot, gaddr >> dat::PAGE_SHIFT) }
         });
     }
 
