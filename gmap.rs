@@ -26,6 +26,7 @@ use kernel::prelude::*;
 
 use crate::host_mem::{phys_to_virt, virt_to_phys};
 use crate::logic::dat::{self, Level};
+use crate::vcpu::Vcpu;
 
 /// The guest mapping of one VM.
 ///
@@ -334,14 +335,11 @@ impl Gmap {
     ///
     /// # Safety
     ///
-    /// `vcpu` is a live vCPU of `kvm`, whose `kvm->arch.gmap` is `self`; the caller holds
-    /// `kvm->srcu` for reading (memslot lookup) and not `kvm->mmu_lock`; may sleep.
-    pub unsafe fn fault_in(
-        &self,
-        kvm: *mut bindings::kvm,
-        vcpu: *mut bindings::kvm_vcpu,
-        gaddr: u64,
-    ) -> Result<Faultin> {
+    /// `self` is `vcpu.vm().gmap()`; the caller holds the VM's `kvm->srcu` for reading
+    /// (memslot lookup) and not `kvm->mmu_lock`; may sleep.
+    pub unsafe fn fault_in(&self, vcpu: &Vcpu, gaddr: u64) -> Result<Faultin> {
+        let kvm = vcpu.vm().as_raw();
+        let vcpu = vcpu.as_raw();
         let gfn = gaddr >> dat::PAGE_SHIFT;
         // SAFETY: `kvm` is live.
         let seq = unsafe { bindings::kvm_s390_rust_mmu_invalidate_seq(kvm) };

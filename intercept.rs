@@ -47,12 +47,8 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
         Exit::Interrupted => Ok(Outcome::Continue),
         Exit::GmapFault { gaddr } => {
             // Every access is resolved as a write (see `Gmap::fault_in`).
-            // SAFETY: the vCPU belongs to this VM; srcu held, mmu_lock not held.
-            match unsafe {
-                vcpu.vm()
-                    .gmap()
-                    .fault_in(vcpu.vm().as_raw(), vcpu.as_raw(), gaddr)
-            }? {
+            // SAFETY: the gmap is this vCPU's VM's; the run loop holds srcu, not mmu_lock.
+            match unsafe { vcpu.vm().gmap().fault_in(vcpu, gaddr) }? {
                 Faultin::Mapped | Faultin::Retry | Faultin::SlotChanging => Ok(Outcome::Continue),
                 Faultin::Addressing => addressing_exception(vcpu).map(|()| Outcome::Continue),
             }

@@ -27,8 +27,8 @@
 //!
 //! Each callback's `# Safety` section says what generic KVM (`virt/kvm/kvm_main.c` and its
 //! neighbours) guarantees for that call: which pointers are live and why, which locks the
-//! caller holds, and whether it may sleep. The `// SAFETY:` comments in the bodies rely on
-//! exactly that.
+//! caller holds, and whether it may sleep. The safety comments in the bodies rely on exactly
+//! that.
 
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
@@ -167,7 +167,7 @@ pub unsafe extern "C" fn kvm_vm_ioctl_check_extension(
 /// reach it. No lock is held; process context (may sleep and allocate).
 #[export]
 pub unsafe extern "C" fn kvm_arch_init_vm(kvm: *mut bindings::kvm, type_: c_ulong) -> c_int {
-    // SAFETY: generic KVM passes the VM being created; it lives until `kvm_arch_free_vm`.
+    // SAFETY: the VM being created lives until `kvm_arch_free_vm`, after this call.
     let vm = unsafe { Vm::from_raw(kvm) };
     ret(vm.init(type_ as u64))
 }
@@ -182,8 +182,9 @@ pub unsafe extern "C" fn kvm_arch_init_vm(kvm: *mut bindings::kvm, type_: c_ulon
 /// holding no lock, in process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_destroy_vm(kvm: *mut bindings::kvm) {
-    // SAFETY: generic KVM passes the VM being destroyed, still allocated.
-    unsafe { Vm::from_raw(kvm) }.destroy();
+    // SAFETY: the VM is freed only by `kvm_arch_free_vm`, after this call.
+    let vm = unsafe { Vm::from_raw(kvm) };
+    vm.destroy();
 }
 
 /// Frees `struct kvm` as the generic default does (s390 declares `__KVM_HAVE_ARCH_VM_FREE`).
@@ -214,8 +215,10 @@ pub unsafe extern "C" fn kvm_arch_vm_ioctl(
     ioctl: c_uint,
     arg: c_ulong,
 ) -> c_int {
-    // SAFETY: generic KVM calls this for a VM file, whose `private_data` is the VM.
-    let vm = unsafe { Vm::from_raw((*filp).private_data.cast()) };
+    // SAFETY: `filp` is an open VM file (see # Safety), valid for the call.
+    let kvm = unsafe { (*filp).private_data }.cast::<bindings::kvm>();
+    // SAFETY: a VM file's `private_data` is its `struct kvm`, kept alive by the open file.
+    let vm = unsafe { Vm::from_raw(kvm) };
     match ioctl {
         uapi_kvm::KVM_SET_DEVICE_ATTR
         | uapi_kvm::KVM_GET_DEVICE_ATTR
@@ -239,9 +242,10 @@ pub unsafe extern "C" fn kvm_arch_prepare_memory_region(
     new: *mut bindings::kvm_memory_slot,
     change: bindings::kvm_mr_change,
 ) -> c_int {
-    // SAFETY: generic KVM passes a live VM and, unless deleting, the new slot; it holds
-    // `slots_lock`.
-    ret(unsafe { Vm::from_raw(kvm).prepare_memory_region(new, change) })
+    // SAFETY: the VM is live for the call (see # Safety).
+    let vm = unsafe { Vm::from_raw(kvm) };
+    // SAFETY: `new` is null or the slot about to be installed, stable under `slots_lock`.
+    ret(unsafe { vm.prepare_memory_region(new, change) })
 }
 
 /// After a slot change: the old range of a deleted or moved slot is unmapped.
@@ -259,9 +263,10 @@ pub unsafe extern "C" fn kvm_arch_commit_memory_region(
     new: *const bindings::kvm_memory_slot,
     change: bindings::kvm_mr_change,
 ) {
-    // SAFETY: generic KVM passes a live VM and the old and new slots (each may be null);
-    // it holds `slots_lock`.
-    unsafe { Vm::from_raw(kvm).commit_memory_region(old, new, change) };
+    // SAFETY: the VM is live for the call (see # Safety).
+    let vm = unsafe { Vm::from_raw(kvm) };
+    // SAFETY: `old` and `new` are null or the slots of the change; `slots_lock` is held.
+    unsafe { vm.commit_memory_region(old, new, change) };
 }
 
 /// `KVM_GET_DIRTY_LOG`.
@@ -276,8 +281,10 @@ pub unsafe extern "C" fn kvm_vm_ioctl_get_dirty_log(
     kvm: *mut bindings::kvm,
     log: *mut bindings::kvm_dirty_log,
 ) -> c_int {
-    // SAFETY: generic KVM passes a live VM and its kernel copy of the argument.
-    ret(unsafe { Vm::from_raw(kvm).get_dirty_log(log) })
+    // SAFETY: the VM of the ioctl's file is live for the call.
+    let vm = unsafe { Vm::from_raw(kvm) };
+    // SAFETY: `log` is `kvm_vm_ioctl`'s kernel copy of the argument, valid for the call.
+    ret(unsafe { vm.get_dirty_log(log) })
 }
 
 /// Collects the guest's changes of a slot into its dirty bitmap (storage-key change bits).
@@ -293,9 +300,11 @@ pub unsafe extern "C" fn kvm_arch_sync_dirty_log(
     kvm: *mut bindings::kvm,
     memslot: *mut bindings::kvm_memory_slot,
 ) {
-    // SAFETY: generic KVM calls this from `kvm_get_dirty_log` with a live slot that has a
-    // bitmap, holding `slots_lock`.
-    unsafe { Vm::from_raw(kvm).sync_dirty_log(memslot) };
+    // SAFETY: the VM is live for the call (see # Safety).
+    let vm = unsafe { Vm::from_raw(kvm) };
+    // SAFETY: `memslot` is an installed slot of this VM with a dirty bitmap, kept
+    // installed by `slots_lock`.
+    unsafe { vm.sync_dirty_log(memslot) };
 }
 
 /// MMU notifier: unmaps a range of guest frames. IPTE has already purged every TLB, so
@@ -311,9 +320,13 @@ pub unsafe extern "C" fn kvm_unmap_gfn_range(
     kvm: *mut bindings::kvm,
     range: *mut bindings::kvm_gfn_range,
 ) -> bool {
-    // SAFETY: generic KVM passes a live VM and a range within `range->slot`, and holds
-    // `kvm->mmu_lock` for writing.
-    unsafe { Vm::from_raw(kvm).unmap_gfn_range((*range).slot, (*range).start, (*range).end) };
+    // SAFETY: the VM is live for the call (see # Safety).
+    let vm = unsafe { Vm::from_raw(kvm) };
+    // SAFETY: `range` is the caller's, valid for the call.
+    let (slot, start, end) = unsafe { ((*range).slot, (*range).start, (*range).end) };
+    // SAFETY: `slot` is the installed slot the range lies in (kept by `kvm->srcu`), and
+    // `kvm->mmu_lock` is held for writing.
+    unsafe { vm.unmap_gfn_range(slot, start, end) };
     false
 }
 
@@ -436,8 +449,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_precreate(_kvm: *mut bindings::kvm, id: c
 /// `kvm->lock` held; process context (may sleep and allocate).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_create(vcpu: *mut bindings::kvm_vcpu) -> c_int {
-    // SAFETY: the vCPU being created, not yet visible to other threads.
-    ret(unsafe { Vcpu::from_raw(vcpu) }.create())
+    // SAFETY: the vCPU is allocated until after `kvm_arch_vcpu_destroy`, and not yet
+    // reachable by other threads.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    ret(vcpu.create())
 }
 
 /// Makes a created vCPU known to the hardware (its SCA entry).
@@ -450,8 +465,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_create(vcpu: *mut bindings::kvm_vcpu) -> 
 /// creation and `kvm_arch_vcpu_destroy`; process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_postcreate(vcpu: *mut bindings::kvm_vcpu) {
-    // SAFETY: the vCPU just created; generic KVM holds `kvm->lock`.
-    unsafe { Vcpu::from_raw(vcpu) }.postcreate();
+    // SAFETY: the vCPU is live (its file holds the VM, which destroys it); the reference
+    // is used only for `postcreate`, which the invariant lets run beside the vCPU's ioctls.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    vcpu.postcreate();
 }
 
 /// Destroys the architecture part of a vCPU.
@@ -464,8 +481,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_postcreate(vcpu: *mut bindings::kvm_vcpu)
 /// published (then `kvm_arch_vcpu_postcreate` has not run). Called once; process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_destroy(vcpu: *mut bindings::kvm_vcpu) {
-    // SAFETY: the vCPU is being destroyed; no file refers to it any more.
-    unsafe { Vcpu::from_raw(vcpu) }.destroy();
+    // SAFETY: generic KVM frees the vCPU only after this call, and nothing else can reach
+    // it any more (see # Safety).
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    vcpu.destroy();
 }
 
 /// The vCPU's thread runs on a host CPU now.
@@ -477,9 +496,11 @@ pub unsafe extern "C" fn kvm_arch_vcpu_destroy(vcpu: *mut bindings::kvm_vcpu) {
 /// disabled: must not sleep.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, _cpu: c_int) {
-    // SAFETY: generic KVM passes a live vCPU, from its own thread (preemption notifier or
-    // `vcpu_load`).
-    unsafe { Vcpu::from_raw(vcpu) }.set_loaded(true);
+    // SAFETY: the vCPU is live, and its thread, which runs this, holds `vcpu->mutex`
+    // (`vcpu_load` is called from the ioctls, the notifier only between `vcpu_load` and
+    // `vcpu_put`).
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    vcpu.set_loaded(true);
 }
 
 /// Counterpart of `kvm_arch_vcpu_load`.
@@ -491,7 +512,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, _cpu:
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
     // SAFETY: as in `kvm_arch_vcpu_load`.
-    unsafe { Vcpu::from_raw(vcpu) }.set_loaded(false);
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    vcpu.set_loaded(false);
 }
 
 /// `KVM_RUN`: runs the guest until something needs user space (`run.rs`).
@@ -503,8 +525,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
 /// yet. Process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c_int {
-    // SAFETY: generic KVM passes a live vCPU with `vcpu->mutex` held.
-    ret(unsafe { Vcpu::from_raw(vcpu) }.run_ioctl())
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    ret(vcpu.run_ioctl())
 }
 
 /// `KVM_GET_REGS`: the general registers.
@@ -519,11 +542,11 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_regs(
     vcpu: *mut bindings::kvm_vcpu,
     regs: *mut bindings::kvm_regs,
 ) -> c_int {
-    // SAFETY: generic KVM passes a live vCPU (mutex held) and a kernel copy of the argument.
-    unsafe {
-        regs.cast::<KvmRegs>()
-            .write(Vcpu::from_raw(vcpu).get_regs())
-    };
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `regs` is generic KVM's allocation, valid for writing; `KvmRegs` is
+    // layout-checked against `struct kvm_regs`.
+    unsafe { regs.cast::<KvmRegs>().write(vcpu.get_regs()) };
     0
 }
 
@@ -538,8 +561,12 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_regs(
     vcpu: *mut bindings::kvm_vcpu,
     regs: *mut bindings::kvm_regs,
 ) -> c_int {
-    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`; `KvmRegs` is layout-checked against C.
-    unsafe { Vcpu::from_raw(vcpu).set_regs(&regs.cast::<KvmRegs>().read()) };
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `regs` is generic KVM's kernel copy, valid for reading; `KvmRegs` is
+    // layout-checked against `struct kvm_regs`, and any bits are valid.
+    let regs = unsafe { regs.cast::<KvmRegs>().read() };
+    vcpu.set_regs(&regs);
     0
 }
 
@@ -554,12 +581,11 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_sregs(
     vcpu: *mut bindings::kvm_vcpu,
     sregs: *mut bindings::kvm_sregs,
 ) -> c_int {
-    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`.
-    unsafe {
-        sregs
-            .cast::<KvmSregs>()
-            .write(Vcpu::from_raw(vcpu).get_sregs())
-    };
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `sregs` is generic KVM's allocation, valid for writing; `KvmSregs` is
+    // layout-checked against `struct kvm_sregs`.
+    unsafe { sregs.cast::<KvmSregs>().write(vcpu.get_sregs()) };
     0
 }
 
@@ -574,8 +600,12 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_sregs(
     vcpu: *mut bindings::kvm_vcpu,
     sregs: *mut bindings::kvm_sregs,
 ) -> c_int {
-    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`.
-    unsafe { Vcpu::from_raw(vcpu).set_sregs(&sregs.cast::<KvmSregs>().read()) };
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `sregs` is generic KVM's kernel copy, valid for reading; `KvmSregs` is
+    // layout-checked against `struct kvm_sregs`, and any bits are valid.
+    let sregs = unsafe { sregs.cast::<KvmSregs>().read() };
+    vcpu.set_sregs(&sregs);
     0
 }
 
@@ -590,8 +620,11 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_fpu(
     vcpu: *mut bindings::kvm_vcpu,
     fpu: *mut bindings::kvm_fpu,
 ) -> c_int {
-    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`.
-    unsafe { fpu.cast::<KvmFpu>().write(Vcpu::from_raw(vcpu).get_fpu()) };
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `fpu` is generic KVM's allocation, valid for writing; `KvmFpu` is
+    // layout-checked against `struct kvm_fpu`.
+    unsafe { fpu.cast::<KvmFpu>().write(vcpu.get_fpu()) };
     0
 }
 
@@ -606,8 +639,12 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_fpu(
     vcpu: *mut bindings::kvm_vcpu,
     fpu: *mut bindings::kvm_fpu,
 ) -> c_int {
-    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`.
-    unsafe { Vcpu::from_raw(vcpu).set_fpu(&fpu.cast::<KvmFpu>().read()) };
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `fpu` is generic KVM's kernel copy, valid for reading; `KvmFpu` is
+    // layout-checked against `struct kvm_fpu`, and any bits are valid.
+    let fpu = unsafe { fpu.cast::<KvmFpu>().read() };
+    vcpu.set_fpu(&fpu);
     0
 }
 
@@ -681,9 +718,12 @@ pub unsafe extern "C" fn kvm_arch_vcpu_pre_fault_memory(
     vcpu: *mut bindings::kvm_vcpu,
     range: *mut bindings::kvm_pre_fault_memory,
 ) -> c_long {
-    // SAFETY: generic KVM passes a loaded vCPU (mutex held) and its kernel copy of the
-    // range, and holds `kvm->srcu`.
-    match unsafe { Vcpu::from_raw(vcpu).pre_fault((*range).gpa) } {
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `range` is generic KVM's kernel copy of the argument, valid for the call.
+    let gpa = unsafe { (*range).gpa };
+    // `pre_fault` relies on `kvm->srcu` being held and `kvm->mmu_lock` not: see # Safety.
+    match vcpu.pre_fault(gpa) {
         Ok(bytes) => bytes as c_long,
         Err(e) => e.to_errno() as c_long,
     }
@@ -703,9 +743,11 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
     ioctl: c_uint,
     arg: c_ulong,
 ) -> c_long {
-    // SAFETY: generic KVM calls this for a vCPU file, whose `private_data` is the vCPU, with
-    // `vcpu->mutex` held.
-    let vcpu = unsafe { Vcpu::from_raw((*filp).private_data.cast()) };
+    // SAFETY: `filp` is an open vCPU file (see # Safety), valid for the call.
+    let vcpu = unsafe { (*filp).private_data }.cast::<bindings::kvm_vcpu>();
+    // SAFETY: a vCPU file's `private_data` is its `struct kvm_vcpu`, live while the file is
+    // open (the file holds the VM, which destroys its vCPUs); `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
     let r = match ioctl {
         uapi_kvm::KVM_S390_SET_INITIAL_PSW => {
             let mut reader =
@@ -790,8 +832,11 @@ pub unsafe extern "C" fn kvm_cpu_has_pending_timer(_vcpu: *mut bindings::kvm_vcp
 /// the vCPU is held and its guest may be running: must not sleep, and every read may race.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_in_kernel(vcpu: *mut bindings::kvm_vcpu) -> bool {
-    // SAFETY: generic KVM passes a live vCPU; the read is a heuristic and may race.
-    unsafe { Vcpu::from_raw(vcpu) }.in_kernel()
+    // SAFETY: the vCPU is live (see # Safety); the reference is used only for `in_kernel`,
+    // which the invariant lets run without `vcpu->mutex` (its read may race, as a
+    // heuristic's may).
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    vcpu.in_kernel()
 }
 
 /// Halt polling is allowed.

@@ -194,11 +194,8 @@ impl Vcpu {
             if kernel::current!().signal_pending() {
                 return Err(EINTR);
             }
-            // SAFETY: the vCPU belongs to this VM; the caller holds srcu and not mmu_lock.
-            match unsafe {
-                vm.gmap()
-                    .fault_in(vm.as_raw(), self.as_raw(), gpa & !PAGE_OFFSET_MASK)
-            }? {
+            // SAFETY: the gmap is this vCPU's VM's; the caller holds srcu and not mmu_lock.
+            match unsafe { vm.gmap().fault_in(self, gpa & !PAGE_OFFSET_MASK) }? {
                 Faultin::Mapped => return Ok(PAGE_SIZE - (gpa & PAGE_OFFSET_MASK)),
                 Faultin::Addressing => return Err(ENOENT),
                 // User space retries; the change cannot finish while we hold srcu.
@@ -242,8 +239,8 @@ impl Vcpu {
             if gmap.is_mapped(page) {
                 continue;
             }
-            // SAFETY: the vCPU belongs to this VM; srcu held, mmu_lock not held.
-            match unsafe { gmap.fault_in(vm.as_raw(), self.as_raw(), page) }? {
+            // SAFETY: the gmap is this vCPU's VM's; srcu held, mmu_lock not held.
+            match unsafe { gmap.fault_in(self, page) }? {
                 Faultin::Mapped | Faultin::Retry | Faultin::SlotChanging => {}
                 Faultin::Addressing => {
                     warn_limited!(
