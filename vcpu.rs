@@ -67,8 +67,8 @@ impl Vcpu {
     /// `ptr` must point to a `struct kvm_vcpu` that stays alive for `'a`, and, unless the
     /// reference is only used for [`Vcpu::in_kernel`] or [`Vcpu::postcreate`], no other
     /// thread may run a vCPU ioctl or lifecycle callback on it during `'a` (generic KVM
-    /// holds `vcpu->mutex`, or has not published the vCPU yet, or no longer can reach it). The callbacks' `# Safety`
-    /// sections in `kvm_s390.rs` say which case applies to each.
+    /// holds `vcpu->mutex`, or has not published the vCPU yet, or no longer can reach it).
+    /// The callbacks' `# Safety` sections in `kvm_s390.rs` say which case applies to each.
     pub unsafe fn from_raw<'a>(ptr: *mut bindings::kvm_vcpu) -> &'a Self {
         // SAFETY: the caller guarantees that `ptr` is valid for `'a`; `Vcpu` is
         // `repr(transparent)` over `Opaque<bindings::kvm_vcpu>`, which has the layout of
