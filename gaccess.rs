@@ -12,6 +12,8 @@ use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::kvm_host::Psw;
+use crate::logic::dat::PAGE_SHIFT;
+use crate::logic::facilities;
 use crate::logic::guest_dat::{self, Controls, DatError, GuestMemory, MemoryError};
 use crate::logic::prefix::{real_to_absolute, GuestReal};
 use crate::logic::psw;
@@ -29,8 +31,10 @@ pub(crate) fn instruction_address(
     }
     let vm = vcpu.vm();
     let ctl = Controls {
-        edat1: crs[0] & guest_dat::CR0_EDAT != 0 && vm.has_facility(8),
-        edat2: crs[0] & guest_dat::CR0_EDAT != 0 && vm.has_facility(8) && vm.has_facility(78),
+        edat1: crs[0] & guest_dat::CR0_EDAT != 0 && vm.has_facility(facilities::EDAT1),
+        edat2: crs[0] & guest_dat::CR0_EDAT != 0
+            && vm.has_facility(facilities::EDAT1)
+            && vm.has_facility(facilities::EDAT2),
     };
     let asce = guest_dat::instruction_asce(gpsw.mask, crs);
     guest_dat::translate(&GuestAbsoluteMemory(vcpu), asce, gpsw.addr, prefix, ctl)
@@ -69,7 +73,9 @@ struct GuestAbsoluteMemory<'a>(&'a Vcpu);
 impl GuestMemory for GuestAbsoluteMemory<'_> {
     fn read_u64(&self, addr: u64) -> core::result::Result<u64, MemoryError> {
         // SAFETY: the caller holds `kvm->srcu`, as the memslot lookup requires.
-        if unsafe { bindings::kvm_vcpu_gfn_to_memslot(self.0.as_raw(), addr >> 12) }.is_null() {
+        if unsafe { bindings::kvm_vcpu_gfn_to_memslot(self.0.as_raw(), addr >> PAGE_SHIFT) }
+            .is_null()
+        {
             return Err(MemoryError::Addressing);
         }
         let mut bytes = [0u8; 8];

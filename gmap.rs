@@ -26,6 +26,7 @@ use kernel::prelude::*;
 
 use crate::host_mem::{phys_to_virt, virt_to_phys};
 use crate::logic::dat::{self, Level};
+use crate::vcpu::Vcpu;
 
 /// The guest mapping of one VM.
 ///
@@ -262,7 +263,7 @@ impl Gmap {
     ) -> bool {
         let mut any = false;
         self.for_each_mapped(start, end, |addr, pte| {
-            let frame = dat::pte_pfn(pte.load(Ordering::Relaxed)) << 12;
+            let frame = dat::pte_pfn(pte.load(Ordering::Relaxed)) << dat::PAGE_SHIFT;
             // IPTE invalidates the entry and purges it from every CPU's TLB.
             // SAFETY: `pte` is a page-table entry of a live table; the lock is held.
             unsafe { bindings::kvm_s390_rust_ipte(addr as usize, pte.as_ptr()) };
@@ -298,7 +299,7 @@ impl Gmap {
     pub fn harvest_dirty(&self, start: u64, end: u64, mut dirty: impl FnMut(u64)) {
         self.for_each_mapped(start, end, |addr, pte| {
             let entry = pte.load(Ordering::Relaxed);
-            let frame = dat::pte_pfn(entry) << 12;
+            let frame = dat::pte_pfn(entry) << dat::PAGE_SHIFT;
             // SAFETY: `frame` is a host frame mapped by a valid entry, kept alive by the
             // mapping while the lock is held.
             let key = unsafe { bindings::kvm_s390_rust_get_storage_key(frame as usize) };
@@ -334,15 +335,12 @@ impl Gmap {
     ///
     /// # Safety
     ///
-    /// `vcpu` is a live vCPU of `kvm`, whose `kvm->arch.gmap` is `self`; the caller holds
-    /// `kvm->srcu` for reading (memslot lookup) and not `kvm->mmu_lock`; may sleep.
-    pub unsafe fn fault_in(
-        &self,
-        kvm: *mut bindings::kvm,
-        vcpu: *mut bindings::kvm_vcpu,
-        gaddr: u64,
-    ) -> Result<Faultin> {
-        let gfn = gaddr >> 12;
+    /// `self` is `vcpu.vm().gmap()`; the caller holds the VM's `kvm->srcu` for reading
+    /// (memslot lookup) and not `kvm->mmu_lock`; may sleep.
+    pub unsafe fn fault_in(&self, vcpu: &Vcpu, gaddr: u64) -> Result<Faultin> {
+        let kvm = vcpu.vm().as_raw();
+        let vcpu = vcpu.as_raw();
+        let gfn = gaddr >> dat::PAGE_SHIFT;
         // SAFETY: `kvm` is live.
         let seq = unsafe { bindings::kvm_s390_rust_mmu_invalidate_seq(kvm) };
         // SAFETY: the caller holds `kvm->srcu`.

@@ -47,12 +47,8 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
         Exit::Interrupted => Ok(Outcome::Continue),
         Exit::GmapFault { gaddr } => {
             // Every access is resolved as a write (see `Gmap::fault_in`).
-            // SAFETY: the vCPU belongs to this VM; srcu held, mmu_lock not held.
-            match unsafe {
-                vcpu.vm()
-                    .gmap()
-                    .fault_in(vcpu.vm().as_raw(), vcpu.as_raw(), gaddr)
-            }? {
+            // SAFETY: the gmap is this vCPU's VM's; the run loop holds srcu, not mmu_lock.
+            match unsafe { vcpu.vm().gmap().fault_in(vcpu, gaddr) }? {
                 Faultin::Mapped | Faultin::Retry | Faultin::SlotChanging => Ok(Outcome::Continue),
                 Faultin::Addressing => addressing_exception(vcpu).map(|()| Outcome::Continue),
             }
@@ -66,7 +62,8 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
         Exit::Intercept(icpt::EXTERNAL_REQUEST | icpt::IO_REQUEST) => Ok(Outcome::Continue),
         Exit::Intercept(icpt::VALIDITY) => {
             // SAFETY: the SIE block is ours while the guest is out.
-            let (vir, gpsw) = unsafe { (((*sie).ipb >> 16) as u16, (*sie).gpsw) };
+            let (ipb, gpsw) = unsafe { ((*sie).ipb, (*sie).gpsw) };
+            let vir = sie_exit::validity_reason(ipb);
             if vir == sie_exit::VIR_PREFIX_NOT_MAPPED {
                 // An invalidation unmapped a prefix page: map it again and retry.
                 return Ok(Outcome::Continue);

@@ -75,6 +75,16 @@ pub const FPF_BPBC: u8 = 0x20;
 /// Host program identifier stored in `hpid` for guests run by KVM.
 pub const HPID_KVM: u8 = 0x4;
 
+/// `ihcpu` value that names no host CPU. SIE keeps the guest's TLB entries only when it is
+/// entered on the host CPU `ihcpu` names, so storing this makes it purge them at the next
+/// entry: mainline's answer to `KVM_REQ_TLB_FLUSH` (`kvm_s390_handle_requests`).
+pub const IHCPU_PURGE_TLB: u16 = 0xffff;
+
+/// `msl` value that limits nothing: the highest main storage limit (bits 44-63 are ignored,
+/// the limit counts 1 MiB units). Guest absolute addresses are bounded by our DAT tables
+/// instead (see `gmap.rs`).
+pub const MSL_NO_LIMIT: u64 = !0xf_ffff;
+
 /// The program status word as SIE stores it: two doublewords.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -276,6 +286,13 @@ pub struct BscaBlock {
     _reserved3c: [u8; 4],
     /// The vCPU entries.
     pub cpu: [BscaEntry; BSCA_CPU_SLOTS],
+}
+
+/// The bit of vCPU `id` in the SCA's `mcn` (bit `id` in the Principles of Operation's
+/// numbering, from the most significant end; mainline's `set_bit_inv`). `id` must be below
+/// [`BSCA_CPU_SLOTS`].
+pub const fn mcn_bit(id: usize) -> u64 {
+    1 << (BSCA_CPU_SLOTS - 1 - id)
 }
 
 /// Low bits of the SCA origin that must be zero (64-byte alignment).

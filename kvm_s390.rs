@@ -24,6 +24,11 @@
 //!
 //! What is not implemented yet answers with a defined errno, documented in
 //! `Documentation/kvm_s390.rst`.
+//!
+//! Each callback's `# Safety` section says what generic KVM (`virt/kvm/kvm_main.c` and its
+//! neighbours) guarantees for that call: which pointers are live and why, which locks the
+//! caller holds, and whether it may sleep. The safety comments in the bodies rely on exactly
+//! that.
 
 use kernel::bindings;
 use kernel::ffi::{c_int, c_long, c_uint, c_ulong};
@@ -119,7 +124,8 @@ fn not_yet() -> c_int {
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `filp` is an open `/dev/kvm` file (unused). Generic KVM calls this from `kvm_dev_ioctl` for
+/// an ioctl it does not know, holding no lock, in process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_dev_ioctl(
     _filp: *mut bindings::file,
@@ -137,7 +143,9 @@ pub unsafe extern "C" fn kvm_arch_dev_ioctl(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is null (`KVM_CHECK_EXTENSION` on `/dev/kvm`) or a VM that a file descriptor keeps
+/// alive; it is not used. Called from `kvm_vm_ioctl_check_extension_generic`, holding no lock,
+/// in process context.
 #[export]
 pub unsafe extern "C" fn kvm_vm_ioctl_check_extension(
     _kvm: *mut bindings::kvm,
@@ -154,10 +162,12 @@ pub unsafe extern "C" fn kvm_vm_ioctl_check_extension(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is the `struct kvm` `kvm_create_vm` is building: allocated by `kvm_arch_alloc_vm`,
+/// zeroed in its `arch` part, not yet on `vm_list` nor behind a file, so no other thread can
+/// reach it. No lock is held; process context (may sleep and allocate).
 #[export]
 pub unsafe extern "C" fn kvm_arch_init_vm(kvm: *mut bindings::kvm, type_: c_ulong) -> c_int {
-    // SAFETY: generic KVM passes the VM being created; it lives until `kvm_arch_free_vm`.
+    // SAFETY: the VM being created lives until `kvm_arch_free_vm`, after this call.
     let vm = unsafe { Vm::from_raw(kvm) };
     ret(vm.init(type_ as u64))
 }
@@ -166,18 +176,24 @@ pub unsafe extern "C" fn kvm_arch_init_vm(kvm: *mut bindings::kvm, type_: c_ulon
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a VM on which `kvm_arch_init_vm` succeeded and which nothing else can reach any
+/// more: `kvm_destroy_vm` after the last reference went (or `kvm_create_vm` unwinding), with
+/// the MMU notifier unregistered, so no vCPU ioctl or notifier runs concurrently. Called once,
+/// holding no lock, in process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_destroy_vm(kvm: *mut bindings::kvm) {
-    // SAFETY: generic KVM passes the VM being destroyed, still allocated.
-    unsafe { Vm::from_raw(kvm) }.destroy();
+    // SAFETY: the VM is freed only by `kvm_arch_free_vm`, after this call.
+    let vm = unsafe { Vm::from_raw(kvm) };
+    vm.destroy();
 }
 
 /// Frees `struct kvm` as the generic default does (s390 declares `__KVM_HAVE_ARCH_VM_FREE`).
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` was allocated by `kvm_arch_alloc_vm` (kvzalloc) and is not used after this call:
+/// `kvm_destroy_vm` calls it last, and `kvm_create_vm` when it unwinds, possibly without
+/// `kvm_arch_init_vm` having run (the arch fields are then still zero). Called once.
 #[export]
 pub unsafe extern "C" fn kvm_arch_free_vm(kvm: *mut bindings::kvm) {
     // SAFETY: generic KVM allocated `kvm` with kvzalloc (`kvm_arch_alloc_vm`) and calls this
@@ -189,15 +205,20 @@ pub unsafe extern "C" fn kvm_arch_free_vm(kvm: *mut bindings::kvm) {
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `filp` is a VM file whose `private_data` is its live `struct kvm` (the open file holds a
+/// reference). Called from `kvm_vm_ioctl` for an ioctl it does not know, after checking that
+/// the caller's mm is the VM's, holding no lock; process context (may sleep). `arg` is the
+/// user's argument, not yet copied.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vm_ioctl(
     filp: *mut bindings::file,
     ioctl: c_uint,
     arg: c_ulong,
 ) -> c_int {
-    // SAFETY: generic KVM calls this for a VM file, whose `private_data` is the VM.
-    let vm = unsafe { Vm::from_raw((*filp).private_data.cast()) };
+    // SAFETY: `filp` is an open VM file (see # Safety), valid for the call.
+    let kvm = unsafe { (*filp).private_data }.cast::<bindings::kvm>();
+    // SAFETY: a VM file's `private_data` is its `struct kvm`, kept alive by the open file.
+    let vm = unsafe { Vm::from_raw(kvm) };
     match ioctl {
         uapi_kvm::KVM_SET_DEVICE_ATTR
         | uapi_kvm::KVM_GET_DEVICE_ATTR
@@ -210,7 +231,10 @@ pub unsafe extern "C" fn kvm_arch_vm_ioctl(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM; `old` is null (`KVM_MR_CREATE`) or the current slot, `new` is null
+/// (`KVM_MR_DELETE`) or the slot about to be installed, both stable for the call. Called from
+/// `kvm_prepare_memory_region` with `kvm->slots_lock` and `kvm->slots_arch_lock` held;
+/// process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_prepare_memory_region(
     kvm: *mut bindings::kvm,
@@ -218,16 +242,20 @@ pub unsafe extern "C" fn kvm_arch_prepare_memory_region(
     new: *mut bindings::kvm_memory_slot,
     change: bindings::kvm_mr_change,
 ) -> c_int {
-    // SAFETY: generic KVM passes a live VM and, unless deleting, the new slot; it holds
-    // `slots_lock`.
-    ret(unsafe { Vm::from_raw(kvm).prepare_memory_region(new, change) })
+    // SAFETY: the VM is live for the call (see # Safety).
+    let vm = unsafe { Vm::from_raw(kvm) };
+    // SAFETY: `new` is null or the slot about to be installed, stable under `slots_lock`.
+    ret(unsafe { vm.prepare_memory_region(new, change) })
 }
 
 /// After a slot change: the old range of a deleted or moved slot is unmapped.
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM; `old` and `new` are null or the slots of the change (as in
+/// `kvm_arch_prepare_memory_region`), `old` still allocated although no longer installed.
+/// Called from `kvm_commit_memory_region` with `kvm->slots_lock` held (not `kvm->mmu_lock`);
+/// process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_commit_memory_region(
     kvm: *mut bindings::kvm,
@@ -235,38 +263,48 @@ pub unsafe extern "C" fn kvm_arch_commit_memory_region(
     new: *const bindings::kvm_memory_slot,
     change: bindings::kvm_mr_change,
 ) {
-    // SAFETY: generic KVM passes a live VM and the old and new slots (each may be null);
-    // it holds `slots_lock`.
-    unsafe { Vm::from_raw(kvm).commit_memory_region(old, new, change) };
+    // SAFETY: the VM is live for the call (see # Safety).
+    let vm = unsafe { Vm::from_raw(kvm) };
+    // SAFETY: `old` and `new` are null or the slots of the change; `slots_lock` is held.
+    unsafe { vm.commit_memory_region(old, new, change) };
 }
 
 /// `KVM_GET_DIRTY_LOG`.
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is the live VM of the ioctl's file; `log` is `kvm_vm_ioctl`'s kernel copy of the
+/// user's argument, on its stack and valid for the call. No lock is held (our implementation
+/// takes `kvm->slots_lock`); process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_vm_ioctl_get_dirty_log(
     kvm: *mut bindings::kvm,
     log: *mut bindings::kvm_dirty_log,
 ) -> c_int {
-    // SAFETY: generic KVM passes a live VM and its kernel copy of the argument.
-    ret(unsafe { Vm::from_raw(kvm).get_dirty_log(log) })
+    // SAFETY: the VM of the ioctl's file is live for the call.
+    let vm = unsafe { Vm::from_raw(kvm) };
+    // SAFETY: `log` is `kvm_vm_ioctl`'s kernel copy of the argument, valid for the call.
+    ret(unsafe { vm.get_dirty_log(log) })
 }
 
 /// Collects the guest's changes of a slot into its dirty bitmap (storage-key change bits).
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM and `memslot` one of its installed slots with a dirty bitmap, which
+/// stays installed because the caller holds `kvm->slots_lock` (generic KVM calls this from
+/// `kvm_get_dirty_log` and its protect variants, which s390 does not use; our
+/// `KVM_GET_DIRTY_LOG` calls the same code itself). Process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_sync_dirty_log(
     kvm: *mut bindings::kvm,
     memslot: *mut bindings::kvm_memory_slot,
 ) {
-    // SAFETY: generic KVM calls this from `kvm_get_dirty_log` with a live slot that has a
-    // bitmap, holding `slots_lock`.
-    unsafe { Vm::from_raw(kvm).sync_dirty_log(memslot) };
+    // SAFETY: the VM is live for the call (see # Safety).
+    let vm = unsafe { Vm::from_raw(kvm) };
+    // SAFETY: `memslot` is an installed slot of this VM with a dirty bitmap, kept
+    // installed by `slots_lock`.
+    unsafe { vm.sync_dirty_log(memslot) };
 }
 
 /// MMU notifier: unmaps a range of guest frames. IPTE has already purged every TLB, so
@@ -274,15 +312,21 @@ pub unsafe extern "C" fn kvm_arch_sync_dirty_log(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM and `range` a range of guest frames within the installed memslot
+/// `range->slot`. Called from the MMU notifier's invalidation (`kvm_handle_hva_range`) with
+/// `kvm->srcu` read-held and `kvm->mmu_lock` held for writing: must not sleep.
 #[export]
 pub unsafe extern "C" fn kvm_unmap_gfn_range(
     kvm: *mut bindings::kvm,
     range: *mut bindings::kvm_gfn_range,
 ) -> bool {
-    // SAFETY: generic KVM passes a live VM and a range within `range->slot`, and holds
-    // `kvm->mmu_lock` for writing.
-    unsafe { Vm::from_raw(kvm).unmap_gfn_range((*range).slot, (*range).start, (*range).end) };
+    // SAFETY: the VM is live for the call (see # Safety).
+    let vm = unsafe { Vm::from_raw(kvm) };
+    // SAFETY: `range` is the caller's, valid for the call.
+    let (slot, start, end) = unsafe { ((*range).slot, (*range).start, (*range).end) };
+    // SAFETY: `slot` is the installed slot the range lies in (kept by `kvm->srcu`), and
+    // `kvm->mmu_lock` is held for writing.
+    unsafe { vm.unmap_gfn_range(slot, start, end) };
     false
 }
 
@@ -291,7 +335,9 @@ pub unsafe extern "C" fn kvm_unmap_gfn_range(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM and `range` lies in an installed slot (both unused). With
+/// `KVM_MMU_LOCKLESS_AGING`, the MMU notifier calls this holding only `kvm->srcu`, possibly in
+/// a context that must not sleep.
 #[export]
 pub unsafe extern "C" fn kvm_age_gfn(
     _kvm: *mut bindings::kvm,
@@ -304,7 +350,8 @@ pub unsafe extern "C" fn kvm_age_gfn(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// As for `kvm_age_gfn`: `kvm` and `range` are live and unused; only `kvm->srcu` is held;
+/// must not sleep.
 #[export]
 pub unsafe extern "C" fn kvm_test_age_gfn(
     _kvm: *mut bindings::kvm,
@@ -317,7 +364,8 @@ pub unsafe extern "C" fn kvm_test_age_gfn(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM (unused). Called from `kvm_send_userspace_msi` (`KVM_SIGNAL_MSI`)
+/// holding no lock; process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_irqchip_in_kernel(_kvm: *mut bindings::kvm) -> bool {
     false
@@ -330,7 +378,8 @@ pub unsafe extern "C" fn kvm_arch_irqchip_in_kernel(_kvm: *mut bindings::kvm) ->
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM and `args` `kvm_irqfd`'s kernel copy of the argument (both unused).
+/// Called from `kvm_irqfd_assign` holding no lock; process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_irqfd_allowed(
     _kvm: *mut bindings::kvm,
@@ -343,7 +392,9 @@ pub unsafe extern "C" fn kvm_arch_irqfd_allowed(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is a live VM; `e` the kernel entry being built and `ue` the user's entry, already
+/// copied into the kernel (all unused). Called from `kvm_set_irq_routing` while it builds
+/// the new table, before it takes `kvm->irq_lock`; process context.
 #[export]
 pub unsafe extern "C" fn kvm_set_routing_entry(
     _kvm: *mut bindings::kvm,
@@ -357,7 +408,9 @@ pub unsafe extern "C" fn kvm_set_routing_entry(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `e` is a routing entry on the caller's stack and `kvm` a live VM (both unused). Only reached
+/// through `KVM_SIGNAL_MSI` or an irqfd, both refused before they get here on this backend
+/// (`kvm_arch_irqchip_in_kernel`, `kvm_arch_irqfd_allowed` are false).
 #[export]
 pub unsafe extern "C" fn kvm_set_msi(
     _e: *mut bindings::kvm_kernel_irq_routing_entry,
@@ -370,13 +423,17 @@ pub unsafe extern "C" fn kvm_set_msi(
 }
 
 // ---------------------------------------------------------------------------------------------
-// vCPU callbacks. Generic KVM holds `vcpu->mutex` around all vCPU ioctls and lifecycle calls.
+// vCPU callbacks. Generic KVM holds `vcpu->mutex` around the vCPU ioctls (except
+// `kvm_arch_vcpu_unlocked_ioctl`); the lifecycle and scheduling callbacks say what they get
+// instead.
 
 /// Checks that a vCPU id has room in the VM's SCA.
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `kvm` is the live VM of `KVM_CREATE_VCPU` (unused; only `id` is checked). Called from
+/// `kvm_vm_ioctl_create_vcpu` with `kvm->lock` held, before the vCPU is allocated; process
+/// context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_precreate(_kvm: *mut bindings::kvm, id: c_uint) -> c_int {
     ret(Vcpu::precreate(id))
@@ -386,84 +443,110 @@ pub unsafe extern "C" fn kvm_arch_vcpu_precreate(_kvm: *mut bindings::kvm, id: c
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a zeroed `struct kvm_vcpu` that `kvm_vcpu_init` has filled in (`kvm`, `vcpu_id`,
+/// and `run`, a zeroed page), not yet reachable by any other thread (it is put into
+/// `kvm->vcpu_array` only after this returns). Called from `kvm_vm_ioctl_create_vcpu` with
+/// `kvm->lock` held; process context (may sleep and allocate).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_create(vcpu: *mut bindings::kvm_vcpu) -> c_int {
-    // SAFETY: the vCPU being created, not yet visible to other threads.
-    ret(unsafe { Vcpu::from_raw(vcpu) }.create())
+    // SAFETY: the vCPU is allocated until after `kvm_arch_vcpu_destroy`, and not yet
+    // reachable by other threads.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    ret(vcpu.create())
 }
 
 /// Makes a created vCPU known to the hardware (its SCA entry).
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a vCPU that `kvm_arch_vcpu_create` set up and that is now published (its file
+/// exists, `online_vcpus` counts it), so its own ioctls may already run. Called from
+/// `kvm_vm_ioctl_create_vcpu` with `kvm->lock` held, which orders this against other vCPUs'
+/// creation and `kvm_arch_vcpu_destroy`; process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_postcreate(vcpu: *mut bindings::kvm_vcpu) {
-    // SAFETY: the vCPU just created; generic KVM holds `kvm->lock`.
-    unsafe { Vcpu::from_raw(vcpu) }.postcreate();
+    // SAFETY: the vCPU is live (its file holds the VM, which destroys it); the reference
+    // is used only for `postcreate`, which the invariant lets run beside the vCPU's ioctls.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    vcpu.postcreate();
 }
 
 /// Destroys the architecture part of a vCPU.
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a vCPU whose `kvm_arch_vcpu_create` succeeded and which nothing can reach any more:
+/// either `kvm_destroy_vcpus` from our `kvm_arch_destroy_vm` (no file refers to the VM or the
+/// vCPU), or `kvm_vm_ioctl_create_vcpu` unwinding under `kvm->lock` before the vCPU was
+/// published (then `kvm_arch_vcpu_postcreate` has not run). Called once; process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_destroy(vcpu: *mut bindings::kvm_vcpu) {
-    // SAFETY: the vCPU is being destroyed; no file refers to it any more.
-    unsafe { Vcpu::from_raw(vcpu) }.destroy();
+    // SAFETY: generic KVM frees the vCPU only after this call, and nothing else can reach
+    // it any more (see # Safety).
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    vcpu.destroy();
 }
 
 /// The vCPU's thread runs on a host CPU now.
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a live vCPU and the current thread its user: `vcpu_load` (from an ioctl holding
+/// `vcpu->mutex`) or the preemption notifier's sched-in of that thread. Preemption is
+/// disabled: must not sleep.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_load(vcpu: *mut bindings::kvm_vcpu, _cpu: c_int) {
-    // SAFETY: generic KVM passes a live vCPU, from its own thread (preemption notifier or
-    // `vcpu_load`).
-    unsafe { Vcpu::from_raw(vcpu) }.set_loaded(true);
+    // SAFETY: the vCPU is live, and its thread, which runs this, holds `vcpu->mutex`
+    // (`vcpu_load` is called from the ioctls, the notifier only between `vcpu_load` and
+    // `vcpu_put`).
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    vcpu.set_loaded(true);
 }
 
 /// Counterpart of `kvm_arch_vcpu_load`.
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// As for `kvm_arch_vcpu_load`: `vcpu_put` or the sched-out notifier of the vCPU's thread, with
+/// preemption disabled; must not sleep.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
     // SAFETY: as in `kvm_arch_vcpu_load`.
-    unsafe { Vcpu::from_raw(vcpu) }.set_loaded(false);
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    vcpu.set_loaded(false);
 }
 
 /// `KVM_RUN`: runs the guest until something needs user space (`run.rs`).
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is the live vCPU of the ioctl's file, and the current thread holds `vcpu->mutex`
+/// (`kvm_vcpu_ioctl`, `KVM_RUN`), so no other ioctl of this vCPU runs; the vCPU is not loaded
+/// yet. Process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c_int {
-    // SAFETY: generic KVM passes a live vCPU with `vcpu->mutex` held.
-    ret(unsafe { Vcpu::from_raw(vcpu) }.run_ioctl())
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    ret(vcpu.run_ioctl())
 }
 
 /// `KVM_GET_REGS`: the general registers.
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex` (`kvm_vcpu_ioctl`); `regs` is a
+/// `struct kvm_regs` that `kvm_vcpu_ioctl` allocated (kzalloc) and copies to user space after
+/// the call, valid for writing. Process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_regs(
     vcpu: *mut bindings::kvm_vcpu,
     regs: *mut bindings::kvm_regs,
 ) -> c_int {
-    // SAFETY: generic KVM passes a live vCPU (mutex held) and a kernel copy of the argument.
-    unsafe {
-        regs.cast::<KvmRegs>()
-            .write(Vcpu::from_raw(vcpu).get_regs())
-    };
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `regs` is generic KVM's allocation, valid for writing; `KvmRegs` is
+    // layout-checked against `struct kvm_regs`.
+    unsafe { regs.cast::<KvmRegs>().write(vcpu.get_regs()) };
     0
 }
 
@@ -471,14 +554,19 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_regs(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `regs` is `kvm_vcpu_ioctl`'s kernel
+/// copy of the user's argument (memdup_user), valid for reading. Process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_regs(
     vcpu: *mut bindings::kvm_vcpu,
     regs: *mut bindings::kvm_regs,
 ) -> c_int {
-    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`; `KvmRegs` is layout-checked against C.
-    unsafe { Vcpu::from_raw(vcpu).set_regs(&regs.cast::<KvmRegs>().read()) };
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `regs` is generic KVM's kernel copy, valid for reading; `KvmRegs` is
+    // layout-checked against `struct kvm_regs`, and any bits are valid.
+    let regs = unsafe { regs.cast::<KvmRegs>().read() };
+    vcpu.set_regs(&regs);
     0
 }
 
@@ -486,18 +574,18 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_regs(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `sregs` is a `struct kvm_sregs` that
+/// `kvm_vcpu_ioctl` allocated, valid for writing. Process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_sregs(
     vcpu: *mut bindings::kvm_vcpu,
     sregs: *mut bindings::kvm_sregs,
 ) -> c_int {
-    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`.
-    unsafe {
-        sregs
-            .cast::<KvmSregs>()
-            .write(Vcpu::from_raw(vcpu).get_sregs())
-    };
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `sregs` is generic KVM's allocation, valid for writing; `KvmSregs` is
+    // layout-checked against `struct kvm_sregs`.
+    unsafe { sregs.cast::<KvmSregs>().write(vcpu.get_sregs()) };
     0
 }
 
@@ -505,14 +593,19 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_sregs(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `sregs` is `kvm_vcpu_ioctl`'s kernel copy
+/// of the user's argument, valid for reading. Process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_sregs(
     vcpu: *mut bindings::kvm_vcpu,
     sregs: *mut bindings::kvm_sregs,
 ) -> c_int {
-    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`.
-    unsafe { Vcpu::from_raw(vcpu).set_sregs(&sregs.cast::<KvmSregs>().read()) };
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `sregs` is generic KVM's kernel copy, valid for reading; `KvmSregs` is
+    // layout-checked against `struct kvm_sregs`, and any bits are valid.
+    let sregs = unsafe { sregs.cast::<KvmSregs>().read() };
+    vcpu.set_sregs(&sregs);
     0
 }
 
@@ -520,14 +613,18 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_sregs(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `fpu` is a `struct kvm_fpu` that
+/// `kvm_vcpu_ioctl` allocated, valid for writing. Process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_fpu(
     vcpu: *mut bindings::kvm_vcpu,
     fpu: *mut bindings::kvm_fpu,
 ) -> c_int {
-    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`.
-    unsafe { fpu.cast::<KvmFpu>().write(Vcpu::from_raw(vcpu).get_fpu()) };
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `fpu` is generic KVM's allocation, valid for writing; `KvmFpu` is
+    // layout-checked against `struct kvm_fpu`.
+    unsafe { fpu.cast::<KvmFpu>().write(vcpu.get_fpu()) };
     0
 }
 
@@ -535,14 +632,19 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_fpu(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `fpu` is `kvm_vcpu_ioctl`'s kernel copy of
+/// the user's argument, valid for reading. Process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_fpu(
     vcpu: *mut bindings::kvm_vcpu,
     fpu: *mut bindings::kvm_fpu,
 ) -> c_int {
-    // SAFETY: as in `kvm_arch_vcpu_ioctl_get_regs`.
-    unsafe { Vcpu::from_raw(vcpu).set_fpu(&fpu.cast::<KvmFpu>().read()) };
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `fpu` is generic KVM's kernel copy, valid for reading; `KvmFpu` is
+    // layout-checked against `struct kvm_fpu`, and any bits are valid.
+    let fpu = unsafe { fpu.cast::<KvmFpu>().read() };
+    vcpu.set_fpu(&fpu);
     0
 }
 
@@ -550,7 +652,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_fpu(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `mp_state` is on `kvm_vcpu_ioctl`'s
+/// stack (both unused).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_mpstate(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -563,7 +666,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_mpstate(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `mp_state` is `kvm_vcpu_ioctl`'s copy of
+/// the argument, on its stack (both unused).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_mpstate(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -576,7 +680,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_mpstate(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `dbg` is `kvm_vcpu_ioctl`'s copy of the
+/// argument, on its stack (both unused).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_guest_debug(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -589,7 +694,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_guest_debug(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live and the caller holds `vcpu->mutex`; `tr` is `kvm_vcpu_ioctl`'s copy of the
+/// argument, on its stack (both unused).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_translate(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -603,15 +709,21 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_translate(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is live, the caller holds `vcpu->mutex`, has loaded the vCPU (`vcpu_load`) and
+/// holds `kvm->srcu` for reading, not `kvm->mmu_lock`; `range` is
+/// `kvm_vcpu_pre_fault_memory`'s kernel copy of the argument, its `gpa` page aligned.
+/// Process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_pre_fault_memory(
     vcpu: *mut bindings::kvm_vcpu,
     range: *mut bindings::kvm_pre_fault_memory,
 ) -> c_long {
-    // SAFETY: generic KVM passes a loaded vCPU (mutex held) and its kernel copy of the
-    // range, and holds `kvm->srcu`.
-    match unsafe { Vcpu::from_raw(vcpu).pre_fault((*range).gpa) } {
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `range` is generic KVM's kernel copy of the argument, valid for the call.
+    let gpa = unsafe { (*range).gpa };
+    // `pre_fault` relies on `kvm->srcu` being held and `kvm->mmu_lock` not: see # Safety.
+    match vcpu.pre_fault(gpa) {
         Ok(bytes) => bytes as c_long,
         Err(e) => e.to_errno() as c_long,
     }
@@ -621,16 +733,21 @@ pub unsafe extern "C" fn kvm_arch_vcpu_pre_fault_memory(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `filp` is a vCPU file whose `private_data` is its live `struct kvm_vcpu` (the open file
+/// holds a reference on the VM); the caller (`kvm_vcpu_ioctl`, after checking that the
+/// caller's mm is the VM's) holds `vcpu->mutex`. `arg` is the user's argument, not yet
+/// copied. Process context (may sleep).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
     filp: *mut bindings::file,
     ioctl: c_uint,
     arg: c_ulong,
 ) -> c_long {
-    // SAFETY: generic KVM calls this for a vCPU file, whose `private_data` is the vCPU, with
-    // `vcpu->mutex` held.
-    let vcpu = unsafe { Vcpu::from_raw((*filp).private_data.cast()) };
+    // SAFETY: `filp` is an open vCPU file (see # Safety), valid for the call.
+    let vcpu = unsafe { (*filp).private_data }.cast::<bindings::kvm_vcpu>();
+    // SAFETY: a vCPU file's `private_data` is its `struct kvm_vcpu`, live while the file is
+    // open (the file holds the VM, which destroys its vCPUs); `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
     let r = match ioctl {
         uapi_kvm::KVM_S390_SET_INITIAL_PSW => {
             let mut reader =
@@ -654,7 +771,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `filp` is a vCPU file of a live vCPU (unused). Called from `kvm_vcpu_ioctl` *without*
+/// `vcpu->mutex`, concurrently with any ioctl of the vCPU, including `KVM_RUN`; process
+/// context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_unlocked_ioctl(
     _filp: *mut bindings::file,
@@ -668,7 +787,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_unlocked_ioctl(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is the live vCPU of a mapped vCPU file and `vmf` the fault being handled (both
+/// unused). Called from the page-fault handler of that mapping (`kvm_vcpu_fault`) with the
+/// mm's `mmap_lock` held for reading, without `vcpu->mutex`.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_fault(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -681,7 +802,10 @@ pub unsafe extern "C" fn kvm_arch_vcpu_fault(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a live vCPU (unused). Generic KVM asks only from paths the backend enters
+/// itself, which it does not yet: the vCPU's own thread blocking in `kvm_vcpu_halt` (with
+/// `vcpu->mutex` and `kvm->srcu` held), and `kvm_vcpu_on_spin` on another vCPU's thread
+/// (without this vCPU's mutex).
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_runnable(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
     0
@@ -691,7 +815,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_runnable(_vcpu: *mut bindings::kvm_vcpu) 
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a live vCPU (unused), asked by its own thread blocking in `kvm_vcpu_halt`
+/// (`kvm_vcpu_check_block`, with `vcpu->mutex` and `kvm->srcu` held), a path the backend
+/// does not enter yet.
 #[export]
 pub unsafe extern "C" fn kvm_cpu_has_pending_timer(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
     0
@@ -701,18 +827,24 @@ pub unsafe extern "C" fn kvm_cpu_has_pending_timer(_vcpu: *mut bindings::kvm_vcp
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a live vCPU, but not necessarily the caller's: `kvm_vcpu_on_spin` asks about
+/// other vCPUs of the VM, and the perf guest callbacks ask in interrupt context. No lock of
+/// the vCPU is held and its guest may be running: must not sleep, and every read may race.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_in_kernel(vcpu: *mut bindings::kvm_vcpu) -> bool {
-    // SAFETY: generic KVM passes a live vCPU; the read is a heuristic and may race.
-    unsafe { Vcpu::from_raw(vcpu) }.in_kernel()
+    // SAFETY: the vCPU is live (see # Safety); the reference is used only for `in_kernel`,
+    // which the invariant lets run without `vcpu->mutex` (its read may race, as a
+    // heuristic's may).
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    vcpu.in_kernel()
 }
 
 /// Halt polling is allowed.
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is the live vCPU (unused) whose own thread is about to halt in `kvm_vcpu_halt`,
+/// holding `vcpu->mutex` (a path the backend does not enter yet).
 #[export]
 pub unsafe extern "C" fn kvm_arch_no_poll(_vcpu: *mut bindings::kvm_vcpu) -> bool {
     false
@@ -725,7 +857,8 @@ pub unsafe extern "C" fn kvm_arch_no_poll(_vcpu: *mut bindings::kvm_vcpu) -> boo
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` and `work` are live (both unused). Only reached through `kvm_setup_async_pf`,
+/// which the backend never calls while pfault is not offered.
 #[export]
 pub unsafe extern "C" fn kvm_arch_async_page_not_present(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -738,7 +871,8 @@ pub unsafe extern "C" fn kvm_arch_async_page_not_present(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` and `work` are live (both unused). Only reached for async faults that were set up,
+/// which never happens while pfault is not offered.
 #[export]
 pub unsafe extern "C" fn kvm_arch_async_page_present(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -750,7 +884,8 @@ pub unsafe extern "C" fn kvm_arch_async_page_present(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// As for `kvm_arch_async_page_present`: `vcpu` and `work` are live and unused; unreachable
+/// while pfault is not offered.
 #[export]
 pub unsafe extern "C" fn kvm_arch_async_page_ready(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -762,7 +897,9 @@ pub unsafe extern "C" fn kvm_arch_async_page_ready(
 ///
 /// # Safety
 ///
-/// Called only by generic KVM, with the arguments its C declaration promises.
+/// `vcpu` is a live vCPU (unused), the current thread's, from
+/// `kvm_check_async_pf_completion`, which only the architecture calls (this backend does
+/// not).
 #[export]
 pub unsafe extern "C" fn kvm_arch_can_dequeue_async_page_present(
     _vcpu: *mut bindings::kvm_vcpu,

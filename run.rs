@@ -31,7 +31,8 @@ use kernel::prelude::*;
 
 use crate::gmap::Faultin;
 use crate::intercept::{self, Outcome};
-use crate::kvm_host::cpustat;
+use crate::kvm_host::{self, cpustat};
+use crate::logic::dat::{PAGE_OFFSET_MASK, PAGE_SIZE};
 use crate::logic::sie_exit;
 use crate::stats::count;
 use crate::vcpu::Vcpu;
@@ -68,11 +69,11 @@ impl Vcpu {
             return Err(EINVAL);
         }
 
-        // SAFETY: as above; paired with `vcpu_put` and `kvm_sigset_deactivate` below.
-        unsafe {
-            bindings::vcpu_load(vcpu);
-            bindings::kvm_sigset_activate(vcpu);
-        }
+        // SAFETY: the vCPU is live and this thread holds its mutex, as `vcpu_load` requires;
+        // paired with `vcpu_put` below.
+        unsafe { bindings::vcpu_load(vcpu) };
+        // SAFETY: as above, on the vCPU's own thread; paired with `kvm_sigset_deactivate`.
+        unsafe { bindings::kvm_sigset_activate(vcpu) };
         // Without user-controlled CPU state, KVM_RUN starts a stopped vCPU (as mainline).
         self.cpuflags()
             .fetch_and(!cpustat::STOPPED, Ordering::SeqCst);
@@ -94,11 +95,10 @@ impl Vcpu {
         count!(self, exit_userspace);
         // SAFETY: begun above with the same state.
         unsafe { bindings::kvm_s390_rust_fpu_end(fpu.as_mut_ptr()) };
-        // SAFETY: paired with the calls above.
-        unsafe {
-            bindings::kvm_sigset_deactivate(vcpu);
-            bindings::vcpu_put(vcpu);
-        }
+        // SAFETY: activated above by this thread, which still holds the vCPU mutex.
+        unsafe { bindings::kvm_sigset_deactivate(vcpu) };
+        // SAFETY: loaded above by this thread, which still holds the vCPU mutex.
+        unsafe { bindings::vcpu_put(vcpu) };
         result
     }
 
@@ -121,14 +121,17 @@ impl Vcpu {
             if let Err(e) = self.map_prefix_pages() {
                 break Err(e);
             }
-            // SAFETY: the SIE block is valid and the guest is not running.
+            // SAFETY: the SIE block is valid and the guest is not running, so these plain
+            // stores cannot race with SIE.
             unsafe {
                 (*sie).gg14 = gprs[14];
                 (*sie).gg15 = gprs[15];
                 (*sie).icptcode = 0;
-                bindings::kvm_s390_rust_clear_gmap_fault();
-                bindings::kvm_s390_rust_vcpu_srcu_read_unlock(vcpu);
             }
+            // SAFETY: resets the current thread's fault record; no precondition.
+            unsafe { bindings::kvm_s390_rust_clear_gmap_fault() };
+            // SAFETY: taken before the loop or at the end of the previous round.
+            unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_unlock(vcpu) };
             // SAFETY: the SIE block, `gprs` and `area` stay valid during the call; the gmap
             // lives as long as the VM.
             let ret = unsafe {
@@ -163,14 +166,13 @@ impl Vcpu {
                 // checks are not reinjected until interrupt delivery exists).
                 continue;
             }
-            // SAFETY: as above; no-argument accessors of the current thread.
-            let exit = unsafe {
-                sie_exit::classify(
-                    (*sie).icptcode,
-                    bindings::kvm_s390_rust_gmap_int_code(),
-                    bindings::kvm_s390_rust_gmap_teid() as u64,
-                )
-            };
+            // SAFETY: the guest has left SIE; the SIE block is ours again.
+            let icptcode = unsafe { (*sie).icptcode };
+            // SAFETY: reads the current thread's fault record; no precondition.
+            let int_code = unsafe { bindings::kvm_s390_rust_gmap_int_code() };
+            // SAFETY: as above.
+            let teid = unsafe { bindings::kvm_s390_rust_gmap_teid() } as u64;
+            let exit = sie_exit::classify(icptcode, int_code, teid);
             match intercept::handle(self, exit) {
                 Ok(Outcome::Continue) => continue,
                 Ok(Outcome::UserExit) => break Ok(()),
@@ -193,9 +195,9 @@ impl Vcpu {
             if kernel::current!().signal_pending() {
                 return Err(EINTR);
             }
-            // SAFETY: the vCPU belongs to this VM; the caller holds srcu and not mmu_lock.
-            match unsafe { vm.gmap().fault_in(vm.as_raw(), self.as_raw(), gpa & !0xfff) }? {
-                Faultin::Mapped => return Ok(4096 - (gpa & 0xfff)),
+            // SAFETY: the gmap is this vCPU's VM's; the caller holds srcu and not mmu_lock.
+            match unsafe { vm.gmap().fault_in(self, gpa & !PAGE_OFFSET_MASK) }? {
+                Faultin::Mapped => return Ok(PAGE_SIZE - (gpa & PAGE_OFFSET_MASK)),
                 Faultin::Addressing => return Err(ENOENT),
                 // User space retries; the change cannot finish while we hold srcu.
                 Faultin::SlotChanging => return Err(EAGAIN),
@@ -223,7 +225,7 @@ impl Vcpu {
         // SAFETY: as above.
         if unsafe { bindings::kvm_s390_rust_check_tlb_flush_request(self.as_raw()) } {
             // SAFETY: the SIE block is ours while the guest is out.
-            unsafe { (*self.sie_block()).ihcpu = 0xffff };
+            unsafe { (*self.sie_block()).ihcpu = kvm_host::IHCPU_PURGE_TLB };
         }
         Ok(())
     }
@@ -234,12 +236,12 @@ impl Vcpu {
         let vm = self.vm();
         let gmap = vm.gmap();
         let prefix = u64::from(self.prefix());
-        for page in [prefix, prefix + 4096] {
+        for page in [prefix, prefix + PAGE_SIZE] {
             if gmap.is_mapped(page) {
                 continue;
             }
-            // SAFETY: the vCPU belongs to this VM; srcu held, mmu_lock not held.
-            match unsafe { gmap.fault_in(vm.as_raw(), self.as_raw(), page) }? {
+            // SAFETY: the gmap is this vCPU's VM's; srcu held, mmu_lock not held.
+            match unsafe { gmap.fault_in(self, page) }? {
                 Faultin::Mapped | Faultin::Retry | Faultin::SlotChanging => {}
                 Faultin::Addressing => {
                     warn_limited!(

@@ -17,10 +17,13 @@ use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::types::Opaque;
 
 use crate::host_mem::virt_to_phys;
 use crate::kvm_host::{self, cpustat, eca, ecb, ictl, Psw, SieBlock, SiePage};
 use crate::logic::cpu_reset::ResettableState;
+use crate::logic::facilities;
+use crate::logic::psw;
 use crate::uapi_kvm::{KvmFpu, KvmRegs, KvmS390Psw, KvmSregs};
 use crate::vm::{Vm, SCA_KIND};
 
@@ -37,47 +40,67 @@ const VALID_SYNC_REGS: u64 = (bindings::KVM_SYNC_PREFIX
     | bindings::KVM_SYNC_DIAG318
     | bindings::KVM_SYNC_FPRS) as u64;
 
-/// Facility 7: store-facility-list-extended (STFLE).
-const FACILITY_STFLE: usize = 7;
-
-/// A vCPU, as generic KVM hands it to the architecture.
+/// A vCPU: generic KVM's `struct kvm_vcpu`, of which the architecture owns `arch`.
+///
+/// Handed out only as `&Vcpu` (from [`Vcpu::from_raw`]), never owned: generic KVM
+/// allocates and frees the `struct kvm_vcpu`. Its fields, the SIE block and `kvm_run` can
+/// change behind the reference (other vCPUs, the hardware, user space), so they are only
+/// reached through raw pointers, volatile or atomic.
 ///
 /// # Invariants
 ///
-/// `self.0` points to a live `struct kvm_vcpu`, and the caller of the callback holds
-/// `vcpu->mutex` or otherwise excludes concurrent ioctls on it.
-pub struct Vcpu(*mut bindings::kvm_vcpu);
+/// A `&Vcpu` refers to a live `struct kvm_vcpu` for as long as the reference lives, and
+/// while it is used for anything but [`Vcpu::in_kernel`] and [`Vcpu::postcreate`], no
+/// other thread runs a vCPU ioctl or lifecycle callback on the vCPU: generic KVM holds
+/// `vcpu->mutex` for the holder of the reference, or the vCPU is not reachable by other
+/// threads.
+#[repr(transparent)]
+pub struct Vcpu {
+    inner: Opaque<bindings::kvm_vcpu>,
+}
 
 impl Vcpu {
-    /// Wraps a vCPU pointer received from generic KVM.
+    /// Borrows a vCPU pointer received from generic KVM for `'a`.
     ///
     /// # Safety
     ///
-    /// `vcpu` must point to a live `struct kvm_vcpu` for as long as the value is used, and
-    /// generic KVM must exclude concurrent ioctls on it (it holds `vcpu->mutex`).
-    pub unsafe fn from_raw(vcpu: *mut bindings::kvm_vcpu) -> Self {
-        // INVARIANT: guaranteed by the caller.
-        Vcpu(vcpu)
+    /// `ptr` must point to a `struct kvm_vcpu` that stays alive for `'a`, and, unless the
+    /// reference is only used for [`Vcpu::in_kernel`] or [`Vcpu::postcreate`], no other
+    /// thread may run a vCPU ioctl or lifecycle callback on it during `'a` (generic KVM
+    /// holds `vcpu->mutex`, or has not published the vCPU yet, or no longer can reach it).
+    /// The callbacks' `# Safety` sections in `kvm_s390.rs` say which case applies to each.
+    pub unsafe fn from_raw<'a>(ptr: *mut bindings::kvm_vcpu) -> &'a Self {
+        // SAFETY: the caller guarantees that `ptr` is valid for `'a`; `Vcpu` is
+        // `repr(transparent)` over `Opaque<bindings::kvm_vcpu>`, which has the layout of
+        // `bindings::kvm_vcpu` and allows the C side to change it behind the reference.
+        //
+        // INVARIANT: liveness and exclusion for `'a` are the caller's guarantee.
+        unsafe { &*ptr.cast::<Self>() }
     }
 
-    /// The raw pointer, for calls into generic KVM.
+    /// The raw pointer, for calls into C.
     pub fn as_raw(&self) -> *mut bindings::kvm_vcpu {
-        self.0
+        self.inner.get()
     }
 
     fn arch(&self) -> *mut bindings::kvm_vcpu_arch {
-        // SAFETY: valid by the type invariant; no reference is created.
-        unsafe { addr_of_mut!((*self.0).arch) }
+        // SAFETY: the `struct kvm_vcpu` is live (type invariant); taking a field's address
+        // creates no reference.
+        unsafe { addr_of_mut!((*self.as_raw()).arch) }
     }
 
     pub(crate) fn id(&self) -> i32 {
-        // SAFETY: `vcpu_id` is set by generic KVM before `kvm_arch_vcpu_create` and never changes.
-        unsafe { (*self.0).vcpu_id }
+        // SAFETY: live (type invariant); `vcpu_id` is set by `kvm_vcpu_init` before
+        // `kvm_arch_vcpu_create` and never changes.
+        unsafe { (*self.as_raw()).vcpu_id }
     }
 
-    pub(crate) fn vm(&self) -> Vm {
-        // SAFETY: a vCPU holds a reference on its VM for its whole life.
-        unsafe { Vm::from_raw((*self.0).kvm) }
+    /// The VM this vCPU belongs to, borrowed for as long as the vCPU.
+    pub(crate) fn vm(&self) -> &Vm {
+        // SAFETY: `kvm` is set by `kvm_vcpu_init` and never changes; the VM outlives its
+        // vCPUs (they are destroyed from `kvm_arch_destroy_vm`, before `kvm_arch_free_vm`),
+        // so it is live for as long as `self` is borrowed.
+        unsafe { Vm::from_raw((*self.as_raw()).kvm) }
     }
 
     pub(crate) fn sie_block(&self) -> *mut SieBlock {
@@ -86,8 +109,9 @@ impl Vcpu {
     }
 
     pub(crate) fn run(&self) -> *mut bindings::kvm_run {
-        // SAFETY: `run` is allocated by generic KVM before `kvm_arch_vcpu_create`.
-        unsafe { (*self.0).run }
+        // SAFETY: live (type invariant); `run` is allocated by generic KVM before
+        // `kvm_arch_vcpu_create`, freed after `kvm_arch_vcpu_destroy`, and never changes.
+        unsafe { (*self.as_raw()).run }
     }
 
     fn sync_regs(&self) -> *mut bindings::kvm_sync_regs {
@@ -130,7 +154,7 @@ impl Vcpu {
             (*sie).itdba = virt_to_phys(addr_of!((*sie_page).itdb));
             // Guest absolute addresses are translated by our DAT tables, not offset/limit.
             (*sie).mso = 0;
-            (*sie).msl = !0xf_ffff_u64;
+            (*sie).msl = kvm_host::MSL_NO_LIMIT;
             (*sie).icpua = self.id() as i16;
             (*sie).cpuflags = cpustat::ZARCH | cpustat::SM | cpustat::STOPPED;
             // Storage keys are handled by the host: always intercept the key instructions.
@@ -140,7 +164,7 @@ impl Vcpu {
             (*sie).hpid = kvm_host::HPID_KVM;
             (*sie).gbea = 1;
             // The guest TLB content is unknown: SIE purges it at the first entry.
-            (*sie).ihcpu = 0xffff;
+            (*sie).ihcpu = kvm_host::IHCPU_PURGE_TLB;
             (*sie).gcr[0] = crate::logic::cpu_reset::CR0_INITIAL;
             (*sie).gcr[14] = crate::logic::cpu_reset::CR14_INITIAL;
             write_volatile(addr_of_mut!((*self.run()).kvm_valid_regs), VALID_SYNC_REGS);
@@ -168,13 +192,18 @@ impl Vcpu {
         // generic KVM holds `kvm->lock` around vCPU creation).
         unsafe {
             (*sie).prefix_ibc = kvm_host::with_ibc((*sie).prefix_ibc, vm.model_ibc());
-            if vm.has_facility(FACILITY_STFLE) {
+            if vm.has_facility(facilities::STFLE) {
                 (*sie).fac = vm.fac_list_phys();
             }
         }
     }
 
     /// `kvm_arch_vcpu_postcreate`: enters the vCPU in the SCA, now that creation succeeded.
+    ///
+    /// Generic KVM calls this after it published the vCPU and released `vcpu->mutex`, so
+    /// an ioctl on the new file can already run. The SCA entry is written volatile and
+    /// atomically; the SIE block's SCA origin is not, and nothing yet keeps `KVM_RUN` out
+    /// until this is done (mainline's `vcpu->arch.initialized` does).
     pub fn postcreate(&self) {
         let sca = self.vm().sca();
         let sie = self.sie_block();
@@ -186,7 +215,7 @@ impl Vcpu {
         unsafe {
             write_volatile(addr_of_mut!((*sca).cpu[id].sda), virt_to_phys(sie));
             AtomicU64::from_ptr(addr_of_mut!((*sca).mcn))
-                .fetch_or(1u64 << (63 - id), Ordering::SeqCst);
+                .fetch_or(kvm_host::mcn_bit(id), Ordering::SeqCst);
             (*sie).scaoh = (sca_phys >> 32) as u32;
             (*sie).scaol = sca_phys as u32;
         }
@@ -206,7 +235,7 @@ impl Vcpu {
         unsafe {
             if !sca.is_null() && id < kvm_host::BSCA_CPU_SLOTS {
                 AtomicU64::from_ptr(addr_of_mut!((*sca).mcn))
-                    .fetch_and(!(1u64 << (63 - id)), Ordering::SeqCst);
+                    .fetch_and(!kvm_host::mcn_bit(id), Ordering::SeqCst);
                 write_volatile(addr_of_mut!((*sca).cpu[id].sda), 0);
             }
             bindings::free_pages(sie as usize, 0);
@@ -364,12 +393,12 @@ impl Vcpu {
             if dirty(bindings::KVM_SYNC_PREFIX) {
                 let prefix = read_volatile(addr_of!((*regs).prefix)) as u32;
                 (*sie).prefix_ibc = kvm_host::with_prefix((*sie).prefix_ibc, prefix);
-                (*sie).ihcpu = 0xffff;
+                (*sie).ihcpu = kvm_host::IHCPU_PURGE_TLB;
             }
             if dirty(bindings::KVM_SYNC_CRS) {
                 (*sie).gcr = read_volatile(addr_of!((*regs).crs));
                 // Control registers steer translation: the guest TLB must be purged.
-                (*sie).ihcpu = 0xffff;
+                (*sie).ihcpu = kvm_host::IHCPU_PURGE_TLB;
             }
             if dirty(bindings::KVM_SYNC_ARCH0) {
                 (*sie).cputm = read_volatile(addr_of!((*regs).cputm));
@@ -465,10 +494,14 @@ impl Vcpu {
     }
 
     /// Whether the guest runs in supervisor state (for generic KVM's yield heuristics).
+    ///
+    /// May be called from any thread without `vcpu->mutex`, also in interrupt context
+    /// (see the type invariant): it only reads the guest PSW once, volatile, and the answer
+    /// may be stale.
     pub fn in_kernel(&self) -> bool {
         // SAFETY: the SIE block is valid; a racy read is fine for a heuristic.
         let mask = unsafe { read_volatile(addr_of!((*self.sie_block()).gpsw.mask)) };
-        mask & 0x0001_0000_0000_0000 == 0
+        mask & psw::MASK_PSTATE == 0
     }
 
     fn sie_pp_clear(&self) {

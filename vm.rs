@@ -13,6 +13,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::types::Opaque;
 use kernel::uaccess::{UserPtr, UserSlice};
 
 use crate::gmap::Gmap;
@@ -25,32 +26,47 @@ use crate::machine::Machine;
 /// The SCA format VMs are created with on this host.
 pub const SCA_KIND: ScaKind = ScaKind::Basic;
 
-/// A VM, as generic KVM hands it to the architecture.
+/// A VM: generic KVM's `struct kvm`, of which the architecture owns `arch`.
+///
+/// Handed out only as `&Vm` (from [`Vm::from_raw`] or `Vcpu::vm`), never owned: generic
+/// KVM allocates and frees the `struct kvm`. Its fields are changed by generic KVM and other
+/// threads under their own locks, so they are only reached through raw pointers (the
+/// `Opaque`), never through Rust references.
 ///
 /// # Invariants
 ///
-/// `self.0` points to a live `struct kvm` for the lifetime of the reference.
-pub struct Vm(*mut bindings::kvm);
+/// A `&Vm` refers to a live `struct kvm` (not yet freed by `kvm_arch_free_vm`) for as long
+/// as the reference lives.
+#[repr(transparent)]
+pub struct Vm {
+    inner: Opaque<bindings::kvm>,
+}
 
 impl Vm {
-    /// Wraps a VM pointer received from generic KVM.
+    /// Borrows a VM pointer received from generic KVM for `'a`.
     ///
     /// # Safety
     ///
-    /// `kvm` must point to a `struct kvm` that stays alive while the returned value is used.
-    pub unsafe fn from_raw(kvm: *mut bindings::kvm) -> Self {
-        // INVARIANT: guaranteed by the caller.
-        Vm(kvm)
+    /// `ptr` must point to a `struct kvm` that stays alive for `'a`; the callbacks'
+    /// `# Safety` sections in `kvm_s390.rs` say why each of them may assume that.
+    pub unsafe fn from_raw<'a>(ptr: *mut bindings::kvm) -> &'a Self {
+        // SAFETY: the caller guarantees that `ptr` is valid for `'a`; `Vm` is
+        // `repr(transparent)` over `Opaque<bindings::kvm>`, which has the layout of
+        // `bindings::kvm` and allows the C side to change it behind the reference.
+        //
+        // INVARIANT: the `struct kvm` is live for `'a`, by the caller's guarantee.
+        unsafe { &*ptr.cast::<Self>() }
     }
 
-    /// The raw pointer, for calls into generic KVM.
+    /// The raw pointer, for calls into C.
     pub fn as_raw(&self) -> *mut bindings::kvm {
-        self.0
+        self.inner.get()
     }
 
     pub(crate) fn arch(&self) -> *mut bindings::kvm_arch {
-        // SAFETY: `self.0` is valid by the type invariant; no reference is created.
-        unsafe { core::ptr::addr_of_mut!((*self.0).arch) }
+        // SAFETY: the `struct kvm` is live (type invariant); taking a field's address
+        // creates no reference.
+        unsafe { core::ptr::addr_of_mut!((*self.as_raw()).arch) }
     }
 
     /// The VM's basic SCA.
@@ -79,12 +95,17 @@ impl Vm {
         start_gfn: u64,
         end_gfn: u64,
     ) {
-        let (start, end) = (start_gfn.saturating_mul(4096), end_gfn.saturating_mul(4096));
+        let (start, end) = (
+            start_gfn.saturating_mul(dat::PAGE_SIZE),
+            end_gfn.saturating_mul(dat::PAGE_SIZE),
+        );
         // SAFETY: `slot` is valid per the contract.
         if !slot.is_null() && !unsafe { (*slot).dirty_bitmap }.is_null() {
             let mut mark = |gaddr: u64| {
                 // SAFETY: the VM and the slot are live; `gaddr` lies in the slot.
-                unsafe { bindings::mark_page_dirty_in_slot(self.0, slot, gaddr >> 12) }
+                unsafe {
+                    bindings::mark_page_dirty_in_slot(self.as_raw(), slot, gaddr >> dat::PAGE_SHIFT)
+                }
             };
             self.gmap().unmap_range(start, end, Some(&mut mark));
         } else {
@@ -96,8 +117,8 @@ impl Vm {
         // SAFETY: callers pass a live memslot.
         let (base, npages) = unsafe { ((*slot).base_gfn, (*slot).npages as u64) };
         (
-            base.saturating_mul(4096),
-            base.saturating_add(npages).saturating_mul(4096),
+            base.saturating_mul(dat::PAGE_SIZE),
+            base.saturating_add(npages).saturating_mul(dat::PAGE_SIZE),
         )
     }
 
@@ -120,7 +141,7 @@ impl Vm {
             !slot.is_null() && unsafe { (*slot).flags } & bindings::KVM_MEM_LOG_DIRTY_PAGES != 0
         };
         // SAFETY: the VM is live; we do not hold the lock.
-        unsafe { bindings::kvm_s390_rust_mmu_write_lock(self.0) };
+        unsafe { bindings::kvm_s390_rust_mmu_write_lock(self.as_raw()) };
         match change {
             bindings::kvm_mr_change_KVM_MR_DELETE | bindings::kvm_mr_change_KVM_MR_MOVE
                 if !old.is_null() =>
@@ -131,7 +152,7 @@ impl Vm {
             _ => {}
         }
         // SAFETY: taken above.
-        unsafe { bindings::kvm_s390_rust_mmu_write_unlock(self.0) };
+        unsafe { bindings::kvm_s390_rust_mmu_write_unlock(self.as_raw()) };
         if change == bindings::kvm_mr_change_KVM_MR_FLAGS_ONLY && log_dirty(new) && !log_dirty(old)
         {
             // Logging starts from clean change bits.
@@ -151,10 +172,10 @@ impl Vm {
             let chunk_end =
                 dat::next_entry_start(Level::Segment, chunk).map_or(end, |n| n.min(end));
             // SAFETY: the VM is live; we do not hold the lock.
-            unsafe { bindings::kvm_s390_rust_mmu_write_lock(self.0) };
+            unsafe { bindings::kvm_s390_rust_mmu_write_lock(self.as_raw()) };
             self.gmap().harvest_dirty(chunk, chunk_end, &mut dirty);
             // SAFETY: taken above.
-            unsafe { bindings::kvm_s390_rust_mmu_write_unlock(self.0) };
+            unsafe { bindings::kvm_s390_rust_mmu_write_unlock(self.as_raw()) };
             // SAFETY: no lock is held; process context (an ioctl or a memslot update).
             unsafe { bindings::kvm_s390_rust_cond_resched() };
             chunk = chunk_end;
@@ -171,7 +192,9 @@ impl Vm {
     pub unsafe fn sync_dirty_log(&self, slot: *mut bindings::kvm_memory_slot) {
         self.harvest_slot(slot, |gaddr| {
             // SAFETY: the VM and the slot are live; `gaddr` lies in the slot.
-            unsafe { bindings::mark_page_dirty_in_slot(self.0, slot, gaddr >> 12) }
+            unsafe {
+                bindings::mark_page_dirty_in_slot(self.as_raw(), slot, gaddr >> dat::PAGE_SHIFT)
+            }
         });
     }
 
@@ -197,10 +220,10 @@ impl Vm {
             return Err(EINVAL);
         }
         // SAFETY: the VM is live.
-        unsafe { bindings::kvm_s390_rust_slots_lock(self.0) };
+        unsafe { bindings::kvm_s390_rust_slots_lock(self.as_raw()) };
         let result = (|| {
             // SAFETY: `slots_lock` is held, so the slot stays while we use it.
-            let slot = unsafe { bindings::kvm_s390_rust_id_to_memslot(self.0, id) };
+            let slot = unsafe { bindings::kvm_s390_rust_id_to_memslot(self.as_raw(), id) };
             // SAFETY: a non-null slot is live (above).
             if slot.is_null() || unsafe { (*slot).dirty_bitmap }.is_null() {
                 return Err(ENOENT);
@@ -240,7 +263,7 @@ impl Vm {
             Ok(())
         })();
         // SAFETY: taken above.
-        unsafe { bindings::kvm_s390_rust_slots_unlock(self.0) };
+        unsafe { bindings::kvm_s390_rust_slots_unlock(self.as_raw()) };
         result
     }
 
@@ -293,7 +316,7 @@ impl Vm {
     pub fn destroy(&self) {
         // SAFETY: generic KVM calls `kvm_arch_destroy_vm` once, when no file refers to the VM
         // any more; destroying the vCPUs there is the architecture's job.
-        unsafe { bindings::kvm_destroy_vcpus(self.0) };
+        unsafe { bindings::kvm_destroy_vcpus(self.as_raw()) };
         self.free_cpu_model();
         let arch = self.arch();
         // SAFETY: as above, nothing else uses the VM; `sca` was allocated in `init` as one page.

@@ -28,8 +28,12 @@ pub enum Level {
     Page,
 }
 
+/// log2 of [`PAGE_SIZE`]: a guest or host address shifted right by this is its frame number.
+pub const PAGE_SHIFT: u32 = 12;
 /// Size of a page (and of a page table with its PGSTEs).
-pub const PAGE_SIZE: u64 = 4096;
+pub const PAGE_SIZE: u64 = 1 << PAGE_SHIFT;
+/// The byte-index part of an address (bits 52-63).
+pub const PAGE_OFFSET_MASK: u64 = PAGE_SIZE - 1;
 
 /// Invalid bit of region and segment table entries (bit 58).
 pub const TABLE_ENTRY_INVALID: u64 = 0x20;

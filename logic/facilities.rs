@@ -14,6 +14,13 @@
 /// Doublewords of the facility bits the host kernel knows (`stfle_fac_list`).
 pub const HOST_DWORDS: usize = 16;
 
+/// Facility 7: store-facility-list-extended (STFLE).
+pub const STFLE: usize = 7;
+/// Facility 8: enhanced-DAT facility 1 (segment-table entries may map 1 MiB frames).
+pub const EDAT1: usize = 8;
+/// Facility 78: enhanced-DAT facility 2 (region-third-table entries may map 2 GiB frames).
+pub const EDAT2: usize = 78;
+
 /// Facility 138: configuration-z/Architecture mode (ESA/390 is not available).
 pub const CZAM: usize = 138;
 

@@ -6,8 +6,7 @@
 //! architecture adds the VM's memory limit. Mainline does the same in
 //! `s390_kvm_mmu_prepare_memory_region()` (`arch/s390/kvm/gmap/kvm_mmu.c`), with EINVAL.
 
-/// Page size of guest frames.
-pub const PAGE_SHIFT: u32 = 12;
+pub use super::dat::PAGE_SHIFT;
 
 /// What a memory slot change does, as generic KVM classifies it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -60,6 +60,11 @@ pub mod icpt {
 /// Validity-intercept reason (`ipb` bits 0-15) for guest prefix pages that are not mapped.
 pub const VIR_PREFIX_NOT_MAPPED: u16 = 0x0037;
 
+/// The validity-intercept reason a validity intercept stores in `ipb` bits 0-15.
+pub const fn validity_reason(ipb: u32) -> u16 {
+    (ipb >> 16) as u16
+}
+
 /// What the run loop must do after SIE returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
