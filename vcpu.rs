@@ -163,6 +163,11 @@ impl Vcpu {
             (*sie).eca = eca::MVPGI | eca::PROTEXCI;
             (*sie).hpid = kvm_host::HPID_KVM;
             (*sie).gbea = 1;
+            // The SCA origin before the vCPU's file exists (see `postcreate`); the basic
+            // SCA lies below 2 GiB, the high half is 0 on machines without 64BSCAO.
+            let sca_phys = virt_to_phys(self.vm().sca());
+            (*sie).scaoh = (sca_phys >> 32) as u32;
+            (*sie).scaol = sca_phys as u32;
             // The guest TLB content is unknown: SIE purges it at the first entry.
             (*sie).ihcpu = kvm_host::IHCPU_PURGE_TLB;
             (*sie).gcr[0] = crate::logic::cpu_reset::CR0_INITIAL;
@@ -201,14 +206,15 @@ impl Vcpu {
     /// `kvm_arch_vcpu_postcreate`: enters the vCPU in the SCA, now that creation succeeded.
     ///
     /// Generic KVM calls this after it published the vCPU and released `vcpu->mutex`, so
-    /// an ioctl on the new file can already run. The SCA entry is written volatile and
-    /// atomically; the SIE block's SCA origin is not, and nothing yet keeps `KVM_RUN` out
-    /// until this is done (mainline's `vcpu->arch.initialized` does).
+    /// an ioctl on the new file (`KVM_RUN` included) can already run. That is why the SIE
+    /// block's SCA origin is set in [`Vcpu::create`], before the file exists: SIE never
+    /// sees an SCA origin of 0 (which would make it use host absolute page 0). The entry
+    /// written here only serves SIGP interpretation, which this backend does not enable;
+    /// it is written volatile and atomically.
     pub fn postcreate(&self) {
         let sca = self.vm().sca();
         let sie = self.sie_block();
         let id = self.id() as usize;
-        let sca_phys = virt_to_phys(sca);
         // SAFETY: `precreate` checked that `id` indexes the SCA; the SCA outlives all vCPUs of
         // the VM; `kvm->lock` is held by generic KVM around postcreate, so no other vCPU is
         // being added concurrently. `mcn` is read by hardware, so it is updated atomically.
@@ -216,8 +222,6 @@ impl Vcpu {
             write_volatile(addr_of_mut!((*sca).cpu[id].sda), virt_to_phys(sie));
             AtomicU64::from_ptr(addr_of_mut!((*sca).mcn))
                 .fetch_or(kvm_host::mcn_bit(id), Ordering::SeqCst);
-            (*sie).scaoh = (sca_phys >> 32) as u32;
-            (*sie).scaol = sca_phys as u32;
         }
     }
 
