@@ -68,8 +68,11 @@ run_bed() { # runner backend kvm.ko [extra args]
 }
 run_bed run-tcg.sh ours "$OUR_KO" --module "$KUNIT_KO" --tests "$CACHE/stage/tcg"
 run_bed run-tcg.sh mainline "$MAINLINE_KO" --tests "$CACHE/stage/tcg"
-run_bed run-hercules.sh ours "$OUR_KO" --tests "$CACHE/stage/hercules" --mem 2048
-run_bed run-hercules.sh mainline "$MAINLINE_KO" --tests "$CACHE/stage/hercules" --mem 2048
+# Two emulated CPUs: the race and stress tests (kvm_races, kvm_dirty_log_stress,
+# memslot_modification_stress_test, ...) need vCPUs and host threads that really
+# run at the same time; on one CPU they only interleave at preemption points.
+run_bed run-hercules.sh ours "$OUR_KO" --tests "$CACHE/stage/hercules" --mem 2048 --cpus 2
+run_bed run-hercules.sh mainline "$MAINLINE_KO" --tests "$CACHE/stage/hercules" --mem 2048 --cpus 2
 
 # An expectation that matched no result of this run is stale: the test was
 # renamed or removed, or (an XFAIL of a binary's crash row) it passes now.  A
