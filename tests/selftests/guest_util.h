@@ -9,6 +9,7 @@
 #ifndef GUEST_UTIL_H
 #define GUEST_UTIL_H
 
+#include "guest_arch.h"
 #include "kvm_util_min.h"
 
 #define SLOT0_GPA	0x0UL
@@ -19,20 +20,8 @@
 
 #define CODE_GPA	0x10000UL
 #define HANDLER_GPA	0x10100UL
-#define PSW_MASK_64	0x0000000180000000UL	/* EA + BA, DAT and interrupts off */
-#define CR0_AFP		0x0000000000040000UL	/* CR0 bit 45: AFP-register control */
 
-/* Lowcore (z/Architecture prefix area) offsets. */
-#define LC_PGM_ILC	0x8c
-#define LC_PGM_CODE	0x8e
-#define LC_PGM_OLD_PSW	0x150
-#define LC_PGM_NEW_PSW	0x1d0
 
-#define ICPT_INST	0x04
-#define DIAG_501_IPA	0x8300
-#define DIAG_501_IPB	0x05010000
-#define DIAG_501	0x83, 0x00, 0x05, 0x01
-#define J_SELF		0xa7, 0xf4, 0x00, 0x00
 
 FIXTURE(guest) {
 	int kvm;

@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "guest_arch.h"
 #include "kvm_util_min.h"
 
 #define NR_VCPUS	3
@@ -40,7 +41,6 @@
 #define CHURN_GPA_A	0x4000000UL	/* 64 MiB */
 #define CHURN_GPA_B	0x5000000UL	/* 80 MiB */
 #define CHURN_SIZE	SZ_1M
-#define PSW_MASK_64	0x0000000180000000UL	/* EA + BA, DAT and interrupts off */
 
 
 /* Sweeps over the slot per guest pass. */
@@ -65,8 +65,6 @@ static const uint8_t guest_code[] = {
 	0xa7, 0xf4, 0xff, 0xed,			/* +38 j pass */
 };
 
-#define ICPT_INST	0x04
-#define DIAG_501_IPA	0x8300
 
 struct stress {
 	int kvm, vm;

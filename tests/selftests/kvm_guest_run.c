@@ -535,26 +535,6 @@ TEST_F(guest, kick_from_other_thread)
 	self->run->immediate_exit = 0;
 }
 
-/* The backend under test, from kvmtest.backend= on the kernel command line. */
-static int backend_is(const char *name)
-{
-	char line[1024], want[64];
-	FILE *f = fopen("/proc/cmdline", "r");
-	int found = 0;
-
-	if (!f)
-		return 0;
-	snprintf(want, sizeof(want), "kvmtest.backend=%s", name);
-	if (fgets(line, sizeof(line), f)) {
-		char *tok;
-
-		for (tok = strtok(line, " \n"); tok; tok = strtok(NULL, " \n"))
-			found |= !strcmp(tok, want);
-	}
-	fclose(f);
-	return found;
-}
-
 /*
  * EINTR from KVM_RUN comes with KVM_EXIT_INTR, also with immediate_exit
  * right after another exit.  Mainline 7.3 leaves the previous exit's reason
@@ -563,13 +543,15 @@ static int backend_is(const char *name)
 TEST_F(guest, eintr_always_reports_exit_intr)
 {
 	static const uint8_t code[] = { DIAG_501, J_SELF };
+	enum kvm_backend backend;
 
+	BACKEND_OR_SKIP(backend);
 	load_code(self, CODE_GPA, code, sizeof(code));
 	RUN_TO_DIAG(CODE_GPA + 4);
 	self->run->immediate_exit = 1;
 	ASSERT_ERRNO(EINTR, ioctl(self->vcpu, KVM_RUN, 0));
 	self->run->immediate_exit = 0;
-	if (backend_is("mainline")) {
+	if (backend == BACKEND_MAINLINE) {
 		EXPECT_EQ(KVM_EXIT_S390_SIEIC, self->run->exit_reason);
 	} else {
 		EXPECT_EQ(KVM_EXIT_INTR, self->run->exit_reason);

@@ -9,6 +9,7 @@
  *   memory and an unrelated buffer stay as they were;
  * - two VMs with memory at the same guest addresses see only their own.
  */
+#include "guest_arch.h"
 #include "kvm_util_min.h"
 
 #define NR_SLOTS	3
@@ -17,12 +18,6 @@
 #define CODE_GPA	0x10000UL
 #define HANDLER_GPA	0x10800UL
 #define DATA0_GPA	0x11000UL	/* slot 0 below this: lowcore and code */
-#define PSW_MASK_64	0x0000000180000000UL	/* EA + BA, DAT and interrupts off */
-#define LC_PGM_CODE	0x8e
-#define LC_PGM_NEW_PSW	0x1d0
-#define ICPT_INST	0x04
-#define DIAG_501_IPA	0x8300
-#define PGM_ADDRESSING	0x05
 #define PATTERN_A	0x5a5a000000000000UL
 #define PATTERN_B	0xa5a5000000000000UL
 
@@ -62,10 +57,7 @@ static const uint8_t check_code[] = {
 };
 
 /* Program interruptions: DIAG 0x501 at HANDLER_GPA, so the host sees them. */
-static const uint8_t handler_code[] = {
-	0x83, 0x00, 0x05, 0x01,			/* diag 0x501 */
-	0xa7, 0xf4, 0x00, 0x00,			/* j . */
-};
+static const uint8_t handler_code[] = PGM_HANDLER_CODE;
 
 struct vm {
 	int vm, vcpu;

@@ -13,16 +13,11 @@
 #include <signal.h>
 #include <stdatomic.h>
 
+#include "guest_arch.h"
 #include "kvm_util_min.h"
 
 #define CODE_GPA	0x10000UL
 #define HANDLER_GPA	0x10800UL
-#define PSW_MASK_64	0x0000000180000000UL	/* EA + BA, DAT and interrupts off */
-#define LC_PGM_CODE	0x8e
-#define LC_PGM_NEW_PSW	0x1d0
-#define ICPT_INST	0x04
-#define DIAG_501_IPA	0x8300
-#define PGM_ADDRESSING	0x05
 
 static void on_kick(int sig)
 {
@@ -132,10 +127,7 @@ static const uint8_t store_code[] = {
 	0xa7, 0xf4, 0x00, 0x00,			/* +26 j . */
 };
 
-static const uint8_t handler_code[] = {
-	0x83, 0x00, 0x05, 0x01,			/* diag 0x501 */
-	0xa7, 0xf4, 0x00, 0x00,			/* j . */
-};
+static const uint8_t handler_code[] = PGM_HANDLER_CODE;
 
 struct storer {
 	int vcpu;

@@ -129,9 +129,10 @@ enum kvm_backend {
 	BACKEND_MAINLINE,	/* mainline 7.3's C kvm.ko (the baseline build) */
 };
 
-static inline enum kvm_backend kvm_backend(void)
+/* Whether @word is one of the words of the kernel command line. */
+static inline bool kvm_cmdline_has(const char *word)
 {
-	char line[4096] = "";
+	char line[4096] = "", *tok, *save;
 	FILE *f = fopen("/proc/cmdline", "r");
 
 	if (f) {
@@ -139,9 +140,17 @@ static inline enum kvm_backend kvm_backend(void)
 			line[0] = 0;
 		fclose(f);
 	}
-	if (strstr(line, "kvmtest.backend=ours"))
+	for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+		if (!strcmp(tok, word))
+			return true;
+	return false;
+}
+
+static inline enum kvm_backend kvm_backend(void)
+{
+	if (kvm_cmdline_has("kvmtest.backend=ours"))
 		return BACKEND_OURS;
-	if (strstr(line, "kvmtest.backend=mainline"))
+	if (kvm_cmdline_has("kvmtest.backend=mainline"))
 		return BACKEND_MAINLINE;
 	return BACKEND_UNKNOWN;
 }
@@ -150,20 +159,17 @@ static inline enum kvm_backend kvm_backend(void)
  * The backend, or skip the test: its expected results depend on the backend
  * and there is nothing to compare against without knowing which one runs.
  */
-#define BACKEND_OR_SKIP(b) do {								(b) = kvm_backend();								if ((b) == BACKEND_UNKNOWN)								SKIP(return, "no kvmtest.backend=ours|mainline on the kernel "			     "command line: the expected result depends on it");	} while (0)
+#define BACKEND_OR_SKIP(b) do {							\
+	(b) = kvm_backend();							\
+	if ((b) == BACKEND_UNKNOWN)						\
+		SKIP(return, "no kvmtest.backend=ours|mainline on the kernel "	\
+		     "command line: the expected result depends on it");	\
+} while (0)
 
 /* Whether the test bed is Hercules (kvmtest.bed=hercules on the command line). */
 static inline bool kvm_on_hercules(void)
 {
-	char line[4096] = "";
-	FILE *f = fopen("/proc/cmdline", "r");
-
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = 0;
-		fclose(f);
-	}
-	return strstr(line, "kvmtest.bed=hercules") != NULL;
+	return kvm_cmdline_has("kvmtest.bed=hercules");
 }
 
 static inline const char *kvm_backend_name(enum kvm_backend b)
