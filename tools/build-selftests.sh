@@ -66,7 +66,9 @@ stage() { # bed
 	for f in "$REPO"/tests/beds/common/*.sh "$REPO"/tests/beds/"$bed"/*.sh; do
 		[ -e "$f" ] && cp "$f" "$dir"/
 	done
-	grep -v '^#' "$REPO/tests/beds/$bed/run-list" | grep -v unload-kvm > "$dir/run-list" || true
+	# The bed's own entries: those before unload-kvm first, the rest at the end.
+	local bedlist=$REPO/tests/beds/$bed/run-list
+	awk -F'\t' '/^#/ { next } $1 == "unload-kvm" { exit } { print }' "$bedlist" > "$dir/run-list"
 	if [ "$bed" = hercules ]; then
 		# Our selftests, in the order of their run list.
 		local name timeout cmd kind
@@ -84,7 +86,7 @@ stage() { # bed
 			kind=$(kind_of "$KSRC/tools/testing/selftests/kvm/$path.c")
 			printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" "$kind" "$name" >> "$dir/run-list"
 		done
-		grep unload-kvm "$REPO/tests/beds/$bed/run-list" >> "$dir/run-list"
+		awk -F'\t' '/^#/ { next } $1 == "unload-kvm" { tail = 1 } tail { print }' "$bedlist" >> "$dir/run-list"
 	fi
 }
 stage tcg
