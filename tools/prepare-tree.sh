@@ -40,10 +40,13 @@ if [ "$(cat "$KSRC/.kvm_s390_stamp" 2>/dev/null)" != "$stamp_want" ]; then
 fi
 # The repository is copied, not linked, into arch/s390/kvm: generic KVM's objects are
 # named arch/s390/kvm/../../../virt/kvm/*.o, and through a symbolic link ".." would
-# leave the tree. rsync keeps modification times, so unchanged files are not rebuilt;
-# it runs before every build (tools/build-kernel.sh calls this script).
+# leave the tree. It runs before every build (tools/build-kernel.sh calls this script).
+# Files are compared by content and a changed one gets the time of the copy, so make
+# rebuilds whatever depends on it and nothing else; keeping the repository's times
+# instead misses an edit older than its object (a checkout of older files, an edit
+# made while a build of the old content ran).
 if [ -L "$KSRC/arch/s390/kvm" ]; then
 	rm -f "$KSRC/arch/s390/kvm"
 fi
 mkdir -p "$KSRC/arch/s390/kvm"
-rsync -a --delete --exclude .git --exclude /tests/host/target "$REPO/" "$KSRC/arch/s390/kvm/"
+rsync -rlD --checksum --delete --exclude .git --exclude /tests/host/target "$REPO/" "$KSRC/arch/s390/kvm/"
