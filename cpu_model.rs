@@ -80,6 +80,8 @@ impl Vm {
 
     /// Creates the CPU model of a new VM (part of `kvm_arch_init_vm`).
     pub fn init_cpu_model(&self) -> Result {
+        // The facility list must lie below 2 GiB (the SIE block's `fac` field is 31 bits):
+        // GFP_DMA, which the kernel crate's `Page` does not offer, hence by hand.
         // SAFETY: allocating a page has no precondition.
         let page = unsafe { bindings::get_zeroed_page_noprof(bindings::KVM_S390_GFP_SCA) };
         if page == 0 {

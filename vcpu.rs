@@ -141,6 +141,10 @@ impl Vcpu {
 
     /// `kvm_arch_vcpu_create`: allocates and fills in the SIE control block.
     pub fn create(&self) -> Result {
+        // The page is owned through `vcpu->arch.sie_block`, which generic KVM and the
+        // machine-check and interrupt paths of the kernel read (C), and freed in `destroy`;
+        // a kernel-crate `Page` would have to be taken apart into that pointer and rebuilt
+        // from it there, with no check gained.
         // SAFETY: allocating a page has no precondition.
         let page = unsafe { bindings::get_zeroed_page_noprof(bindings::KVM_S390_GFP_SIE_PAGE) };
         if page == 0 {

@@ -281,7 +281,9 @@ impl Vm {
         }
         let machine = Machine::read();
         // The basic SCA is below 2 GiB, whatever the machine (GFP_DMA), so that its origin
-        // fits the 31-bit field SIE uses without the 64-bit-SCA-origin facility.
+        // fits the 31-bit field SIE uses without the 64-bit-SCA-origin facility. The
+        // kernel crate's `Page` offers no GFP_DMA, hence the allocation by hand; the page
+        // is owned by `kvm->arch.sca` and freed in `destroy`.
         // SAFETY: allocating a page has no precondition.
         let sca = unsafe { bindings::get_zeroed_page_noprof(bindings::KVM_S390_GFP_SCA) };
         if sca == 0 {
