@@ -80,6 +80,38 @@ static int new_vm(struct __test_metadata *_metadata, struct ctx *c)
 	return vm;
 }
 
+/* A new VM with vCPU 0 and its kvm_run mapped. */
+struct vcpu_ctx {
+	int vm, vcpu;
+	struct kvm_run *run;
+};
+
+/* Opens a vcpu_ctx; 0 on success, -1 (with the failed expectation) otherwise. */
+static int open_vcpu(struct __test_metadata *_metadata, struct ctx *c, struct vcpu_ctx *v)
+{
+	v->vcpu = -1;
+	v->run = MAP_FAILED;
+	v->vm = new_vm(_metadata, c);
+	if (v->vm < 0)
+		return -1;
+	v->vcpu = kvm_create_vcpu(v->vm, 0);
+	EXPECT_LE(0, v->vcpu);
+	if (v->vcpu >= 0)
+		v->run = kvm_map_run(c->kvm, v->vcpu);
+	EXPECT_NE(MAP_FAILED, v->run);
+	return v->run == MAP_FAILED ? -1 : 0;
+}
+
+static void close_vcpu(struct vcpu_ctx *v)
+{
+	if (v->run != MAP_FAILED)
+		munmap(v->run, getpagesize());
+	if (v->vcpu >= 0)
+		close(v->vcpu);
+	if (v->vm >= 0)
+		close(v->vm);
+}
+
 static int enable_cap(int fd, long cap, uint32_t flags, uint64_t arg0)
 {
 	struct kvm_enable_cap ec = { .cap = cap, .flags = flags, .args = { arg0 } };
@@ -188,24 +220,15 @@ static void use_s390_psw(struct __test_metadata *_metadata, struct ctx *c,
 			 long cap, int value)
 {
 	struct kvm_s390_psw psw = { .mask = 0x0000000180000000UL, .addr = 0x4242 };
-	struct kvm_run *run;
-	int vm = new_vm(_metadata, c), vcpu;
+	struct vcpu_ctx v;
 
 	EXPECT_EQ(1, value);
-	if (vm < 0)
-		return;
-	vcpu = kvm_create_vcpu(vm, 0);
-	EXPECT_LE(0, vcpu);
-	run = kvm_map_run(c->kvm, vcpu);
-	EXPECT_NE(MAP_FAILED, run);
-	if (run != MAP_FAILED) {
-		EXPECT_OK(ioctl(vcpu, KVM_S390_SET_INITIAL_PSW, &psw));
-		EXPECT_EQ(psw.mask, run->psw_mask);
-		EXPECT_EQ(psw.addr, run->psw_addr);
-		munmap(run, getpagesize());
+	if (!open_vcpu(_metadata, c, &v)) {
+		EXPECT_OK(ioctl(v.vcpu, KVM_S390_SET_INITIAL_PSW, &psw));
+		EXPECT_EQ(psw.mask, v.run->psw_mask);
+		EXPECT_EQ(psw.addr, v.run->psw_addr);
 	}
-	close(vcpu);
-	close(vm);
+	close_vcpu(&v);
 }
 
 /* SYNC_REGS: kvm_run carries the register sets QEMU requires. */
@@ -214,43 +237,26 @@ static void use_sync_regs(struct __test_metadata *_metadata, struct ctx *c,
 {
 	const uint64_t need = KVM_SYNC_PREFIX | KVM_SYNC_GPRS | KVM_SYNC_ACRS |
 			      KVM_SYNC_CRS | KVM_SYNC_PFAULT;
-	struct kvm_run *run;
-	int vm = new_vm(_metadata, c), vcpu;
+	struct vcpu_ctx v;
 
 	EXPECT_EQ(1, value);
-	if (vm < 0)
-		return;
-	vcpu = kvm_create_vcpu(vm, 0);
-	run = kvm_map_run(c->kvm, vcpu);
-	EXPECT_NE(MAP_FAILED, run);
-	if (run != MAP_FAILED) {
-		EXPECT_EQ(need, run->kvm_valid_regs & need);
-		munmap(run, getpagesize());
-	}
-	close(vcpu);
-	close(vm);
+	if (!open_vcpu(_metadata, c, &v))
+		EXPECT_EQ(need, v.run->kvm_valid_regs & need);
+	close_vcpu(&v);
 }
 
 /* IMMEDIATE_EXIT: KVM_RUN returns EINTR at once. */
 static void use_immediate_exit(struct __test_metadata *_metadata, struct ctx *c,
 			       long cap, int value)
 {
-	struct kvm_run *run;
-	int vm = new_vm(_metadata, c), vcpu;
+	struct vcpu_ctx v;
 
 	EXPECT_EQ(1, value);
-	if (vm < 0)
-		return;
-	vcpu = kvm_create_vcpu(vm, 0);
-	run = kvm_map_run(c->kvm, vcpu);
-	EXPECT_NE(MAP_FAILED, run);
-	if (run != MAP_FAILED) {
-		run->immediate_exit = 1;
-		EXPECT_ERRNO(EINTR, ioctl(vcpu, KVM_RUN, 0));
-		munmap(run, getpagesize());
+	if (!open_vcpu(_metadata, c, &v)) {
+		v.run->immediate_exit = 1;
+		EXPECT_ERRNO(EINTR, ioctl(v.vcpu, KVM_RUN, 0));
 	}
-	close(vcpu);
-	close(vm);
+	close_vcpu(&v);
 }
 
 /* VM_ATTRIBUTES: the CPU-model group exists (kvm_cpu_model tests it). */
@@ -588,21 +594,12 @@ static void use_guest_debug(struct __test_metadata *_metadata, struct ctx *c,
 static void use_diag318(struct __test_metadata *_metadata, struct ctx *c,
 			long cap, int value)
 {
-	struct kvm_run *run;
-	int vm = new_vm(_metadata, c), vcpu;
+	struct vcpu_ctx v;
 
 	EXPECT_EQ(1, value);
-	if (vm < 0)
-		return;
-	vcpu = kvm_create_vcpu(vm, 0);
-	run = kvm_map_run(c->kvm, vcpu);
-	EXPECT_NE(MAP_FAILED, run);
-	if (run != MAP_FAILED) {
-		EXPECT_NE(0, run->kvm_valid_regs & KVM_SYNC_DIAG318);
-		munmap(run, getpagesize());
-	}
-	close(vcpu);
-	close(vm);
+	if (!open_vcpu(_metadata, c, &v))
+		EXPECT_NE(0, v.run->kvm_valid_regs & KVM_SYNC_DIAG318);
+	close_vcpu(&v);
 }
 
 /* ---------------------------------------------------------------------- */

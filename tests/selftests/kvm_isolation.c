@@ -20,14 +20,15 @@
 #define DATA0_GPA	0x11000UL	/* slot 0 below this: lowcore and code */
 #define PATTERN_A	0x5a5a000000000000UL
 #define PATTERN_B	0xa5a5000000000000UL
+#define UNRELATED_BYTE	0x3c	/* fills a buffer no VM maps */
 
 static const uint64_t slot_gpa[NR_SLOTS] = { 0, 0x200000UL, 0x100000000UL };
 
 /* r2 = 0(r3), then DIAG 0x501. */
 static const uint8_t load_code[] = {
 	0xe3, 0x20, 0x30, 0x00, 0x00, 0x04,	/* +0  lg %r2,0(%r3) */
-	0x83, 0x00, 0x05, 0x01,			/* +6  diag 0x501 */
-	0xa7, 0xf4, 0x00, 0x00,			/* +10 j . */
+	DIAG_501,				/* +6  diag 0x501 */
+	J_SELF,					/* +10 j . */
 };
 
 /* Every doubleword in [r3, r4) becomes its address ^ r2; then DIAG 0x501. */
@@ -38,8 +39,8 @@ static const uint8_t fill_code[] = {
 	0xa7, 0x3b, 0x00, 0x08,			/* +14 aghi %r3,8 */
 	0xb9, 0x21, 0x00, 0x34,			/* +18 clgr %r3,%r4 */
 	0xa7, 0x44, 0xff, 0xf5,			/* +22 jl loop */
-	0x83, 0x00, 0x05, 0x01,			/* +26 diag 0x501 */
-	0xa7, 0xf4, 0x00, 0x00,			/* +30 j . */
+	DIAG_501,				/* +26 diag 0x501 */
+	J_SELF,					/* +30 j . */
 };
 
 /* r7 += the doublewords in [r3, r4) that are not address ^ r2; DIAG 0x501. */
@@ -52,8 +53,8 @@ static const uint8_t check_code[] = {
 	0xa7, 0x3b, 0x00, 0x08,			/* +22 aghi %r3,8 */
 	0xb9, 0x21, 0x00, 0x34,			/* +26 clgr %r3,%r4 */
 	0xa7, 0x44, 0xff, 0xf1,			/* +30 jl loop */
-	0x83, 0x00, 0x05, 0x01,			/* +34 diag 0x501 */
-	0xa7, 0xf4, 0x00, 0x00,			/* +38 j . */
+	DIAG_501,				/* +34 diag 0x501 */
+	J_SELF,					/* +38 j . */
 };
 
 /* Program interruptions: DIAG 0x501 at HANDLER_GPA, so the host sees them. */
@@ -125,7 +126,7 @@ FIXTURE_SETUP(isolation)
 	self->unrelated = mmap(NULL, SLOT_SIZE, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->unrelated);
-	memset(self->unrelated, 0x3c, SLOT_SIZE);
+	memset(self->unrelated, UNRELATED_BYTE, SLOT_SIZE);
 }
 
 FIXTURE_TEARDOWN(isolation)
@@ -180,6 +181,33 @@ static int slot_of(uint64_t gpa, uint64_t *off)
 	return -1;
 }
 
+/* Offset in slot @i where the tests' data starts: slot 0 holds lowcore and code below. */
+static uint64_t data_start(int i)
+{
+	return i ? 0 : DATA0_GPA;
+}
+
+/* Runs @code over the data of slot @i with r2 = @pattern (r3, r4: the range). */
+static int run_on_slot(struct __test_metadata *_metadata, struct vm *v, int i,
+		       uint64_t pattern, const uint8_t *code, size_t len, uint64_t diag_addr)
+{
+	v->run->s.regs.gprs[2] = pattern;
+	v->run->s.regs.gprs[3] = slot_gpa[i] + data_start(i);
+	v->run->s.regs.gprs[4] = slot_gpa[i] + SLOT_SIZE;
+	return run_code(_metadata, v, code, len, diag_addr);
+}
+
+/* Whether the buffer no VM maps still holds what the fixture put there. */
+static int unrelated_intact(const uint8_t *buf)
+{
+	size_t off;
+
+	for (off = 0; off < SLOT_SIZE; off++)
+		if (buf[off] != UNRELATED_BYTE)
+			return 0;
+	return 1;
+}
+
 static int guards_intact(struct vm *v)
 {
 	int i;
@@ -207,7 +235,7 @@ TEST_F(isolation, address_space_scan)
 
 	/* Every slot's doubleword holds its guest address ^ PATTERN_A. */
 	for (i = 0; i < NR_SLOTS; i++)
-		for (off = i ? 0 : DATA0_GPA; off < SLOT_SIZE; off += 8)
+		for (off = data_start(i); off < SLOT_SIZE; off += 8)
 			*(uint64_t *)(self->a.mem[i] + off) = (slot_gpa[i] + off) ^ PATTERN_A;
 	/* The first 8 MiB in 256 KiB steps, the edges of each slot, then powers of two. */
 	for (a = DATA0_GPA; a < 8 * SZ_1M; a += 256 * 1024)
@@ -243,10 +271,7 @@ TEST_F(isolation, address_space_scan)
 	EXPECT_LE(10, inside);
 	EXPECT_LT(40, outside);
 	EXPECT_TRUE(guards_intact(&self->a));
-	for (off = 0; off < SLOT_SIZE; off++)
-		if (self->unrelated[off] != 0x3c)
-			break;
-	EXPECT_EQ(SLOT_SIZE, off);
+	EXPECT_TRUE(unrelated_intact(self->unrelated));
 }
 
 /*
@@ -258,15 +283,11 @@ TEST_F(isolation, guest_writes_all_its_memory)
 	uint64_t off;
 	int i;
 
+	for (i = 0; i < NR_SLOTS; i++)
+		ASSERT_EQ(0, run_on_slot(_metadata, &self->a, i, PATTERN_A, fill_code,
+					 sizeof(fill_code), CODE_GPA + 30));
 	for (i = 0; i < NR_SLOTS; i++) {
-		self->a.run->s.regs.gprs[2] = PATTERN_A;
-		self->a.run->s.regs.gprs[3] = slot_gpa[i] + (i ? 0 : DATA0_GPA);
-		self->a.run->s.regs.gprs[4] = slot_gpa[i] + SLOT_SIZE;
-		ASSERT_EQ(0, run_code(_metadata, &self->a, fill_code, sizeof(fill_code),
-				      CODE_GPA + 30));
-	}
-	for (i = 0; i < NR_SLOTS; i++) {
-		for (off = i ? 0 : DATA0_GPA; off < SLOT_SIZE; off += 8) {
+		for (off = data_start(i); off < SLOT_SIZE; off += 8) {
 			uint64_t want = (slot_gpa[i] + off) ^ PATTERN_A;
 
 			if (*(uint64_t *)(self->a.mem[i] + off) != want)
@@ -275,10 +296,7 @@ TEST_F(isolation, guest_writes_all_its_memory)
 		EXPECT_EQ(SLOT_SIZE, off) TH_LOG("slot %d differs at offset %#lx", i, off);
 	}
 	EXPECT_TRUE(guards_intact(&self->a));
-	for (off = 0; off < SLOT_SIZE; off++)
-		if (self->unrelated[off] != 0x3c)
-			break;
-	EXPECT_EQ(SLOT_SIZE, off);
+	EXPECT_TRUE(unrelated_intact(self->unrelated));
 }
 
 /*
@@ -293,26 +311,18 @@ TEST_F(isolation, two_vms_see_only_their_own_memory)
 	int i, k;
 
 	vm_setup(_metadata, self->kvm, &self->b);
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < NR_SLOTS; i++)
+			ASSERT_EQ(0, run_on_slot(_metadata, v[k], i, pattern[k], fill_code,
+						 sizeof(fill_code), CODE_GPA + 30));
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < NR_SLOTS; i++) {
-			v[k]->run->s.regs.gprs[2] = pattern[k];
-			v[k]->run->s.regs.gprs[3] = slot_gpa[i] + (i ? 0 : DATA0_GPA);
-			v[k]->run->s.regs.gprs[4] = slot_gpa[i] + SLOT_SIZE;
-			ASSERT_EQ(0, run_code(_metadata, v[k], fill_code, sizeof(fill_code),
-					      CODE_GPA + 30));
-		}
-	}
-	for (k = 0; k < 2; k++) {
-		for (i = 0; i < NR_SLOTS; i++) {
-			v[k]->run->s.regs.gprs[2] = pattern[k];
-			v[k]->run->s.regs.gprs[3] = slot_gpa[i] + (i ? 0 : DATA0_GPA);
-			v[k]->run->s.regs.gprs[4] = slot_gpa[i] + SLOT_SIZE;
 			v[k]->run->s.regs.gprs[7] = 0;
-			ASSERT_EQ(0, run_code(_metadata, v[k], check_code, sizeof(check_code),
-					      CODE_GPA + 38));
+			ASSERT_EQ(0, run_on_slot(_metadata, v[k], i, pattern[k], check_code,
+						 sizeof(check_code), CODE_GPA + 38));
 			EXPECT_EQ(0, v[k]->run->s.regs.gprs[7])
 				TH_LOG("VM %d slot %d: doublewords not its own", k, i);
-			off = i ? 0 : DATA0_GPA;
+			off = data_start(i);
 			EXPECT_EQ((slot_gpa[i] + off) ^ pattern[k],
 				  *(uint64_t *)(v[k]->mem[i] + off));
 		}

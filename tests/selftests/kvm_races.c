@@ -123,8 +123,8 @@ static const uint8_t store_code[] = {
 	0xa7, 0x5b, 0x10, 0x00,			/* +10 aghi %r5,4096 */
 	0xb9, 0x21, 0x00, 0x54,			/* +14 clgr %r5,%r4 */
 	0xa7, 0x44, 0xff, 0xf9,			/* +18 jl page */
-	0x83, 0x00, 0x05, 0x01,			/* +22 diag 0x501 */
-	0xa7, 0xf4, 0x00, 0x00,			/* +26 j . */
+	DIAG_501,				/* +22 diag 0x501 */
+	J_SELF,					/* +26 j . */
 };
 
 static const uint8_t handler_code[] = PGM_HANDLER_CODE;
@@ -307,7 +307,7 @@ static void *spin_thread(void *p)
 
 TEST(close_everything_while_running)
 {
-	static const uint8_t spin[] = { 0xa7, 0xf4, 0x00, 0x00 };	/* j . */
+	static const uint8_t spin[] = { J_SELF };
 	struct spinner sp[4];
 	pthread_t t[4];
 	atomic_int stop = 0, inside = 0;
