@@ -75,6 +75,34 @@ same!(
     offset_of!(bindings::kvm_fpu, fprs)
 );
 same!(size_of::<KvmS390Psw>(), size_of::<bindings::kvm_s390_psw>());
+same!(
+    size_of::<uapi_kvm::KvmS390PgmInfo>(),
+    size_of::<bindings::kvm_s390_pgm_info>()
+);
+same!(
+    offset_of!(uapi_kvm::KvmS390PgmInfo, code),
+    offset_of!(bindings::kvm_s390_pgm_info, code)
+);
+same!(
+    offset_of!(uapi_kvm::KvmS390PgmInfo, op_access_id),
+    offset_of!(bindings::kvm_s390_pgm_info, op_access_id)
+);
+same!(
+    offset_of!(uapi_kvm::KvmS390PgmInfo, flags),
+    offset_of!(bindings::kvm_s390_pgm_info, flags)
+);
+same!(
+    uapi_kvm::KVM_S390_PGM_FLAGS_ILC_VALID,
+    bindings::KVM_S390_PGM_FLAGS_ILC_VALID
+);
+same!(
+    uapi_kvm::KVM_S390_PGM_FLAGS_ILC_MASK,
+    bindings::KVM_S390_PGM_FLAGS_ILC_MASK
+);
+same!(
+    uapi_kvm::KVM_S390_PGM_FLAGS_NO_REWIND,
+    bindings::KVM_S390_PGM_FLAGS_NO_REWIND
+);
 same!(uapi_kvm::KVM_API_VERSION, bindings::KVM_API_VERSION);
 same!(uapi_kvm::cap::NR_VCPUS, bindings::KVM_CAP_NR_VCPUS);
 same!(uapi_kvm::cap::S390_PSW, bindings::KVM_CAP_S390_PSW);

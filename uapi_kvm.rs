@@ -90,6 +90,49 @@ pub struct KvmDeviceAttr {
     pub addr: u64,
 }
 
+/// A program interruption as user space injects it (`KVM_S390_IRQ`, type
+/// `KVM_S390_PROGRAM_INT`) and as the backend's own handlers present one to the guest
+/// (`struct kvm_s390_pgm_info`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmS390PgmInfo {
+    /// Translation-exception identification (stored at 0xa8 for DAT and protection
+    /// exceptions).
+    pub trans_exc_code: u64,
+    /// Monitor code.
+    pub mon_code: u64,
+    /// PER address.
+    pub per_address: u64,
+    /// Data-exception code.
+    pub data_exc_code: u32,
+    /// Program-interruption code.
+    pub code: u16,
+    /// Monitor class number.
+    pub mon_class_nr: u16,
+    /// PER code.
+    pub per_code: u8,
+    /// PER ATMID.
+    pub per_atmid: u8,
+    /// Exception access identification.
+    pub exc_access_id: u8,
+    /// PER access identification.
+    pub per_access_id: u8,
+    /// Operand access identification.
+    pub op_access_id: u8,
+    /// `KVM_S390_PGM_FLAGS_*`.
+    pub flags: u8,
+    /// Padding.
+    pub pad: [u8; 2],
+}
+
+/// `flags` of [`KvmS390PgmInfo`]: the ILC below is valid (otherwise it is taken from the
+/// intercepted instruction).
+pub const KVM_S390_PGM_FLAGS_ILC_VALID: u8 = 0x01;
+/// `flags` of [`KvmS390PgmInfo`]: the instruction length in bytes (0, 2, 4 or 6).
+pub const KVM_S390_PGM_FLAGS_ILC_MASK: u8 = 0x06;
+/// `flags` of [`KvmS390PgmInfo`]: do not step the PSW back for a nullifying exception.
+pub const KVM_S390_PGM_FLAGS_NO_REWIND: u8 = 0x08;
+
 /// Number of facility-list doublewords in the CPU-model attributes (2 KiB).
 pub const FAC_LIST_DWORDS: usize = 256;
 
@@ -134,6 +177,9 @@ const _: () = assert!(size_of::<KvmDeviceAttr>() == 24);
 const _: () = assert!(size_of::<KvmS390VmCpuProcessor>() == 16 + 8 * FAC_LIST_DWORDS);
 const _: () = assert!(offset_of!(KvmS390VmCpuMachine, fac_mask) == 16);
 const _: () = assert!(size_of::<KvmS390Psw>() == 16);
+const _: () = assert!(size_of::<KvmS390PgmInfo>() == 40);
+const _: () = assert!(offset_of!(KvmS390PgmInfo, code) == 28);
+const _: () = assert!(offset_of!(KvmS390PgmInfo, flags) == 37);
 const _: () = assert!(size_of::<KvmRegs>() == 128);
 const _: () = assert!(size_of::<KvmSregs>() == 192);
 const _: () = assert!(offset_of!(KvmSregs, crs) == 64);

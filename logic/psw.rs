@@ -45,6 +45,15 @@ pub fn forward(psw: Psw, ilen: u8) -> Psw {
     }
 }
 
+/// The PSW before an instruction of `ilen` bytes that it has stepped over, wrapping in its
+/// mode (to point a nullified instruction's old PSW back at it).
+pub fn backward(psw: Psw, ilen: u8) -> Psw {
+    Psw {
+        mask: psw.mask,
+        addr: psw.addr.wrapping_sub(u64::from(ilen)) & address_mask(psw.mask),
+    }
+}
+
 /// The interruption-code halfwords stored at [`LC_PGM_ILC`]: the instruction length in
 /// bytes (the ILC occupies bits 13-14 of the halfword, so the value equals the length), then
 /// the program-interruption code.

@@ -10,9 +10,24 @@
 //! (I/O, external, machine check) or a kick made the CPU leave SIE. This file turns those raw
 //! values into an [`Exit`]; the run loop (`run.rs`) has one `match` over it.
 
-/// Program-interruption codes of host DAT faults that the gmap resolves (Principles of
-/// Operation, "Program-Interruption Conditions").
+/// Program-interruption codes (Principles of Operation, "Program-Interruption
+/// Conditions"): those of host DAT faults that the gmap resolves, and those the backend
+/// presents to the guest.
 pub mod pgm {
+    /// Operation.
+    pub const OPERATION: u16 = 0x01;
+    /// Privileged operation.
+    pub const PRIVILEGED_OP: u16 = 0x02;
+    /// Execute.
+    pub const EXECUTE: u16 = 0x03;
+    /// Specification.
+    pub const SPECIFICATION: u16 = 0x06;
+    /// Data.
+    pub const DATA: u16 = 0x07;
+    /// Translation specification.
+    pub const TRANSLATION_SPEC: u16 = 0x12;
+    /// Special operation.
+    pub const SPECIAL_OPERATION: u16 = 0x13;
     /// Protection.
     pub const PROTECTION: u16 = 0x04;
     /// Addressing.
@@ -31,6 +46,27 @@ pub mod pgm {
     pub const REGION_THIRD_TRANSLATION: u16 = 0x3b;
     /// The interruption code without the PER and transaction bits.
     pub const CODE_MASK: u16 = 0x7f;
+
+    /// Whether an exception of this code nullifies the instruction (the old PSW points at
+    /// it) rather than suppressing or completing it (the old PSW points past it): the DAT
+    /// exceptions of an operand access. Mainline: `__deliver_prog`.
+    pub const fn nullifies(code: u16) -> bool {
+        matches!(
+            code & CODE_MASK,
+            SEGMENT_TRANSLATION
+                | PAGE_TRANSLATION
+                | ASCE_TYPE
+                | REGION_FIRST_TRANSLATION
+                | REGION_SECOND_TRANSLATION
+                | REGION_THIRD_TRANSLATION
+        )
+    }
+
+    /// Whether an exception of this code stores a translation-exception identification
+    /// (and the access identifications) in the prefix area.
+    pub const fn stores_teid(code: u16) -> bool {
+        nullifies(code) || code & CODE_MASK == PROTECTION
+    }
 }
 
 /// Interception codes (`icptcode`) the backend distinguishes.
@@ -55,6 +91,8 @@ pub mod icpt {
     pub const OPERATION_EXCEPTION: u8 = 0x2c;
     /// Partial execution.
     pub const PARTIAL_EXECUTION: u8 = 0x38;
+    /// I/O instruction (SIE with I/O assists).
+    pub const IO_INSTRUCTION: u8 = 0x40;
 }
 
 /// Validity-intercept reason (`ipb` bits 0-15) for guest prefix pages that are not mapped.
@@ -132,5 +170,31 @@ pub fn instruction_length(opcode: u8) -> u8 {
         0 => 2,
         1 | 2 => 4,
         _ => 6,
+    }
+}
+
+/// Length of the instruction an interception reported, for the ILC of a program
+/// interruption the backend presents for it (mainline: `kvm_s390_get_ilen`). SIE stores the
+/// instruction (`ipa`) only for instruction-type interceptions, with the length of an
+/// EXECUTE in `icptstatus` when the intercepted instruction was its target; a program
+/// interception stores the ILC in `pgmilc`. Any other exit has no instruction: 0.
+pub fn intercepted_ilen(icptcode: u8, ipa: u16, icptstatus: u8, pgmilc: u16) -> u8 {
+    match icptcode {
+        icpt::INSTRUCTION
+        | icpt::INSTRUCTION_PROGRAM
+        | icpt::OPERATION_EXCEPTION
+        | icpt::PARTIAL_EXECUTION
+        | icpt::IO_INSTRUCTION => {
+            if icptstatus & 1 != 0 {
+                match (icptstatus >> 4) & 0x6 {
+                    0 => 4,
+                    len => len,
+                }
+            } else {
+                instruction_length((ipa >> 8) as u8)
+            }
+        }
+        icpt::PROGRAM => (pgmilc & 0x6) as u8,
+        _ => 0,
     }
 }
