@@ -19,7 +19,7 @@ else
 SHELL := /bin/bash
 TOOLS := $(CURDIR)/tools
 
-.PHONY: all setup kernel selftests host-test run check bench clean-cache
+.PHONY: all setup kernel selftests host-test run check bench fuzz clean-cache
 
 all: kernel
 
@@ -43,5 +43,9 @@ check: setup
 
 bench: selftests
 	$(TOOLS)/bench.sh
+
+# The fuzzers for DURATION seconds each on the debug kernel, both backends.
+fuzz: setup
+	$(TOOLS)/fuzz.sh $(or $(DURATION),600)
 
 endif

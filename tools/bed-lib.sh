@@ -23,14 +23,16 @@ bed_usage() {
 	cat >&2 <<EOF
 usage: ${0##*/} --backend NAME --kvm-ko PATH [--module PATH]... --tests DIR [--tests DIR]...
        [--timeout S] [--mem MIB] [--cpus N] [--mode tests|run] [--append 'KERNEL ARGS']
-       [--image PATH]
+       [--image PATH] [--bed NAME]
 EOF
 	exit 2
 }
 
-# Sets BACKEND KVM_KO MODULES TESTS TIMEOUT MEM CPUS MODE APPEND IMAGE.
+# Sets BACKEND KVM_KO MODULES TESTS TIMEOUT MEM CPUS MODE APPEND IMAGE BED_NAME
+# (the name results and expectations know the bed by; the runner's default if
+# empty, e.g. hercules-debug for a run on the debug kernel).
 bed_parse_args() {
-	BACKEND='' KVM_KO='' TIMEOUT='' MODE=tests APPEND=''
+	BACKEND='' KVM_KO='' TIMEOUT='' MODE=tests APPEND='' BED_NAME=''
 	MODULES=() TESTS=()
 	IMAGE=$KBUILD/arch/s390/boot/bzImage
 	while [ $# -gt 0 ]; do
@@ -45,6 +47,7 @@ bed_parse_args() {
 		--mode) MODE=${2:?}; shift 2 ;;
 		--append) APPEND=${2?}; shift 2 ;;
 		--image) IMAGE=${2:?}; shift 2 ;;
+		--bed) BED_NAME=${2:?}; shift 2 ;;
 		-h | --help) bed_usage ;;
 		*) log "unknown argument: $1"; bed_usage ;;
 		esac
@@ -54,6 +57,9 @@ bed_parse_args() {
 	*[!A-Za-z0-9._-]*) die "backend name must be [A-Za-z0-9._-]: $BACKEND" ;;
 	esac
 	case $MODE in tests | run) ;; *) die "--mode must be tests or run" ;; esac
+	case $BED_NAME in
+	*[!A-Za-z0-9._-]*) die "bed name must be [A-Za-z0-9._-]: $BED_NAME" ;;
+	esac
 	case ${TIMEOUT:-0}$MEM$CPUS in *[!0-9]*) die "--timeout, --mem, --cpus take numbers" ;; esac
 	[ -f "$IMAGE" ] || die "no kernel image at $IMAGE (build the kernel first)"
 }
@@ -61,7 +67,7 @@ bed_parse_args() {
 # bed_prepare BED: builds the initramfs and sets CPIO RUNLIST OUT CONSOLE, and a
 # default TIMEOUT (the sum of the tests' timeouts plus a margin for boot).
 bed_prepare() {
-	BED=$1
+	BED=${BED_NAME:-$1}
 	local margin=$2 mods=() d
 	for d in "${MODULES[@]}"; do mods+=(--module "$d"); done
 	local tests=()

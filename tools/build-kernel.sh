@@ -8,14 +8,22 @@
 # does not), above all CONFIG_RUST=y.
 #
 # Outputs (see tools/lib.sh): $KBUILD/arch/s390/boot/bzImage,
-# $KBUILD/arch/s390/kvm/{kvm,kvm_s390_kunit}.ko, $MAINLINE_KO.
+# $KBUILD/arch/s390/kvm/{kvm,kvm_s390_kunit}.ko, $MAINLINE_KO.  With
+# KVM_S390_VARIANT=debug, the debug variant (tools/kconfig/debug.config) in
+# directories of its own.
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 "$REPO/tools/prepare-tree.sh"
 
-fragment=$REPO/tools/kconfig/test-host.config
+# The fragment of the variant: the test host's, plus the checkers for "debug".
+fragment=$(mktemp)
+trap 'rm -f "$fragment"' EXIT
+cat "$REPO/tools/kconfig/test-host.config" > "$fragment"
+if [ "$KVM_S390_VARIANT" = debug ]; then
+	cat "$REPO/tools/kconfig/debug.config" >> "$fragment"
+fi
 mkdir -p "$KBUILD"
 # Reconfigure only when the fragment changed: a new .config rebuilds every Rust crate.
 if ! cmp -s "$fragment" "$KBUILD/.kvm_s390_fragment" || [ ! -e "$KBUILD/.config" ]; then
@@ -38,7 +46,7 @@ while IFS= read -r line; do
 		bad=1
 	fi
 done < "$fragment"
-[ $bad = 0 ] || { rm -f "$KBUILD/.kvm_s390_fragment"; die "the kernel configuration lost lines of $fragment"; }
+[ $bad = 0 ] || { rm -f "$KBUILD/.kvm_s390_fragment"; die "the kernel configuration lost lines of tools/kconfig/*.config"; }
 
 log "building kernel and modules"
 kmake

@@ -5,6 +5,7 @@
 # kselftests of the same tree, and stages what each test bed runs:
 #   $CACHE/stage/hercules/  bed scripts, binaries and run-list for the Hercules bed
 #   $CACHE/stage/tcg/       the same for QEMU TCG
+#   $CACHE/stage/hercules-debug/  the reliability selection for the debug kernel
 # A run list is `name<TAB>timeout<TAB>tap|exit<TAB>command`, run in order inside
 # the test host (see tests/initramfs/init).
 
@@ -89,6 +90,29 @@ stage() { # bed
 		awk -F'\t' '/^#/ { next } $1 == "unload-kvm" { tail = 1 } tail { print }' "$bedlist" >> "$dir/run-list"
 	fi
 }
+# A bed that runs a selection of the Hercules bed's tests (tests/beds/BED/select,
+# one run-list name per line) between its own first and last entries.
+stage_selection() { # bed
+	local bed=$1 dir=$CACHE/stage/$1 from=$CACHE/stage/hercules
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	local f
+	for f in "$REPO"/tests/beds/common/*.sh "$REPO"/tests/beds/"$bed"/*.sh; do
+		[ -e "$f" ] && cp "$f" "$dir"/
+	done
+	local bedlist=$REPO/tests/beds/$bed/run-list
+	awk -F'\t' '/^#/ { next } $1 == "unload-kvm" { exit } { print }' "$bedlist" > "$dir/run-list"
+	local name
+	while read -r name; do
+		case $name in '#'* | '') continue ;; esac
+		awk -F'\t' -v n="$name" '$1 == n { print; found = 1 } END { exit !found }' \
+			"$from/run-list" >> "$dir/run-list" ||
+			die "tests/beds/$bed/select names $name, which the Hercules bed does not run"
+		cp "$from/$name" "$dir/$name"
+	done < "$REPO/tests/beds/$bed/select"
+	awk -F'\t' '/^#/ { next } $1 == "unload-kvm" { tail = 1 } tail { print }' "$bedlist" >> "$dir/run-list"
+}
 stage tcg
 stage hercules
-log "staged $CACHE/stage/{tcg,hercules}"
+stage_selection hercules-debug
+log "staged $CACHE/stage/{tcg,hercules,hercules-debug}"

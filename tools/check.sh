@@ -6,6 +6,7 @@
 #   host      cargo test over the pure-logic files
 #   tcg       QEMU TCG (no SIE): refusal to load, KUnit suites
 #   hercules  Hercules (real SIE): our selftests and mainline kselftests
+#   hercules-debug  Hercules on the debug kernel: the reliability selection
 # Results: $RESULTS/summary.tsv (bed, backend, test, PASS/FAIL/SKIP/XFAIL,
 # reason), one line per test or subtest ("binary:subtest"), after
 # tests/expectations.tsv decided which SKIPs and failures are expected; printed
@@ -73,6 +74,21 @@ run_bed run-tcg.sh mainline "$MAINLINE_KO" --tests "$CACHE/stage/tcg"
 # run at the same time; on one CPU they only interleave at preemption points.
 run_bed run-hercules.sh ours "$OUR_KO" --tests "$CACHE/stage/hercules" --mem 2048 --cpus 2
 run_bed run-hercules.sh mainline "$MAINLINE_KO" --tests "$CACHE/stage/hercules" --mem 2048 --cpus 2
+
+# The debug kernel (tools/kconfig/debug.config: lockdep, atomic-sleep, list, slab,
+# object and hung-task checks, kmemleak): the reliability selection
+# (tests/beds/hercules-debug/select) with both backends' modules built for it.
+log "building the debug kernel and both modules for it"
+KVM_S390_VARIANT=debug "$REPO/tools/build-kernel.sh"
+run_debug_bed() { # backend kvm.ko
+	if ! KVM_S390_VARIANT=debug "$REPO/tools/run-hercules.sh" --bed hercules-debug \
+		--backend "$1" --kvm-ko "$2" --append "kvmtest.backend=$1" \
+		--tests "$CACHE/stage/hercules-debug" --mem 2048 --cpus 2; then
+		status=1
+	fi
+}
+run_debug_bed ours "$CACHE/build-debug/arch/s390/kvm/kvm.ko"
+run_debug_bed mainline "$CACHE/mainline-debug/arch/s390/kvm-mainline/s390/kvm.ko"
 
 # An expectation that matched no result of this run is stale: the test was
 # renamed or removed, or (an XFAIL of a binary's crash row) it passes now.  A

@@ -10,8 +10,8 @@
 # "bed<TAB>backend<TAB>test<TAB>PASS|FAIL|SKIP|XFAIL<TAB>reason".
 #
 # An expectation is "bed<TAB>backend<TAB>test<TAB>SKIP|XFAIL|FLAKY<TAB>reason";
-# bed and backend are a name or "*", test is a glob ("*" and "?") matched
-# against the whole result name.  The first line that matches a result is the
+# bed, backend and test are globs ("*" and "?") matched against the whole
+# name (a bed "hercules*" covers hercules and hercules-debug).  The first line that matches a result is the
 # one that applies.  The rules:
 #
 #   result  no entry                SKIP entry       XFAIL entry        FLAKY entry
@@ -61,7 +61,7 @@ FILENAME == ARGV[1] {
 		bad("want bed<TAB>backend<TAB>test<TAB>SKIP|XFAIL|FLAKY<TAB>reason")
 	if ($4 != "SKIP" && $4 != "XFAIL" && $4 != "FLAKY")
 		bad("status must be SKIP, XFAIL or FLAKY, not " $4)
-	if (($1 != "*" && $1 != bed) || ($2 != "*" && $2 != backend))
+	if (bed !~ glob2re($1) || backend !~ glob2re($2))
 		next
 	n++
 	re[n] = glob2re($3)

@@ -10,6 +10,7 @@
 #   linux-7.3/       the kernel source tree; arch/s390/kvm is a copy of this repository
 #   build/           the kernel build (O=) for our backend
 #   mainline/        mainline's C kvm.ko (baseline), built against build/
+#   build-debug/, mainline-debug/  the same for the debug variant
 #   sysroot/         s390x user-space files extracted from .debs
 #   ccache/          compiler cache
 
@@ -17,13 +18,21 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KVM_S390_CACHE=${KVM_S390_CACHE:-$HOME/.cache/kvm_s390}
 CACHE=$KVM_S390_CACHE
 KSRC=$CACHE/linux-7.3
-KBUILD=$CACHE/build
+# The kernel variant: "" (the test host) or "debug" (the same plus the kernel's
+# checkers, tools/kconfig/debug.config), each built in a directory of its own
+# from the same tree.
+KVM_S390_VARIANT=${KVM_S390_VARIANT:-}
+case $KVM_S390_VARIANT in
+'') KBUILD=$CACHE/build MAINLINE_BUILD=$CACHE/mainline ;;
+debug) KBUILD=$CACHE/build-debug MAINLINE_BUILD=$CACHE/mainline-debug ;;
+*) echo "KVM_S390_VARIANT must be empty or debug, not $KVM_S390_VARIANT" >&2; exit 2 ;;
+esac
 RESULTS=${KVM_S390_RESULTS:-$CACHE/results}
 # Which SKIPs and failures are expected, per bed and backend (tools/expectations.awk).
 EXPECTATIONS=$REPO/tests/expectations.tsv
 # Mainline's C kvm.ko is built as an external module; its output directory mirrors the
 # tree's depth so that its ../../../../virt/kvm objects stay inside the cache.
-MAINLINE_MO=$CACHE/mainline/arch/s390/kvm-mainline/s390
+MAINLINE_MO=$MAINLINE_BUILD/arch/s390/kvm-mainline/s390
 MAINLINE_KO=$MAINLINE_MO/kvm.ko
 OUR_KO=$KBUILD/arch/s390/kvm/kvm.ko
 KUNIT_KO=$KBUILD/arch/s390/kvm/kvm_s390_kunit.ko

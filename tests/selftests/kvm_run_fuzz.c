@@ -11,7 +11,8 @@
  * api.rst does not allow (see kvm_run_no_crash.c); ours must not.
  *
  * The seed is printed; KVM_FUZZ_SEED and KVM_FUZZ_ROUNDS in the
- * environment replay or extend a run.
+ * environment replay or extend a run; KVM_FUZZ_SECONDS runs each test for
+ * that long instead of a number of rounds (`make fuzz`).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -27,6 +28,34 @@ static __thread uint64_t rng_state;
 
 /* The backend, read once (kvmtest.backend=). */
 static enum kvm_backend backend;
+
+/* With KVM_FUZZ_SECONDS: when the rounds stop (CLOCK_MONOTONIC seconds), else 0. */
+static time_t deadline;
+
+static bool time_is_up(void)
+{
+	struct timespec now;
+
+	if (!deadline)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec >= deadline;
+}
+
+/* Rounds from KVM_FUZZ_ROUNDS, or unbounded with a deadline from KVM_FUZZ_SECONDS. */
+static int rounds_from_env(int dflt)
+{
+	const char *env = getenv("KVM_FUZZ_SECONDS");
+	struct timespec now;
+
+	if (env && atoi(env) > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		deadline = now.tv_sec + atoi(env);
+		return 0x7fffffff;
+	}
+	env = getenv("KVM_FUZZ_ROUNDS");
+	return env && atoi(env) > 0 ? atoi(env) : dflt;
+}
 
 static uint64_t rnd(void)
 {
@@ -134,7 +163,7 @@ FIXTURE_TEARDOWN(fuzz)
 {
 }
 
-TEST_F_TIMEOUT(fuzz, random_state_and_code, 1200)
+TEST_F_TIMEOUT(fuzz, random_state_and_code, 1000000)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
 	static const uint8_t good[] = { 0xa7, 0x29, 0x00, 0x2a, 0x83, 0x00, 0x05, 0x01 };
@@ -149,9 +178,7 @@ TEST_F_TIMEOUT(fuzz, random_state_and_code, 1200)
 	rng_state = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) * 0x9e3779b97f4a7c15UL;
 	if (!rng_state)
 		rng_state = 1;
-	env = getenv("KVM_FUZZ_ROUNDS");
-	if (env && atoi(env) > 0)
-		rounds = atoi(env);
+	rounds = rounds_from_env(ROUNDS_DEFAULT);
 	TH_LOG("seed %#llx, %d rounds", (unsigned long long)rng_state, rounds);
 
 	ASSERT_OK(sigaction(SIGALRM, &sa, NULL));
@@ -164,8 +191,9 @@ TEST_F_TIMEOUT(fuzz, random_state_and_code, 1200)
 	run = kvm_map_run(kvm, vcpu);
 	ASSERT_NE(MAP_FAILED, run);
 
-	for (round = 0; round < rounds; round++)
+	for (round = 0; round < rounds && !time_is_up(); round++)
 		run_round(_metadata, vcpu, run, mem, round);
+	TH_LOG("%d rounds run", round);
 
 	/* The same vCPU still runs a good guest: lghi %r2,42; diag 0x501. */
 	memset(mem, 0, MEM_SIZE);
@@ -210,7 +238,7 @@ static void *fuzz_vcpu(void *arg)
 		__atomic_store_n(&f->done, 1, __ATOMIC_RELEASE);
 		return NULL;
 	}
-	for (round = 0; round < f->rounds; round++) {
+	for (round = 0; round < f->rounds && !time_is_up(); round++) {
 		struct kvm_regs regs;
 		int i;
 
@@ -247,21 +275,21 @@ static void on_usr1(int sig)
 }
 
 /* Four vCPUs run random code in one VM at the same time. */
-TEST_F_TIMEOUT(fuzz, parallel_vcpus, 1200)
+TEST_F_TIMEOUT(fuzz, parallel_vcpus, 1000000)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };	/* no SA_RESTART */
 	static const uint8_t good[] = { 0xa7, 0x29, 0x00, 0x2a, 0x83, 0x00, 0x05, 0x01 };
 	struct kvm_s390_psw psw = { .mask = 0x0000000180000000UL, .addr = 0x10000 };
 	struct fuzzer f[4];
 	pthread_t threads[4];
-	int kvm, vm, vcpu, i, running;
+	int kvm, vm, vcpu, i, running, rounds;
 	struct kvm_run *run;
 	uint8_t *mem;
 	size_t j;
 
-
 	BACKEND_OR_SKIP(backend);
 	rng_state = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15UL | 1;
+	rounds = rounds_from_env(100);
 	TH_LOG("seed %#llx", (unsigned long long)rng_state);
 	ASSERT_OK(sigaction(SIGUSR1, &sa, NULL));
 	OPEN_KVM_OR_SKIP(kvm);
@@ -272,7 +300,7 @@ TEST_F_TIMEOUT(fuzz, parallel_vcpus, 1200)
 		((uint64_t *)mem)[j] = rnd();
 	ASSERT_OK(kvm_set_memslot(vm, 0, 0, 0, MEM_SIZE, (uintptr_t)mem));
 	for (i = 0; i < 4; i++) {
-		f[i] = (struct fuzzer){ .kvm = kvm, .vm = vm, .id = i, .rounds = 100,
+		f[i] = (struct fuzzer){ .kvm = kvm, .vm = vm, .id = i, .rounds = rounds,
 					.seed = rnd() | 1, .mem = mem };
 		ASSERT_OK(pthread_create(&threads[i], NULL, fuzz_vcpu, &f[i]));
 	}
