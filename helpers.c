@@ -218,3 +218,8 @@ bool kvm_s390_rust_is_error_noslot_pfn(kvm_pfn_t pfn)
 {
 	return is_error_noslot_pfn(pfn);
 }
+
+struct kvm_vcpu *kvm_s390_rust_get_vcpu_by_id(struct kvm *kvm, int id)
+{
+	return kvm_get_vcpu_by_id(kvm, id);
+}

@@ -9,9 +9,13 @@
 pub mod capabilities;
 pub mod cpu_reset;
 pub mod dat;
+pub mod diag;
+pub mod enable_cap;
 pub mod facilities;
 pub mod guest_dat;
 pub mod memslots;
+pub mod one_reg;
+pub mod operexc;
 pub mod prefix;
 pub mod psw;
 pub mod sie_exit;
