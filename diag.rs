@@ -150,7 +150,7 @@ fn virtio(vcpu: &Vcpu) -> Result<Outcome> {
             diag::virtio_subchannel(vcpu.gpr(2)),
             8,
             core::ptr::from_ref(&queue).cast(),
-            vcpu.gpr(4) as core::ffi::c_long,
+            vcpu.gpr(4) as kernel::ffi::c_long,
         )
     };
     if ret == EOPNOTSUPP.to_errno() {
