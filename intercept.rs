@@ -84,6 +84,12 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
         {
             crate::diag::handle(vcpu)
         }
+        // svc branch: SET CLOCK, also for the instruction table.
+        Exit::Intercept(icpt::INSTRUCTION)
+            if intercepted_ipa(vcpu) == crate::logic::tod::IPA_SCK =>
+        {
+            crate::tod::handle_sck(vcpu)
+        }
         Exit::Intercept(icpt::OPERATION_EXCEPTION) => crate::operexc::handle(vcpu),
         Exit::Intercept(code) => {
             sieic_exit(vcpu, code);

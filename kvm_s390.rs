@@ -21,7 +21,8 @@
 //! - `intercept.rs`: what is done with each exit from SIE (one `match`), calling into
 //!   `interrupt.rs` (delivery into the guest) and `gaccess.rs` (guest storage access);
 //! - `diag.rs` (DIAGNOSE), `operexc.rs` (operation-exception intercepts), `enable_cap.rs`
-//!   (`KVM_ENABLE_CAP` and the per-VM switches), `one_reg.rs` (`KVM_{GET,SET}_ONE_REG`);
+//!   (`KVM_ENABLE_CAP` and the per-VM switches), `one_reg.rs` (`KVM_{GET,SET}_ONE_REG`),
+//!   `tod.rs` (guest TOD clock, SET CLOCK, memory limit);
 //! - `stats.rs`: the binary statistics tables.
 //!
 //! What is not implemented yet answers with a defined errno, documented in
@@ -64,6 +65,7 @@ pub mod one_reg;
 pub mod operexc;
 pub mod run;
 pub mod stats;
+pub mod tod;
 pub mod uapi_kvm;
 pub mod vcpu;
 pub mod vm;

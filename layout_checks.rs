@@ -256,6 +256,45 @@ same!(
 same!(crate::logic::diag::reset::IPL, bindings::KVM_S390_RESET_IPL);
 same!(crate::kvm_host::ictl::OPEREXC, bindings::ICTL_OPEREXC);
 
+// The TOD and memory-control VM attributes (tod.rs).
+same!(
+    size_of::<uapi_kvm::KvmS390VmTodClock>(),
+    size_of::<bindings::kvm_s390_vm_tod_clock>()
+);
+same!(
+    offset_of!(uapi_kvm::KvmS390VmTodClock, tod),
+    offset_of!(bindings::kvm_s390_vm_tod_clock, tod)
+);
+same!(uapi_kvm::KVM_S390_VM_TOD, bindings::KVM_S390_VM_TOD);
+same!(
+    uapi_kvm::KVM_S390_VM_MEM_CTRL,
+    bindings::KVM_S390_VM_MEM_CTRL
+);
+same!(
+    uapi_kvm::KVM_S390_VM_MEM_LIMIT_SIZE,
+    bindings::KVM_S390_VM_MEM_LIMIT_SIZE
+);
+same!(
+    uapi_kvm::KVM_S390_VM_MEM_ENABLE_CMMA,
+    bindings::KVM_S390_VM_MEM_ENABLE_CMMA
+);
+same!(
+    uapi_kvm::KVM_S390_VM_MEM_CLR_CMMA,
+    bindings::KVM_S390_VM_MEM_CLR_CMMA
+);
+same!(
+    crate::logic::tod::Attr::Low as u32,
+    bindings::KVM_S390_VM_TOD_LOW
+);
+same!(
+    crate::logic::tod::Attr::High as u32,
+    bindings::KVM_S390_VM_TOD_HIGH
+);
+same!(
+    crate::logic::tod::Attr::Ext as u32,
+    bindings::KVM_S390_VM_TOD_EXT
+);
+
 // The switch area `sie64a.S` addresses with fixed offsets (AREA_* there).
 same!(
     offset_of!(bindings::kvm_s390_rust_switch_area, guest_acrs),

@@ -294,5 +294,30 @@ pub const KVM_GET_ONE_REG: u32 = iow::<KvmOneReg>(0xab);
 /// `KVM_SET_ONE_REG`.
 pub const KVM_SET_ONE_REG: u32 = iow::<KvmOneReg>(0xac);
 
+/// `KVM_S390_VM_MEM_CTRL`: the VM attribute group of guest memory controls.
+pub const KVM_S390_VM_MEM_CTRL: u32 = 0;
+/// `KVM_S390_VM_MEM_ENABLE_CMMA`.
+pub const KVM_S390_VM_MEM_ENABLE_CMMA: u64 = 0;
+/// `KVM_S390_VM_MEM_CLR_CMMA`.
+pub const KVM_S390_VM_MEM_CLR_CMMA: u64 = 1;
+/// `KVM_S390_VM_MEM_LIMIT_SIZE`: the limit of guest absolute addresses (u64).
+pub const KVM_S390_VM_MEM_LIMIT_SIZE: u64 = 2;
+/// `KVM_S390_VM_TOD`: the VM attribute group of the guest TOD clock.
+pub const KVM_S390_VM_TOD: u32 = 1;
+
+/// `struct kvm_s390_vm_tod_clock` (`KVM_S390_VM_TOD_EXT`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmS390VmTodClock {
+    /// Epoch index (TOD clock extension).
+    pub epoch_idx: u8,
+    /// Padding.
+    pub pad: [u8; 7],
+    /// Bits 0-63 of the TOD clock.
+    pub tod: u64,
+}
+
+const _: () = assert!(size_of::<KvmS390VmTodClock>() == 16);
+
 /// `KVM_EXIT_S390_RESET`: user space is asked to perform the resets in `s390_reset_flags`.
 pub const KVM_EXIT_S390_RESET: u32 = 14;

@@ -167,6 +167,8 @@ impl Vcpu {
             (*sie).eca = eca::MVPGI | eca::PROTEXCI;
             (*sie).hpid = kvm_host::HPID_KVM;
             (*sie).gbea = 1;
+            // The VM's clock (`tod.rs`); `kvm->lock`, held, orders it against changes.
+            (*sie).epoch = self.vm().epoch();
             // The SCA origin before the vCPU's file exists (see `postcreate`); the basic
             // SCA lies below 2 GiB, the high half is 0 on machines without 64BSCAO.
             let sca_phys = virt_to_phys(self.vm().sca());

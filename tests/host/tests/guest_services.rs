@@ -311,3 +311,87 @@ fn one_reg_ids_and_sizes() {
     assert_eq!(Reg::from_id(S390 | U64 | 0x7ff), None);
     assert_eq!(Reg::from_id(S390 | U64), None);
 }
+
+// ---------------------------------------------------------------------------------------
+// TOD clock and memory limit
+
+use kvm_s390_host_tests::logic::mem_limit::{self, LimitError};
+use kvm_s390_host_tests::logic::tod::{self, Attr};
+
+#[test]
+fn the_epoch_is_guest_minus_host_modulo_2_64() {
+    assert_eq!(tod::epoch(100, 40), 60);
+    // A guest clock behind the host's: a negative epoch, wrapping.
+    assert_eq!(tod::epoch(40, 100), (-60i64) as u64);
+    for (guest, host) in [(0, u64::MAX), (u64::MAX, 0), (0x1234, 0x1234), (7, 1 << 63)] {
+        assert_eq!(tod::guest_tod(host, tod::epoch(guest, host)), guest);
+    }
+}
+
+#[test]
+fn tod_attributes() {
+    assert_eq!(Attr::from_raw(0), Some(Attr::Low));
+    assert_eq!(Attr::from_raw(1), Some(Attr::High));
+    assert_eq!(Attr::from_raw(2), Some(Attr::Ext));
+    assert_eq!(Attr::from_raw(3), None);
+    assert!(tod::epoch_index_allowed(0));
+    assert!(!tod::epoch_index_allowed(1));
+}
+
+#[test]
+fn sck_operand_and_condition_code() {
+    let mask64 = u64::MAX;
+    let mask31 = 0x7fff_ffff;
+    assert_eq!(tod::s_operand(0x1000, 0x008, mask64), 0x1008);
+    assert_eq!(tod::s_operand(0xffff_ffff_8000_0000, 0x10, mask31), 0x10);
+    // Only 12 bits of displacement.
+    assert_eq!(tod::s_operand(0, 0xf123, mask64), 0x123);
+    assert!(tod::sck_operand_aligned(0x1008));
+    assert!(!tod::sck_operand_aligned(0x1004));
+    let mask = 0x0000_3001_8000_0000u64;
+    assert_eq!(tod::with_cc(mask, 0), 0x0000_0001_8000_0000);
+    assert_eq!(
+        tod::with_cc(0x0000_0001_8000_0000, 2),
+        0x0000_2001_8000_0000
+    );
+}
+
+#[test]
+fn memory_limit_checks_in_mainline_order() {
+    const G: u64 = mem_limit::GRANULE;
+    let current = 1u64 << 53;
+    assert_eq!(
+        mem_limit::new_limit(1 << 30, current, false, 0),
+        Ok(1 << 30)
+    );
+    // Rounded up to 1 MiB.
+    assert_eq!(mem_limit::new_limit(G + 1, current, false, 0), Ok(2 * G));
+    // Above the current limit: E2BIG, before anything else.
+    assert_eq!(
+        mem_limit::new_limit(current + 1, current, true, 0),
+        Err(LimitError::TooBig)
+    );
+    // Unlimited VMs accept anything; a value that wraps is 0.
+    assert_eq!(
+        mem_limit::new_limit(u64::MAX, mem_limit::NO_LIMIT, false, 0),
+        Err(LimitError::Zero)
+    );
+    assert_eq!(
+        mem_limit::new_limit(0, current, false, 0),
+        Err(LimitError::Zero)
+    );
+    assert_eq!(
+        mem_limit::new_limit(u64::MAX - 5, current, false, 0),
+        Err(LimitError::Zero)
+    );
+    // vCPUs, or a slot beyond: EBUSY.
+    assert_eq!(
+        mem_limit::new_limit(G, current, true, 0),
+        Err(LimitError::Busy)
+    );
+    assert_eq!(
+        mem_limit::new_limit(G, current, false, G + 4096),
+        Err(LimitError::Busy)
+    );
+    assert_eq!(mem_limit::new_limit(G, current, false, G), Ok(G));
+}
