@@ -93,8 +93,9 @@ fn directed_yield(vcpu: &Vcpu, ops: Operands) -> Result<Outcome> {
     let tid = vcpu.gpr(ops.rx) as i32;
     let mut yielded = false;
     if tid != vcpu.id() {
-        // SAFETY: the VM is live; the lookup reads `vcpu_array` under RCU-like rules that
-        // generic KVM's `kvm_get_vcpu_by_id` handles itself.
+        // SAFETY: the VM is live; `kvm_get_vcpu_by_id` walks `vcpu_array`, whose entries
+        // generic KVM publishes under `kvm->lock` and removes only when it destroys the VM,
+        // so it may be read without a lock (mainline's handler does the same).
         let target = unsafe { bindings::kvm_s390_rust_get_vcpu_by_id(vcpu.vm().as_raw(), tid) };
         if !target.is_null() {
             // SAFETY: vCPUs live until the VM is destroyed, which cannot happen while this

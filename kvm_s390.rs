@@ -789,10 +789,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
             vcpu.initial_reset();
             Ok(())
         }
-        uapi_kvm::KVM_ENABLE_CAP => vcpu.enable_cap_ioctl(arg as usize),
-        uapi_kvm::KVM_GET_ONE_REG | uapi_kvm::KVM_SET_ONE_REG => {
-            vcpu.one_reg_ioctl(ioctl, arg as usize)
-        }
+        uapi_kvm::KVM_ENABLE_CAP => vcpu.enable_cap_ioctl(arg),
+        uapi_kvm::KVM_GET_ONE_REG | uapi_kvm::KVM_SET_ONE_REG => vcpu.one_reg_ioctl(ioctl, arg),
         _ => Err(ENOTTY),
     };
     ret(r) as c_long
