@@ -64,12 +64,12 @@ impl Vm {
 
     /// `KVM_CAP_S390_USER_INSTR0` is enabled: the instruction 0x0000 goes to user space.
     pub(crate) fn user_instr0(&self) -> bool {
-        switch!(self, user_instr0).load(Ordering::Relaxed) != 0
+        switch!(self, user_instr0).load(Ordering::SeqCst) != 0
     }
 
     /// `KVM_CAP_S390_USER_OPEREXEC` is enabled: operation exceptions go to user space.
     pub(crate) fn user_operexec(&self) -> bool {
-        switch!(self, user_operexec).load(Ordering::Relaxed) != 0
+        switch!(self, user_operexec).load(Ordering::SeqCst) != 0
     }
 
     /// `KVM_CAP_S390_CSS_SUPPORT` is enabled: user space handles the channel subsystem.
@@ -95,13 +95,30 @@ impl Vm {
         match decision.map_err(errno)? {
             VmCap::UserSigp => switch!(self, user_sigp).store(1, Ordering::Relaxed),
             VmCap::UserStsi => switch!(self, user_stsi).store(1, Ordering::Relaxed),
-            // The vCPUs start intercepting operation exceptions at their next entry into
-            // SIE (`Vcpu::apply_vm_switches`); a running one leaves SIE at the latest at the
-            // next host interruption.
-            VmCap::UserInstr0 => switch!(self, user_instr0).store(1, Ordering::Relaxed),
-            VmCap::UserOperexec => switch!(self, user_operexec).store(1, Ordering::Relaxed),
+            VmCap::UserInstr0 => {
+                switch!(self, user_instr0).store(1, Ordering::SeqCst);
+                self.resync_vcpus();
+            }
+            VmCap::UserOperexec => {
+                switch!(self, user_operexec).store(1, Ordering::SeqCst);
+                self.resync_vcpus();
+            }
         }
         Ok(())
+    }
+}
+
+impl Vm {
+    /// Makes every vCPU leave SIE once, so that all of them enter it again through
+    /// `Vcpu::apply_vm_switches`, which sees the switch just set: when `KVM_ENABLE_CAP`
+    /// returns, no vCPU runs with the old interception controls (mainline:
+    /// `kvm_s390_sync_request(KVM_REQ_ICPT_OPEREXC)` on every vCPU).
+    fn resync_vcpus(&self) {
+        // SAFETY: the VM is live; no lock is held by the caller.
+        unsafe { bindings::kvm_s390_rust_kvm_lock(self.as_raw()) };
+        self.with_vcpus_out_of_sie(|_| {});
+        // SAFETY: taken above.
+        unsafe { bindings::kvm_s390_rust_kvm_unlock(self.as_raw()) };
     }
 }
 

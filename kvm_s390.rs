@@ -22,7 +22,8 @@
 //!   `interrupt.rs` (delivery into the guest) and `gaccess.rs` (guest storage access);
 //! - `diag.rs` (DIAGNOSE), `operexc.rs` (operation-exception intercepts), `enable_cap.rs`
 //!   (`KVM_ENABLE_CAP` and the per-VM switches), `one_reg.rs` (`KVM_{GET,SET}_ONE_REG`),
-//!   `tod.rs` (guest TOD clock, SET CLOCK, memory limit);
+//!   `tod.rs` (guest TOD clock, SET CLOCK, memory limit), `vcpu_block.rs` (all vCPUs
+//!   kept out of SIE while VM-wide state changes);
 //! - `stats.rs`: the binary statistics tables.
 //!
 //! What is not implemented yet answers with a defined errno, documented in
@@ -68,6 +69,7 @@ pub mod stats;
 pub mod tod;
 pub mod uapi_kvm;
 pub mod vcpu;
+pub mod vcpu_block;
 pub mod vm;
 
 use logic::capabilities;

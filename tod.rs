@@ -7,14 +7,11 @@
 //!
 //! The guest clock is the host clock plus an epoch difference in every vCPU's SIE block;
 //! the VM's value is `kvm->arch.epoch`, which new vCPUs start with. Changing it changes
-//! every vCPU's epoch while none of them is in SIE: each is blocked out of SIE
-//! (`PROG_BLOCK_SIE`, which the kernel's `__sie64a` honours) and kicked out of it
-//! (`CPUSTAT_STOP_INT`, a stop intercept the backend only clears), as mainline's
-//! `kvm_s390_vcpu_block_all` does. The decisions are in `logic/tod.rs` and
+//! every vCPU's epoch while none of them is in SIE (`vcpu_block.rs`). The decisions are in `logic/tod.rs` and
 //! `logic/mem_limit.rs`.
 
 use core::ptr::addr_of_mut;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
@@ -23,7 +20,6 @@ use kernel::uaccess::{UserPtr, UserSlice};
 use crate::gmap::Gmap;
 use crate::intercept::{sieic_exit, Outcome};
 use crate::interrupt;
-use crate::kvm_host::{cpustat, SieBlock};
 use crate::logic::mem_limit::{self, LimitError};
 use crate::logic::prefix::GuestReal;
 use crate::logic::psw;
@@ -39,24 +35,10 @@ unsafe impl kernel::transmute::FromBytes for KvmS390VmTodClock {}
 // SAFETY: as above; the padding is a field, so every byte is initialised.
 unsafe impl kernel::transmute::AsBytes for KvmS390VmTodClock {}
 
-/// `prog20` bit: keep the vCPU out of SIE (`PROG_BLOCK_SIE`).
-const PROG_BLOCK_SIE: u32 = 1;
-/// `prog0c` bit: the vCPU is in (or entering) SIE (`PROG_IN_SIE`).
-const PROG_IN_SIE: u32 = 1;
-
 /// The host TOD clock, bits 0-63 (unsteered: what SIE adds the epoch to).
 fn host_tod() -> u64 {
     // SAFETY: STORE CLOCK EXTENDED has no precondition.
     unsafe { bindings::kvm_s390_rust_host_tod() }
-}
-
-/// The SIE block of a published vCPU of a live VM (it has one until the VM is destroyed).
-/// Only its fields that other threads may touch are used, atomically or while the vCPU is
-/// kept out of SIE, so no `Vcpu` (which stands for exclusive use) is formed.
-fn sie_block_of(vcpu: *mut bindings::kvm_vcpu) -> *mut SieBlock {
-    // SAFETY: the caller passes a published vCPU of a live VM; `sie_block` is set at its
-    // creation and cleared only when the VM destroys it.
-    unsafe { (*vcpu).arch.sie_block.cast::<SieBlock>() }
 }
 
 impl Vm {
@@ -71,49 +53,16 @@ impl Vm {
         self.epoch_field().load(Ordering::Relaxed)
     }
 
-    /// Calls `f` on every vCPU of the VM.
-    fn for_each_vcpu(&self, mut f: impl FnMut(*mut bindings::kvm_vcpu)) {
-        // SAFETY: the VM is live.
-        let online = unsafe { bindings::kvm_s390_rust_online_vcpus(self.as_raw()) };
-        for i in 0..online {
-            // SAFETY: as above; `i` is below `online_vcpus`, so the vCPU is published and
-            // lives until the VM is destroyed.
-            let vcpu = unsafe { bindings::kvm_s390_rust_get_vcpu(self.as_raw(), i) };
-            if !vcpu.is_null() {
-                f(vcpu);
-            }
-        }
-    }
-
     /// Sets the guest clock to `guest_tod` now: the VM's epoch and every vCPU's. The caller
     /// holds `kvm->lock`, which orders this against vCPU creation (new vCPUs take the VM's
     /// epoch under it).
     fn set_guest_tod(&self, guest_tod: u64) {
         let epoch = tod::epoch(guest_tod, host_tod());
         self.epoch_field().store(epoch, Ordering::Relaxed);
-        self.for_each_vcpu(|vcpu| {
-            let sie = sie_block_of(vcpu);
-            // SAFETY: `prog20`, `cpuflags` and `prog0c` are 4-byte aligned words of the
-            // live SIE block that the kernel's entry code and other CPUs access atomically.
-            unsafe {
-                AtomicU32::from_ptr(addr_of_mut!((*sie).prog20))
-                    .fetch_or(PROG_BLOCK_SIE, Ordering::SeqCst);
-                AtomicU32::from_ptr(addr_of_mut!((*sie).cpuflags))
-                    .fetch_or(cpustat::STOP_INT, Ordering::SeqCst);
-                let in_sie = AtomicU32::from_ptr(addr_of_mut!((*sie).prog0c));
-                while in_sie.load(Ordering::SeqCst) & PROG_IN_SIE != 0 {
-                    core::hint::spin_loop();
-                }
-            }
-        });
-        self.for_each_vcpu(|vcpu| {
-            let sie = sie_block_of(vcpu);
-            // SAFETY: as above; no vCPU is in SIE, so the epoch is not in use.
-            unsafe {
-                addr_of_mut!((*sie).epoch).write_volatile(epoch);
-                AtomicU32::from_ptr(addr_of_mut!((*sie).prog20))
-                    .fetch_and(!PROG_BLOCK_SIE, Ordering::SeqCst);
-            }
+        self.with_vcpus_out_of_sie(|sie| {
+            // SAFETY: the SIE block is live and its vCPU out of SIE, so SIE does not use
+            // the epoch now.
+            unsafe { addr_of_mut!((*sie).epoch).write_volatile(epoch) };
         });
     }
 

@@ -11,6 +11,7 @@
  * code run by guest_util.h's VM; the facts are mainline 7.3's
  * (arch/s390/kvm/s390/diag.c, intercept.c, s390.c) and api.rst.
  */
+#include <pthread.h>
 #include <sys/eventfd.h>
 
 #include "guest_util.h"
@@ -624,6 +625,95 @@ TEST_F(guest, sck_sets_the_clock)
 	self->run->psw_addr = CODE_GPA;
 	RUN_TO_DIAG(HANDLER_GPA + 4);
 	EXPECT_PGM(PGM_PRIVILEGED, 4, CODE_GPA + 4);
+}
+
+/* What a helper thread does to the VM while the test's thread runs the vCPU. */
+struct while_running {
+	int vm;
+	uint64_t *flag;		/* set to 1 afterwards, in guest memory */
+	uint64_t tod;		/* KVM_S390_VM_TOD_LOW to set, or 0 */
+	long cap;		/* VM capability to enable, or 0 */
+	int rc, err;
+};
+
+static void *while_running(void *arg)
+{
+	struct while_running *w = arg;
+
+	usleep(300000);		/* the guest polls the flag meanwhile */
+	if (w->tod)
+		w->rc = vm_attr(w->vm, KVM_SET_DEVICE_ATTR, KVM_S390_VM_TOD,
+				KVM_S390_VM_TOD_LOW, &w->tod);
+	if (w->cap)
+		w->rc = enable_cap(w->vm, w->cap, 0);
+	w->err = errno;
+	__atomic_store_n(w->flag, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * Setting the clock while the vCPU runs in SIE: the vCPU is driven out of
+ * SIE and back, and what its STORE CLOCK reads once it sees the flag the
+ * setter raises afterwards is the new clock.
+ */
+TEST_F(guest, tod_set_while_the_vcpu_runs)
+{
+	static const uint8_t code[] = {
+		0xe3, 0x20, 0x50, 0x00, 0x00, 0x04,	/* +0  lg   %r2,0(%r5) */
+		0xb2, 0x05, 0x40, 0x00,			/* +6  stck 0(%r4) */
+		0xa7, 0x2f, 0x00, 0x00,			/* +10 cghi %r2,0 */
+		0xa7, 0x84, 0xff, 0xf9,			/* +14 je   +0 */
+		DIAG_501,				/* +18 */
+		J_SELF,					/* +22 */
+	};
+	const uint64_t t = 0x4000000000000000UL;
+	const uint64_t data = SLOT1_GPA + 0x100, flag = SLOT1_GPA + 0x1100;
+	struct while_running w = {
+		.vm = self->vm, .flag = (uint64_t *)host_addr(self, flag), .tod = t,
+	};
+	uint64_t guest;
+	pthread_t thread;
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	self->run->s.regs.gprs[4] = data;
+	self->run->s.regs.gprs[5] = flag;
+	ASSERT_OK(pthread_create(&thread, NULL, while_running, &w));
+	RUN_TO_DIAG(CODE_GPA + 22);
+	ASSERT_OK(pthread_join(thread, NULL));
+	EXPECT_EQ(0, w.rc) TH_LOG("KVM_SET_DEVICE_ATTR: %s", strerror(w.err));
+	guest = *(uint64_t *)host_addr(self, data);
+	EXPECT_LE(t, guest);
+	EXPECT_GT(t + TOD_SLACK, guest);
+}
+
+/*
+ * USER_INSTR0 enabled while the vCPU runs in SIE: once KVM_ENABLE_CAP has
+ * returned, the instruction 0x0000 reaches user space (mainline makes every
+ * vCPU take the new interception controls before it returns).
+ */
+TEST_F(guest, user_instr0_enabled_while_the_vcpu_runs)
+{
+	static const uint8_t code[] = {
+		0xe3, 0x20, 0x50, 0x00, 0x00, 0x04,	/* +0  lg   %r2,0(%r5) */
+		0xa7, 0x2f, 0x00, 0x00,			/* +6  cghi %r2,0 */
+		0xa7, 0x84, 0xff, 0xfb,			/* +10 je   +0 */
+		0x00, 0x00,				/* +14 .word 0 */
+		J_SELF,					/* +16 */
+	};
+	const uint64_t flag = SLOT1_GPA + 0x1100;
+	struct while_running w = {
+		.vm = self->vm, .flag = (uint64_t *)host_addr(self, flag),
+		.cap = KVM_CAP_S390_USER_INSTR0,
+	};
+	pthread_t thread;
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	set_pgm_handler(self);
+	self->run->s.regs.gprs[5] = flag;
+	ASSERT_OK(pthread_create(&thread, NULL, while_running, &w));
+	RUN_TO_SIEIC(ICPT_OPEREXC, 0x0000, CODE_GPA + 16);
+	ASSERT_OK(pthread_join(thread, NULL));
+	EXPECT_EQ(0, w.rc) TH_LOG("KVM_ENABLE_CAP: %s", strerror(w.err));
 }
 
 /*
