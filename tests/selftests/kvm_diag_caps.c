@@ -83,16 +83,21 @@ TEST_F(guest, diag_44_and_9c_stay_in_the_kernel)
 		0x83, 0x00, 0x50, 0x00,		/* +4  diag 0,0,0(%r5): 0x44 */
 		0x83, 0x20, 0x00, 0x9c,		/* +8  diag %r2,0,0x9c: self */
 		0x83, 0x30, 0x00, 0x9c,		/* +12 diag %r3,0,0x9c: none */
-		DIAG_501,			/* +16 */
-		J_SELF,				/* +20 */
+		0x83, 0x60, 0x00, 0x9c,		/* +16 diag %r6,0,0x9c: vCPU 1 */
+		DIAG_501,			/* +20 */
+		J_SELF,				/* +24 */
 	};
+	int vcpu1 = kvm_create_vcpu(self->vm, 1);
 
+	ASSERT_LE(0, vcpu1);
 	load_code(self, CODE_GPA, code, sizeof(code));
 	self->run->s.regs.gprs[2] = 0;
 	self->run->s.regs.gprs[3] = 77;
 	self->run->s.regs.gprs[5] = 0xffffffff00010044UL;
-	RUN_TO_DIAG(CODE_GPA + 20);
+	self->run->s.regs.gprs[6] = 1;
+	RUN_TO_DIAG(CODE_GPA + 24);
 	EXPECT_EQ(77, self->run->s.regs.gprs[3]);
+	close(vcpu1);
 }
 
 /* DIAG 0x10 (release pages): a valid range continues, a bad one is a specification exception. */
@@ -239,6 +244,85 @@ TEST_F(guest, diag_500_signals_an_ioeventfd)
 	EXPECT_EQ(0x10002, self->run->s.regs.gprs[2]);
 	EXPECT_ERRNO(EAGAIN, read(efd, &count, sizeof(count)));
 	close(efd);
+}
+
+/* A counter of the vCPU's binary statistics, by name (UINT64_MAX: not found). */
+static uint64_t vcpu_stat(struct __test_metadata *_metadata, int vcpu, const char *name)
+{
+	int fd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
+	struct kvm_stats_header h;
+	uint64_t value = UINT64_MAX;
+	size_t size;
+	char *descs;
+	unsigned int i;
+
+	EXPECT_LE(0, fd);
+	if (fd < 0)
+		return value;
+	EXPECT_EQ(sizeof(h), pread(fd, &h, sizeof(h), 0));
+	size = sizeof(struct kvm_stats_desc) + h.name_size;
+	descs = calloc(h.num_desc, size);
+	EXPECT_NE(NULL, descs);
+	if (descs && pread(fd, descs, h.num_desc * size, h.desc_offset) ==
+		     (ssize_t)(h.num_desc * size)) {
+		for (i = 0; i < h.num_desc; i++) {
+			struct kvm_stats_desc *d = (void *)(descs + i * size);
+
+			if (strcmp(d->name, name))
+				continue;
+			EXPECT_EQ(sizeof(value), pread(fd, &value, sizeof(value),
+						       h.data_offset + d->offset));
+			break;
+		}
+	}
+	free(descs);
+	close(fd);
+	return value;
+}
+
+/* Each DIAGNOSE is counted in mainline's statistic, forwarded ones too. */
+TEST_F(guest, diag_counters)
+{
+	static const uint8_t code[] = {
+		0x83, 0x00, 0x00, 0x44,		/* +0  diag 0,0,0x44 */
+		0x83, 0x20, 0x00, 0x9c,		/* +4  diag %r2,0,0x9c: self */
+		0x83, 0x34, 0x00, 0x10,		/* +8  diag %r3,%r4,0x10 */
+		0x83, 0x00, 0x02, 0x88,		/* +12 diag 0,0,0x288 */
+		0x83, 0x25, 0x03, 0x08,		/* +16 diag %r2,%r5,0x308: subcode 5 */
+		0x83, 0x00, 0x05, 0x00,		/* +20 diag 0,0,0x500: no CSS support */
+		DIAG_501,			/* +24 */
+		J_SELF,				/* +28 */
+	};
+	static const struct {
+		const char *name;
+		uint64_t value;
+	} want[] = {
+		{ "instruction_diagnose_44", 1 }, { "instruction_diagnose_9c", 1 },
+		{ "diag_9c_ignored", 1 }, { "diag_9c_forward", 0 },
+		{ "instruction_diagnose_10", 1 }, { "instruction_diagnose_308", 1 },
+		{ "instruction_diagnose_500", 1 }, { "instruction_diagnose_258", 0 },
+		/* 0x288 and the two 0x501 */
+		{ "instruction_diagnose_other", 3 },
+	};
+	unsigned int i;
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	self->run->s.regs.gprs[2] = 0;
+	self->run->s.regs.gprs[3] = SLOT1_GPA;
+	self->run->s.regs.gprs[4] = SLOT1_GPA;
+	self->run->s.regs.gprs[5] = 5;
+	RUN_TO_DIAG_EXIT(0x8300, 0x02880000, CODE_GPA + 16);
+	RUN_TO_DIAG_EXIT(0x8325, 0x03080000, CODE_GPA + 20);
+	RUN_TO_DIAG_EXIT(0x8300, 0x05000000, CODE_GPA + 24);
+	RUN_TO_DIAG(CODE_GPA + 28);
+	self->run->psw_addr = CODE_GPA + 24;
+	RUN_TO_DIAG(CODE_GPA + 28);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		const char *name = want[i].name;
+
+		EXPECT_EQ(want[i].value, vcpu_stat(_metadata, self->vcpu, name))
+			TH_LOG("counter %u", i);
+	}
 }
 
 /* ---------------------------------------------------------------------- */
