@@ -68,14 +68,15 @@ impl Vm {
 
     /// `KVM_{SET,GET,HAS}_DEVICE_ATTR` of the group `KVM_S390_VM_TOD`.
     pub fn tod_attr(&self, ioctl: u32, attr: &KvmDeviceAttr) -> Result {
+        // Flags are checked first for GET and SET, never for HAS (as mainline).
+        if ioctl != uapi_kvm::KVM_HAS_DEVICE_ATTR && attr.flags != 0 {
+            return Err(EINVAL);
+        }
         let which = Attr::from_raw(attr.attr).ok_or(ENXIO)?;
         if ioctl == uapi_kvm::KVM_HAS_DEVICE_ATTR {
             // Every attribute that GET and SET accept exists (mainline answers ENXIO for
             // EXT here, see Documentation/kvm_s390.rst).
             return Ok(());
-        }
-        if attr.flags != 0 {
-            return Err(EINVAL);
         }
         let user = |size| UserSlice::new(UserPtr::from_addr(attr.addr as usize), size);
         if ioctl == uapi_kvm::KVM_GET_DEVICE_ATTR {
@@ -135,9 +136,10 @@ impl Vm {
         }
     }
 
-    /// Sets a new memory limit: checked as mainline checks it, then stored (the limit
-    /// memory slots are checked against) with a new, empty guest mapping of the depth the
-    /// limit needs. Nothing is mapped yet, because no vCPU exists.
+    /// Sets a new memory limit: checked as mainline checks it, rounded up to what the
+    /// guest mapping's top-level table covers (at most the old limit), then stored (the
+    /// limit memory slots are checked against) with a new, empty guest mapping of that
+    /// depth. Nothing is mapped yet, because no vCPU exists.
     fn set_mem_limit(&self, requested: u64) -> Result {
         let kvm = self.as_raw();
         // SAFETY: the VM is live; no lock is held. `kvm->lock` is taken outside
@@ -154,12 +156,15 @@ impl Vm {
                     bindings::kvm_s390_rust_memslots_end(kvm),
                 )
             };
-            let limit = mem_limit::new_limit(requested, self.mem_limit(), vcpus, slots_end)
-                .map_err(|e| match e {
+            let current = self.mem_limit();
+            let requested = mem_limit::new_limit(requested, current, vcpus, slots_end).map_err(
+                |e| match e {
                     LimitError::TooBig => E2BIG,
                     LimitError::Zero => EINVAL,
                     LimitError::Busy => EBUSY,
-                })?;
+                },
+            )?;
+            let limit = mem_limit::effective_limit(requested, current);
             let gmap = Gmap::new(limit)?;
             // The MMU notifier reaches the gmap under `mmu_lock`; the fault paths need a
             // vCPU, which does not exist (and cannot while `kvm->lock` is held).

@@ -2,7 +2,11 @@
 
 //! `KVM_S390_VM_MEM_LIMIT_SIZE` (`Documentation/virt/kvm/devices/vm.rst`, 1.3): the checks
 //! of a new limit for the guest's absolute addresses, in mainline's order
-//! (`kvm_s390_set_mem_control` in `arch/s390/kvm/s390/s390.c`).
+//! (`kvm_s390_set_mem_control` in `arch/s390/kvm/s390/s390.c`), and the limit that results:
+//! rounded up to what the guest mapping's top-level table covers (2 GiB, 4 TiB, 8 PiB), as
+//! vm.rst says, and never above the previous limit.
+
+use super::dat::{self, Level};
 
 /// Granularity the requested limit is rounded up to (mainline: `HPAGE_SIZE`, 1 MiB).
 pub const GRANULE: u64 = 1 << 20;
@@ -41,4 +45,17 @@ pub fn new_limit(
         return Err(LimitError::Busy);
     }
     Ok(limit)
+}
+
+/// The limit a VM has after a successful request for `requested` (the value [`new_limit`]
+/// returned): what a guest mapping deep enough for it covers, at most `current`. This is
+/// also what mainline enforces for memory slots (its old limit and its mapping's range).
+pub fn effective_limit(requested: u64, current: u64) -> u64 {
+    let covered = match dat::top_level(requested) {
+        Level::Segment => 1 << 31,
+        Level::Region3 => 1 << 42,
+        Level::Region2 => 1 << 53,
+        Level::Region1 | Level::Page => NO_LIMIT,
+    };
+    core::cmp::min(covered, current)
 }

@@ -395,3 +395,21 @@ fn memory_limit_checks_in_mainline_order() {
     );
     assert_eq!(mem_limit::new_limit(G, current, false, G), Ok(G));
 }
+
+#[test]
+fn memory_limit_rounds_up_to_the_table_levels() {
+    let machine = 1u64 << 53;
+    assert_eq!(mem_limit::effective_limit(16 << 20, machine), 1 << 31);
+    assert_eq!(mem_limit::effective_limit(1 << 31, machine), 1 << 31);
+    assert_eq!(
+        mem_limit::effective_limit((1 << 31) + (1 << 20), machine),
+        1 << 42
+    );
+    assert_eq!(mem_limit::effective_limit(1 << 53, machine), 1 << 53);
+    // Never above the previous limit; without one, up to the region-first range.
+    assert_eq!(mem_limit::effective_limit(3 << 30, 3 << 30), 3 << 30);
+    assert_eq!(
+        mem_limit::effective_limit((1 << 53) + (1 << 20), mem_limit::NO_LIMIT),
+        mem_limit::NO_LIMIT
+    );
+}
