@@ -13,7 +13,8 @@
 //! describes the exit), or a host error (`Err`, which ends `KVM_RUN` with that errno).
 //! Intercepts that mainline handles in the kernel but this backend does not handle yet
 //! (instructions, program interruptions, waits) go to user space as
-//! `KVM_EXIT_S390_SIEIC`, exactly as mainline reports an intercept it forwards.
+//! `KVM_EXIT_S390_SIEIC`, exactly as mainline reports an intercept it forwards. Handled:
+//! DIAGNOSE (`diag.rs`), SET CLOCK (`tod.rs`), operation exceptions (`operexc.rs`).
 
 use core::ptr::{addr_of_mut, write_volatile};
 use core::sync::atomic::Ordering;
