@@ -171,8 +171,10 @@ impl Vm {
             // SAFETY: the VM is live; `mmu_lock` is not held.
             unsafe { bindings::kvm_s390_rust_mmu_write_lock(kvm) };
             let arch = self.arch();
-            // SAFETY: `gmap` and `mem_limit` are only changed here and at creation, under
-            // the locks held here, and read under one of them.
+            // SAFETY: `gmap` and `mem_limit` are only changed here (and at creation), with
+            // `kvm->lock`, `slots_lock` and `mmu_lock` held; their readers hold `slots_lock`
+            // (slot changes, dirty log) or `mmu_lock` (MMU notifier), or are vCPUs, of
+            // which none exists.
             let old = unsafe {
                 let old = (*arch).gmap.cast::<Gmap>();
                 (*arch).gmap = KBox::into_raw(gmap).cast();
