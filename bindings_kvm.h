@@ -67,6 +67,12 @@ void kvm_s390_rust_cond_resched(void);
 bool kvm_s390_rust_is_noslot_pfn(kvm_pfn_t pfn);
 bool kvm_s390_rust_is_sigpending_pfn(kvm_pfn_t pfn);
 bool kvm_s390_rust_is_error_noslot_pfn(kvm_pfn_t pfn);
+struct kvm_vcpu *kvm_s390_rust_get_vcpu_by_id(struct kvm *kvm, int id);
+int kvm_s390_rust_online_vcpus(struct kvm *kvm);
+struct kvm_vcpu *kvm_s390_rust_get_vcpu(struct kvm *kvm, int idx);
+bool kvm_s390_rust_kvm_trylock(struct kvm *kvm);
+u64 kvm_s390_rust_host_tod(void);
+u64 kvm_s390_rust_memslots_end(struct kvm *kvm);
 
 /* Allocation flags of guest DAT tables: accounted to the VM's creator. */
 const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_DAT_TABLE = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
@@ -133,5 +139,8 @@ const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_GET_REGS = KVM_GET_REGS;
 const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_SET_DEVICE_ATTR = KVM_SET_DEVICE_ATTR;
 const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_GET_DEVICE_ATTR = KVM_GET_DEVICE_ATTR;
 const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_HAS_DEVICE_ATTR = KVM_HAS_DEVICE_ATTR;
+const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_ENABLE_CAP = KVM_ENABLE_CAP;
+const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_GET_ONE_REG = KVM_GET_ONE_REG;
+const unsigned int RUST_CONST_HELPER_KVM_S390_RUST_IOC_SET_ONE_REG = KVM_SET_ONE_REG;
 
 #endif

@@ -175,6 +175,8 @@ impl Vm {
                 KVM_S390_VM_CPU_MODEL,
                 KVM_S390_VM_CPU_PROCESSOR,
             ) => self.set_processor(attr.addr as usize),
+            (_, crate::uapi_kvm::KVM_S390_VM_TOD, _) => self.tod_attr(ioctl, &attr),
+            (_, crate::uapi_kvm::KVM_S390_VM_MEM_CTRL, _) => self.mem_ctrl_attr(ioctl, &attr),
             // Unknown groups and attributes, and writes to read-only ones (mainline: ENXIO).
             _ => Err(ENXIO),
         }

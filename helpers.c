@@ -10,6 +10,7 @@
 #include <linux/kvm_host.h>
 #include <asm/facility.h>
 #include <asm/pgtable.h>
+#include <asm/timex.h>
 #include <asm/tlbflush.h>
 #include "bindings_kvm.h"
 
@@ -217,4 +218,46 @@ bool kvm_s390_rust_is_sigpending_pfn(kvm_pfn_t pfn)
 bool kvm_s390_rust_is_error_noslot_pfn(kvm_pfn_t pfn)
 {
 	return is_error_noslot_pfn(pfn);
+}
+
+struct kvm_vcpu *kvm_s390_rust_get_vcpu_by_id(struct kvm *kvm, int id)
+{
+	return kvm_get_vcpu_by_id(kvm, id);
+}
+
+int kvm_s390_rust_online_vcpus(struct kvm *kvm)
+{
+	return atomic_read(&kvm->online_vcpus);
+}
+
+struct kvm_vcpu *kvm_s390_rust_get_vcpu(struct kvm *kvm, int idx)
+{
+	return kvm_get_vcpu(kvm, idx);
+}
+
+bool kvm_s390_rust_kvm_trylock(struct kvm *kvm)
+{
+	return mutex_trylock(&kvm->lock);
+}
+
+/* The host TOD clock (bits 0-63), unsteered: what SIE adds the guest's epoch to. */
+u64 kvm_s390_rust_host_tod(void)
+{
+	union tod_clock clk;
+
+	store_tod_clock_ext(&clk);
+	return clk.tod;
+}
+
+/* The end (exclusive guest address) of the highest memory slot; slots_lock held. */
+u64 kvm_s390_rust_memslots_end(struct kvm *kvm)
+{
+	struct kvm_memslots *slots = kvm_memslots(kvm);
+	struct kvm_memory_slot *ms;
+	u64 end = 0;
+	int bkt;
+
+	kvm_for_each_memslot(ms, bkt, slots)
+		end = max(end, (u64)(ms->base_gfn + ms->npages) << PAGE_SHIFT);
+	return end;
 }

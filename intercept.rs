@@ -13,7 +13,8 @@
 //! describes the exit), or a host error (`Err`, which ends `KVM_RUN` with that errno).
 //! Intercepts that mainline handles in the kernel but this backend does not handle yet
 //! (instructions, program interruptions, waits) go to user space as
-//! `KVM_EXIT_S390_SIEIC`, exactly as mainline reports an intercept it forwards.
+//! `KVM_EXIT_S390_SIEIC`, exactly as mainline reports an intercept it forwards. Handled:
+//! DIAGNOSE (`diag.rs`), SET CLOCK (`tod.rs`), operation exceptions (`operexc.rs`).
 
 use core::ptr::{addr_of_mut, write_volatile};
 use core::sync::atomic::Ordering;
@@ -77,6 +78,20 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
             );
             Err(EINVAL)
         }
+        // svc branch: the DIAG arm, to be folded into the instruction-dispatch table at the
+        // merge (opcode 0x83 -> `diag::handle`).
+        Exit::Intercept(icpt::INSTRUCTION)
+            if crate::logic::diag::is_diagnose(intercepted_ipa(vcpu)) =>
+        {
+            crate::diag::handle(vcpu)
+        }
+        // svc branch: SET CLOCK, also for the instruction table.
+        Exit::Intercept(icpt::INSTRUCTION)
+            if intercepted_ipa(vcpu) == crate::logic::tod::IPA_SCK =>
+        {
+            crate::tod::handle_sck(vcpu)
+        }
+        Exit::Intercept(icpt::OPERATION_EXCEPTION) => crate::operexc::handle(vcpu),
         Exit::Intercept(code) => {
             sieic_exit(vcpu, code);
             Ok(Outcome::UserExit)
@@ -91,6 +106,12 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
             Err(EFAULT)
         }
     }
+}
+
+/// The first halfword of the intercepted instruction (svc branch, for the DIAG arm).
+fn intercepted_ipa(vcpu: &Vcpu) -> u16 {
+    // SAFETY: the SIE block is ours while the guest is out.
+    unsafe { (*vcpu.sie_block()).ipa }
 }
 
 /// Counts an exit in the counter mainline counts it in.
@@ -111,7 +132,7 @@ fn count_exit(vcpu: &Vcpu, exit: Exit) {
 }
 
 /// Reports an intercept to user space as `KVM_EXIT_S390_SIEIC`.
-fn sieic_exit(vcpu: &Vcpu, code: u8) {
+pub(crate) fn sieic_exit(vcpu: &Vcpu, code: u8) {
     let sie = vcpu.sie_block();
     let run = vcpu.run();
     vcpu.set_exit_reason(bindings::KVM_EXIT_S390_SIEIC);

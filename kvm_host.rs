@@ -61,6 +61,8 @@ pub mod eca {
 
 /// `ictl` (interception control) bits: which instructions always intercept.
 pub mod ictl {
+    /// Intercept operation exceptions (interception code 0x2c) instead of presenting them.
+    pub const OPEREXC: u32 = 0x8000_0000;
     /// Intercept ISKE.
     pub const ISKE: u32 = 0x0000_4000;
     /// Intercept SSKE.

@@ -20,6 +20,10 @@
 //! - `run.rs` and `sie64a.S`: `KVM_RUN`, the SIE run loop and its world switch;
 //! - `intercept.rs`: what is done with each exit from SIE (one `match`), calling into
 //!   `interrupt.rs` (delivery into the guest) and `gaccess.rs` (guest storage access);
+//! - `diag.rs` (DIAGNOSE), `operexc.rs` (operation-exception intercepts), `enable_cap.rs`
+//!   (`KVM_ENABLE_CAP` and the per-VM switches), `one_reg.rs` (`KVM_{GET,SET}_ONE_REG`),
+//!   `tod.rs` (guest TOD clock, SET CLOCK, memory limit), `vcpu_block.rs` (all vCPUs
+//!   kept out of SIE while VM-wide state changes);
 //! - `stats.rs`: the binary statistics tables.
 //!
 //! What is not implemented yet answers with a defined errno, documented in
@@ -47,6 +51,8 @@ macro_rules! warn_limited {
 }
 
 pub mod cpu_model;
+pub mod diag;
+pub mod enable_cap;
 pub mod gaccess;
 pub mod gmap;
 pub mod host_mem;
@@ -56,10 +62,14 @@ pub mod kvm_host;
 mod layout_checks;
 pub mod logic;
 pub mod machine;
+pub mod one_reg;
+pub mod operexc;
 pub mod run;
 pub mod stats;
+pub mod tod;
 pub mod uapi_kvm;
 pub mod vcpu;
+pub mod vcpu_block;
 pub mod vm;
 
 use logic::capabilities;
@@ -225,6 +235,26 @@ pub unsafe extern "C" fn kvm_arch_vm_ioctl(
         | uapi_kvm::KVM_HAS_DEVICE_ATTR => ret(vm.attr_ioctl(ioctl, arg)),
         _ => ENOTTY.to_errno(),
     }
+}
+
+/// `KVM_ENABLE_CAP` on a VM for a capability generic KVM does not handle itself
+/// (`enable_cap.rs`).
+///
+/// # Safety
+///
+/// `kvm` is the live VM of the ioctl's file; `cap` is `kvm_vm_ioctl`'s kernel copy of the
+/// user's argument, on its stack and valid for the call. Called from
+/// `kvm_vm_ioctl_enable_cap_generic` holding no lock; process context (may sleep).
+#[export]
+pub unsafe extern "C" fn kvm_vm_ioctl_enable_cap(
+    kvm: *mut bindings::kvm,
+    cap: *mut bindings::kvm_enable_cap,
+) -> c_int {
+    // SAFETY: the VM of the ioctl's file is live for the call.
+    let vm = unsafe { Vm::from_raw(kvm) };
+    // SAFETY: `cap` is generic KVM's kernel copy, valid for reading.
+    let (capability, flags) = unsafe { ((*cap).cap, (*cap).flags) };
+    ret(vm.enable_cap(capability, flags))
 }
 
 /// The architecture's check of a memory slot change.
@@ -761,6 +791,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
             vcpu.initial_reset();
             Ok(())
         }
+        uapi_kvm::KVM_ENABLE_CAP => vcpu.enable_cap_ioctl(arg),
+        uapi_kvm::KVM_GET_ONE_REG | uapi_kvm::KVM_SET_ONE_REG => vcpu.one_reg_ioctl(ioctl, arg),
         _ => Err(ENOTTY),
     };
     ret(r) as c_long

@@ -169,6 +169,132 @@ same!(
     bindings::KVM_S390_RUST_IOC_HAS_DEVICE_ATTR
 );
 
+// KVM_ENABLE_CAP, ONE_REG, DIAGNOSE (enable_cap.rs, one_reg.rs, diag.rs).
+same!(uapi_kvm::cap::IOEVENTFD, bindings::KVM_CAP_IOEVENTFD);
+same!(uapi_kvm::cap::ENABLE_CAP, bindings::KVM_CAP_ENABLE_CAP);
+same!(uapi_kvm::cap::ONE_REG, bindings::KVM_CAP_ONE_REG);
+same!(
+    uapi_kvm::cap::S390_CSS_SUPPORT,
+    bindings::KVM_CAP_S390_CSS_SUPPORT
+);
+same!(
+    uapi_kvm::cap::S390_USER_SIGP,
+    bindings::KVM_CAP_S390_USER_SIGP
+);
+same!(
+    uapi_kvm::cap::S390_VECTOR_REGISTERS,
+    bindings::KVM_CAP_S390_VECTOR_REGISTERS
+);
+same!(
+    uapi_kvm::cap::S390_USER_STSI,
+    bindings::KVM_CAP_S390_USER_STSI
+);
+same!(uapi_kvm::cap::S390_RI, bindings::KVM_CAP_S390_RI);
+same!(
+    uapi_kvm::cap::S390_USER_INSTR0,
+    bindings::KVM_CAP_S390_USER_INSTR0
+);
+same!(uapi_kvm::cap::S390_GS, bindings::KVM_CAP_S390_GS);
+same!(uapi_kvm::cap::S390_AIS, bindings::KVM_CAP_S390_AIS);
+same!(
+    uapi_kvm::cap::S390_HPAGE_1M,
+    bindings::KVM_CAP_S390_HPAGE_1M
+);
+same!(
+    uapi_kvm::cap::S390_CPU_TOPOLOGY,
+    bindings::KVM_CAP_S390_CPU_TOPOLOGY
+);
+same!(
+    uapi_kvm::cap::S390_USER_OPEREXEC,
+    bindings::KVM_CAP_S390_USER_OPEREXEC
+);
+same!(
+    uapi_kvm::cap::S390_HPAGE_2G,
+    bindings::KVM_CAP_S390_HPAGE_2G
+);
+same!(
+    size_of::<uapi_kvm::KvmEnableCap>(),
+    size_of::<bindings::kvm_enable_cap>()
+);
+same!(
+    offset_of!(uapi_kvm::KvmEnableCap, flags),
+    offset_of!(bindings::kvm_enable_cap, flags)
+);
+same!(
+    size_of::<uapi_kvm::KvmOneReg>(),
+    size_of::<bindings::kvm_one_reg>()
+);
+same!(
+    offset_of!(uapi_kvm::KvmOneReg, addr),
+    offset_of!(bindings::kvm_one_reg, addr)
+);
+same!(
+    uapi_kvm::KVM_ENABLE_CAP,
+    bindings::KVM_S390_RUST_IOC_ENABLE_CAP
+);
+same!(
+    uapi_kvm::KVM_GET_ONE_REG,
+    bindings::KVM_S390_RUST_IOC_GET_ONE_REG
+);
+same!(
+    uapi_kvm::KVM_SET_ONE_REG,
+    bindings::KVM_S390_RUST_IOC_SET_ONE_REG
+);
+same!(uapi_kvm::KVM_EXIT_S390_RESET, bindings::KVM_EXIT_S390_RESET);
+same!(
+    crate::logic::diag::reset::CLEAR,
+    bindings::KVM_S390_RESET_CLEAR
+);
+same!(
+    crate::logic::diag::reset::SUBSYSTEM,
+    bindings::KVM_S390_RESET_SUBSYSTEM
+);
+same!(
+    crate::logic::diag::reset::CPU_INIT,
+    bindings::KVM_S390_RESET_CPU_INIT
+);
+same!(crate::logic::diag::reset::IPL, bindings::KVM_S390_RESET_IPL);
+same!(crate::kvm_host::ictl::OPEREXC, bindings::ICTL_OPEREXC);
+
+// The TOD and memory-control VM attributes (tod.rs).
+same!(
+    size_of::<uapi_kvm::KvmS390VmTodClock>(),
+    size_of::<bindings::kvm_s390_vm_tod_clock>()
+);
+same!(
+    offset_of!(uapi_kvm::KvmS390VmTodClock, tod),
+    offset_of!(bindings::kvm_s390_vm_tod_clock, tod)
+);
+same!(uapi_kvm::KVM_S390_VM_TOD, bindings::KVM_S390_VM_TOD);
+same!(
+    uapi_kvm::KVM_S390_VM_MEM_CTRL,
+    bindings::KVM_S390_VM_MEM_CTRL
+);
+same!(
+    uapi_kvm::KVM_S390_VM_MEM_LIMIT_SIZE,
+    bindings::KVM_S390_VM_MEM_LIMIT_SIZE
+);
+same!(
+    uapi_kvm::KVM_S390_VM_MEM_ENABLE_CMMA,
+    bindings::KVM_S390_VM_MEM_ENABLE_CMMA
+);
+same!(
+    uapi_kvm::KVM_S390_VM_MEM_CLR_CMMA,
+    bindings::KVM_S390_VM_MEM_CLR_CMMA
+);
+same!(
+    crate::logic::tod::Attr::Low as u32,
+    bindings::KVM_S390_VM_TOD_LOW
+);
+same!(
+    crate::logic::tod::Attr::High as u32,
+    bindings::KVM_S390_VM_TOD_HIGH
+);
+same!(
+    crate::logic::tod::Attr::Ext as u32,
+    bindings::KVM_S390_VM_TOD_EXT
+);
+
 // The switch area `sie64a.S` addresses with fixed offsets (AREA_* there).
 same!(
     offset_of!(bindings::kvm_s390_rust_switch_area, guest_acrs),

@@ -173,7 +173,12 @@ impl Vcpu {
             // SAFETY: as above.
             let teid = unsafe { bindings::kvm_s390_rust_gmap_teid() } as u64;
             let exit = sie_exit::classify(icptcode, int_code, teid);
-            match intercept::handle(self, exit) {
+            // The handlers reach the guest registers in `kvm_run` (`Vcpu::gpr`), where
+            // mainline keeps them too; the private copy SIE runs with follows.
+            self.gprs_out(gprs);
+            let outcome = intercept::handle(self, exit);
+            *gprs = self.gprs_in();
+            match outcome {
                 Ok(Outcome::Continue) => continue,
                 Ok(Outcome::UserExit) => break Ok(()),
                 Err(e) => break Err(e),
@@ -218,6 +223,7 @@ impl Vcpu {
     /// SIE purge the guest's translations. The gmap itself needs no flush request: IPTE
     /// purges every CPU's TLB when an entry goes.
     fn handle_requests(&self) -> Result {
+        self.apply_vm_switches();
         // SAFETY: the vCPU is live; `requests` is an atomic bitmap.
         if unsafe { bindings::kvm_s390_rust_vm_dead_requested(self.as_raw()) } {
             return Err(EIO);

@@ -228,4 +228,96 @@ pub mod cap {
     pub const VM_ATTRIBUTES: i64 = 101;
     /// `KVM_CAP_PRE_FAULT_MEMORY`.
     pub const PRE_FAULT_MEMORY: i64 = 236;
+    /// `KVM_CAP_IOEVENTFD`: `KVM_IOEVENTFD` (on s390: virtio-ccw notifications, DIAG 0x500).
+    pub const IOEVENTFD: i64 = 36;
+    /// `KVM_CAP_ENABLE_CAP`: `KVM_ENABLE_CAP` on a vCPU.
+    pub const ENABLE_CAP: i64 = 54;
+    /// `KVM_CAP_ONE_REG`: `KVM_{GET,SET}_ONE_REG`.
+    pub const ONE_REG: i64 = 70;
+    /// `KVM_CAP_S390_CSS_SUPPORT`: user space handles the channel subsystem.
+    pub const S390_CSS_SUPPORT: i64 = 85;
+    /// `KVM_CAP_S390_USER_SIGP`: SIGP orders beyond the fast ones go to user space.
+    pub const S390_USER_SIGP: i64 = 106;
+    /// `KVM_CAP_S390_VECTOR_REGISTERS`.
+    pub const S390_VECTOR_REGISTERS: i64 = 107;
+    /// `KVM_CAP_S390_USER_STSI`: STSI is also reported to user space.
+    pub const S390_USER_STSI: i64 = 109;
+    /// `KVM_CAP_S390_RI`: runtime instrumentation.
+    pub const S390_RI: i64 = 124;
+    /// `KVM_CAP_S390_USER_INSTR0`: the instruction 0x0000 goes to user space.
+    pub const S390_USER_INSTR0: i64 = 130;
+    /// `KVM_CAP_S390_GS`: guarded storage.
+    pub const S390_GS: i64 = 140;
+    /// `KVM_CAP_S390_AIS`: adapter-interruption suppression.
+    pub const S390_AIS: i64 = 141;
+    /// `KVM_CAP_S390_HPAGE_1M`.
+    pub const S390_HPAGE_1M: i64 = 156;
+    /// `KVM_CAP_S390_CPU_TOPOLOGY`.
+    pub const S390_CPU_TOPOLOGY: i64 = 222;
+    /// `KVM_CAP_S390_USER_OPEREXEC`: every operation exception goes to user space.
+    pub const S390_USER_OPEREXEC: i64 = 246;
+    /// `KVM_CAP_S390_HPAGE_2G`.
+    pub const S390_HPAGE_2G: i64 = 249;
 }
+
+/// `struct kvm_enable_cap` (`KVM_ENABLE_CAP`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KvmEnableCap {
+    /// The capability.
+    pub cap: u32,
+    /// Must be 0.
+    pub flags: u32,
+    /// Arguments (none of the s390 capabilities uses them).
+    pub args: [u64; 4],
+    /// Reserved.
+    pub pad: [u8; 64],
+}
+
+/// `struct kvm_one_reg` (`KVM_{GET,SET}_ONE_REG`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmOneReg {
+    /// Register id (`KVM_REG_S390_*`).
+    pub id: u64,
+    /// User address of the value.
+    pub addr: u64,
+}
+
+const _: () = assert!(size_of::<KvmEnableCap>() == 104);
+const _: () = assert!(size_of::<KvmOneReg>() == 16);
+
+/// `KVM_ENABLE_CAP` (VM and vCPU).
+pub const KVM_ENABLE_CAP: u32 = iow::<KvmEnableCap>(0xa3);
+/// `KVM_GET_ONE_REG`.
+pub const KVM_GET_ONE_REG: u32 = iow::<KvmOneReg>(0xab);
+/// `KVM_SET_ONE_REG`.
+pub const KVM_SET_ONE_REG: u32 = iow::<KvmOneReg>(0xac);
+
+/// `KVM_S390_VM_MEM_CTRL`: the VM attribute group of guest memory controls.
+pub const KVM_S390_VM_MEM_CTRL: u32 = 0;
+/// `KVM_S390_VM_MEM_ENABLE_CMMA`.
+pub const KVM_S390_VM_MEM_ENABLE_CMMA: u64 = 0;
+/// `KVM_S390_VM_MEM_CLR_CMMA`.
+pub const KVM_S390_VM_MEM_CLR_CMMA: u64 = 1;
+/// `KVM_S390_VM_MEM_LIMIT_SIZE`: the limit of guest absolute addresses (u64).
+pub const KVM_S390_VM_MEM_LIMIT_SIZE: u64 = 2;
+/// `KVM_S390_VM_TOD`: the VM attribute group of the guest TOD clock.
+pub const KVM_S390_VM_TOD: u32 = 1;
+
+/// `struct kvm_s390_vm_tod_clock` (`KVM_S390_VM_TOD_EXT`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmS390VmTodClock {
+    /// Epoch index (TOD clock extension).
+    pub epoch_idx: u8,
+    /// Padding.
+    pub pad: [u8; 7],
+    /// Bits 0-63 of the TOD clock.
+    pub tod: u64,
+}
+
+const _: () = assert!(size_of::<KvmS390VmTodClock>() == 16);
+
+/// `KVM_EXIT_S390_RESET`: user space is asked to perform the resets in `s390_reset_flags`.
+pub const KVM_EXIT_S390_RESET: u32 = 14;

@@ -83,7 +83,7 @@ impl Vcpu {
         self.inner.get()
     }
 
-    fn arch(&self) -> *mut bindings::kvm_vcpu_arch {
+    pub(crate) fn arch(&self) -> *mut bindings::kvm_vcpu_arch {
         // SAFETY: the `struct kvm_vcpu` is live (type invariant); taking a field's address
         // creates no reference.
         unsafe { addr_of_mut!((*self.as_raw()).arch) }
@@ -167,6 +167,8 @@ impl Vcpu {
             (*sie).eca = eca::MVPGI | eca::PROTEXCI;
             (*sie).hpid = kvm_host::HPID_KVM;
             (*sie).gbea = 1;
+            // The VM's clock (`tod.rs`); `kvm->lock`, held, orders it against changes.
+            (*sie).epoch = self.vm().epoch();
             // The SCA origin before the vCPU's file exists (see `postcreate`); the basic
             // SCA lies below 2 GiB, the high half is 0 on machines without 64BSCAO.
             let sca_phys = virt_to_phys(self.vm().sca());
@@ -489,6 +491,22 @@ impl Vcpu {
     pub(crate) fn gprs_out(&self, gprs: &[u64; 16]) {
         // SAFETY: the sync-register area is valid.
         unsafe { write_volatile(addr_of_mut!((*self.sync_regs()).gprs), *gprs) }
+    }
+
+    /// General register `r` (0-15, taken modulo 16) of the guest, for an intercept handler:
+    /// the run loop keeps the registers in `kvm_run` while it handles an exit, as mainline
+    /// does (`vcpu->run->s.regs.gprs`).
+    pub(crate) fn gpr(&self, r: usize) -> u64 {
+        // SAFETY: the sync-register area is valid; `r & 15` indexes the 16 registers; user
+        // space may write it concurrently, so it is read volatile, once.
+        unsafe { read_volatile(addr_of!((*self.sync_regs()).gprs[r & 15])) }
+    }
+
+    /// Sets general register `r` (0-15, taken modulo 16) of the guest, for an intercept
+    /// handler (see [`Vcpu::gpr`]).
+    pub(crate) fn set_gpr(&self, r: usize, value: u64) {
+        // SAFETY: as in `gpr`.
+        unsafe { write_volatile(addr_of_mut!((*self.sync_regs()).gprs[r & 15]), value) }
     }
 
     /// `kvm_arch_vcpu_load`/`put`: tells SIE whether the vCPU is loaded on a host CPU.

@@ -32,6 +32,17 @@ pub fn value(capability: i64, host: &Host) -> i64 {
         cap::VM_ATTRIBUTES => 1,
         // KVM_PRE_FAULT_MEMORY maps guest pages ahead of the guest (gmap.rs).
         cap::PRE_FAULT_MEMORY => 1,
+        // KVM_ENABLE_CAP on a vCPU (S390_CSS_SUPPORT) and the per-VM switches that hand
+        // intercepts to user space (enable_cap.rs); ONE_REG (one_reg.rs).
+        cap::ENABLE_CAP
+        | cap::S390_CSS_SUPPORT
+        | cap::S390_USER_SIGP
+        | cap::S390_USER_STSI
+        | cap::S390_USER_INSTR0
+        | cap::S390_USER_OPEREXEC
+        | cap::ONE_REG => 1,
+        // DIAG 0x500 signals the ioeventfds of the virtio-ccw notification bus (diag.rs).
+        cap::IOEVENTFD => 1,
         // MAX_VCPU_ID equals MAX_VCPUS, as api.rst asks: ids index the SCA.
         cap::MAX_VCPUS | cap::MAX_VCPU_ID => max_vcpus,
         cap::NR_VCPUS => core::cmp::min(i64::from(host.online_cpus), max_vcpus),

@@ -20,6 +20,8 @@ pub const STFLE: usize = 7;
 pub const EDAT1: usize = 8;
 /// Facility 78: enhanced-DAT facility 2 (region-third-table entries may map 2 GiB frames).
 pub const EDAT2: usize = 78;
+/// Facility 74: STORE HYPERVISOR INFORMATION (STHYI).
+pub const STHYI: usize = 74;
 
 /// Facility 138: configuration-z/Architecture mode (ESA/390 is not available).
 pub const CZAM: usize = 138;

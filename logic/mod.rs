@@ -9,10 +9,16 @@
 pub mod capabilities;
 pub mod cpu_reset;
 pub mod dat;
+pub mod diag;
+pub mod enable_cap;
 pub mod facilities;
 pub mod guest_dat;
+pub mod mem_limit;
 pub mod memslots;
+pub mod one_reg;
+pub mod operexc;
 pub mod prefix;
 pub mod psw;
 pub mod sie_exit;
+pub mod tod;
 pub mod vcpu_limits;

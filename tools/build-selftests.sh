@@ -30,6 +30,7 @@ KSELFTESTS=(
 	"dirty_log_test 900"
 	"s390/resets 300"
 	"s390/tprot 300"
+	"s390/user_operexec 300"
 )
 
 # The run-list kind of a test from its source: "tap" if it reports through the

@@ -361,8 +361,8 @@ static void use_irqfd(struct __test_metadata *_metadata, struct ctx *c,
 /*
  * IOEVENTFD_ANY_LENGTH (generic) and IOEVENTFD (mainline): eventfds are
  * registered and unregistered on a bus, with a length of 0 too.  On s390
- * only the virtio-ccw notification bus is ever signalled, by DIAG 0x500,
- * which ours hands to user space (Documentation/kvm_s390.rst).
+ * only the virtio-ccw notification bus is ever signalled, by DIAG 0x500
+ * (kvm_diag_caps diag_500_signals_an_ioeventfd).
  */
 static void use_ioeventfd(struct __test_metadata *_metadata, struct ctx *c,
 			  long cap, int value)
@@ -468,9 +468,9 @@ static void use_device_ctrl(struct __test_metadata *_metadata, struct ctx *c,
 }
 
 /* ---------------------------------------------------------------------- */
-/* Uses of capabilities only mainline reports. */
+/* Uses of capabilities only mainline reports (and of some both report). */
 
-/* VM capabilities mainline enables with KVM_ENABLE_CAP on a fresh VM. */
+/* VM capabilities enabled with KVM_ENABLE_CAP on a fresh VM. */
 static void use_enable_on_new_vm(struct __test_metadata *_metadata, struct ctx *c,
 				 long cap, int value)
 {
@@ -638,21 +638,22 @@ static const struct cap_case cases[] = {
 	{ CAP(IMMEDIATE_EXIT), ALWAYS, ALWAYS, false, use_immediate_exit },
 	{ CAP(VM_ATTRIBUTES), ALWAYS, ALWAYS, false, use_vm_attributes },
 	{ CAP(PRE_FAULT_MEMORY), ALWAYS, ALWAYS, false, use_pre_fault },
+	{ CAP(ONE_REG), ALWAYS, ALWAYS, false, NULL,
+	  "kvm_vcpu_state one_reg; kvm_diag_caps one_reg_round_trips, one_reg_errnos" },
+	{ CAP(IOEVENTFD), ALWAYS, ALWAYS, false, use_ioeventfd },
+	{ CAP(ENABLE_CAP), ALWAYS, ALWAYS, false, use_enable_on_vcpu },
+	{ CAP(S390_CSS_SUPPORT), ALWAYS, ALWAYS, false, use_enable_on_vcpu },
+	{ CAP(S390_USER_SIGP), ALWAYS, ALWAYS, false, use_enable_on_new_vm },
+	{ CAP(S390_USER_STSI), ALWAYS, ALWAYS, false, use_enable_on_new_vm },
+	{ CAP(S390_USER_INSTR0), ALWAYS, ALWAYS, false, use_enable_on_new_vm },
+	{ CAP(S390_USER_OPEREXEC), ALWAYS, ALWAYS, false, use_enable_on_new_vm },
 
 	/* Only mainline reports them (ours: not implemented yet). */
-	{ CAP(ONE_REG), MAINLINE_ONLY, false, NULL, "kvm_vcpu_state one_reg" },
 	{ CAP(MP_STATE), MAINLINE_ONLY, false, NULL, "kvm_vcpu_state initial_psw" },
 	{ CAP(S390_IRQ_STATE), MAINLINE_ONLY, false, NULL, "kvm_vcpu_state irq_state" },
 	{ CAP(S390_VCPU_RESETS), MAINLINE_ONLY, false, NULL,
 	  "kvm_vcpu_state normal_reset and clear_reset; kselftest s390/resets" },
-	{ CAP(IOEVENTFD), MAINLINE_ONLY, false, use_ioeventfd },
-	{ CAP(ENABLE_CAP), MAINLINE_ONLY, false, use_enable_on_vcpu },
-	{ CAP(S390_CSS_SUPPORT), MAINLINE_ONLY, false, use_enable_on_vcpu },
 	{ CAP(S390_IRQCHIP), MAINLINE_ONLY, false, use_enable_on_new_vm },
-	{ CAP(S390_USER_SIGP), MAINLINE_ONLY, false, use_enable_on_new_vm },
-	{ CAP(S390_USER_STSI), MAINLINE_ONLY, false, use_enable_on_new_vm },
-	{ CAP(S390_USER_INSTR0), MAINLINE_ONLY, false, use_enable_on_new_vm },
-	{ CAP(S390_USER_OPEREXEC), MAINLINE_ONLY, false, use_enable_on_new_vm },
 	{ CAP(S390_VSIE_ESAMODE), MAINLINE_ONLY, false, use_enable_on_new_vm },
 	{ CAP(S390_AIS), MAINLINE_ONLY, false, use_enable_on_new_vm },
 	{ CAP(S390_INJECT_IRQ), MAINLINE_ONLY, false, use_s390_irq },

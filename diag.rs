@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! DIAGNOSE: the functions the backend handles in the kernel, and the hand-over of the rest
+//! to user space (mainline: `arch/s390/kvm/s390/diag.c`).
+//!
+//! Decoding and the pure decisions are in `logic/diag.rs`. Handled here: 0x010 (release
+//! pages: validated, then nothing to do, see below), 0x044 (time-slice end: yield), 0x09c
+//! (directed yield), 0x308 subcodes 3 and 4 (re-IPL: `KVM_EXIT_S390_RESET`) and 0x500
+//! (virtio-ccw notification through an ioeventfd). Everything else, 0x258 (pfault, not
+//! offered) included, goes to user space as an instruction intercept, as mainline forwards
+//! what it does not handle. DIAGNOSE in problem state is a privileged-operation exception.
+
+use kernel::bindings;
+use kernel::prelude::*;
+
+use crate::intercept::{sieic_exit, Outcome};
+use crate::interrupt;
+use crate::kvm_host::cpustat;
+use crate::logic::diag::{self, Function, Operands};
+use crate::logic::psw;
+use crate::logic::sie_exit::{icpt, pgm};
+use crate::stats::count;
+use crate::uapi_kvm::{self, KvmS390PgmInfo};
+use crate::vcpu::Vcpu;
+
+/// Handles an instruction intercept of DIAGNOSE. Called by the intercept dispatch with
+/// `kvm->srcu` held and the guest registers in `kvm_run`.
+pub(crate) fn handle(vcpu: &Vcpu) -> Result<Outcome> {
+    let sie = vcpu.sie_block();
+    // SAFETY: the SIE block is ours while the guest is out.
+    let (ipa, ipb, mask) = unsafe { ((*sie).ipa, (*sie).ipb, (*sie).gpsw.mask) };
+    if mask & psw::MASK_PSTATE != 0 {
+        return program_exception(vcpu, pgm::PRIVILEGED_OP);
+    }
+    let ops = diag::decode(ipa, ipb);
+    let base = if ops.base == 0 { 0 } else { vcpu.gpr(ops.base) };
+    match diag::function(diag::function_code(base, ops.disp)) {
+        Function::ReleasePages => release_pages(vcpu, ops),
+        Function::TimeSliceEnd => {
+            count!(vcpu, instruction_diagnose_44);
+            // SAFETY: called on the vCPU's own thread, which holds its mutex and `kvm->srcu`
+            // (as mainline's handler does); it may sleep.
+            unsafe { bindings::kvm_vcpu_on_spin(vcpu.as_raw(), true) };
+            Ok(Outcome::Continue)
+        }
+        Function::DirectedYield => directed_yield(vcpu, ops),
+        Function::PageReference => {
+            count!(vcpu, instruction_diagnose_258);
+            Ok(forward(vcpu))
+        }
+        Function::Ipl => ipl(vcpu, ops),
+        Function::Virtio => virtio(vcpu),
+        Function::Other(_) => {
+            count!(vcpu, instruction_diagnose_other);
+            Ok(forward(vcpu))
+        }
+    }
+}
+
+/// Hands the DIAGNOSE to user space as the instruction intercept it is.
+fn forward(vcpu: &Vcpu) -> Outcome {
+    sieic_exit(vcpu, icpt::INSTRUCTION);
+    Outcome::UserExit
+}
+
+fn program_exception(vcpu: &Vcpu, code: u16) -> Result<Outcome> {
+    let info = KvmS390PgmInfo {
+        code,
+        ..Default::default()
+    };
+    interrupt::inject_program(vcpu, &info)?;
+    Ok(Outcome::Continue)
+}
+
+/// DIAGNOSE 0x010: the guest no longer needs the contents of a range of pages. The range is
+/// checked as mainline checks it (specification exception); then nothing is done: the
+/// contents after the function are unpredictable for the guest, so keeping them is correct,
+/// and the host reclaims guest memory through its own means (the MMU notifier).
+fn release_pages(vcpu: &Vcpu, ops: Operands) -> Result<Outcome> {
+    count!(vcpu, instruction_diagnose_10);
+    match diag::release_pages_range(vcpu.gpr(ops.rx), vcpu.gpr(ops.ry)) {
+        Some(_) => Ok(Outcome::Continue),
+        None => program_exception(vcpu, pgm::SPECIFICATION),
+    }
+}
+
+/// DIAGNOSE 0x09c: give the rest of the time slice to the vCPU whose id is in Rx, if it is
+/// another vCPU of this VM that is not running on a host CPU (mainline, with its default
+/// `diag9c_forwarding_hz` of 0: no yield of the host CPU a running target is on).
+fn directed_yield(vcpu: &Vcpu, ops: Operands) -> Result<Outcome> {
+    count!(vcpu, instruction_diagnose_9c);
+    // The id is the low word of Rx, as in mainline (an `int`).
+    let tid = vcpu.gpr(ops.rx) as i32;
+    let mut yielded = false;
+    if tid != vcpu.id() {
+        // SAFETY: the VM is live; `kvm_get_vcpu_by_id` walks `vcpu_array`, whose entries
+        // generic KVM publishes under `kvm->lock` and removes only when it destroys the VM,
+        // so it may be read without a lock (mainline's handler does the same).
+        let target = unsafe { bindings::kvm_s390_rust_get_vcpu_by_id(vcpu.vm().as_raw(), tid) };
+        if !target.is_null() {
+            // SAFETY: vCPUs live until the VM is destroyed, which cannot happen while this
+            // vCPU runs; `cpu` is changed by the target's thread, hence the volatile read.
+            let cpu = unsafe { core::ptr::addr_of!((*target).cpu).read_volatile() };
+            // SAFETY: as above; called on this vCPU's thread in process context.
+            yielded = cpu < 0 && unsafe { bindings::kvm_vcpu_yield_to(target) } > 0;
+        }
+    }
+    if !yielded {
+        count!(vcpu, diag_9c_ignored);
+    }
+    Ok(Outcome::Continue)
+}
+
+/// DIAGNOSE 0x308: the re-IPL subcodes stop the vCPU and ask user space for the resets of
+/// an IPL (`KVM_EXIT_S390_RESET` with mainline's flags); the others are user space's.
+fn ipl(vcpu: &Vcpu, ops: Operands) -> Result<Outcome> {
+    count!(vcpu, instruction_diagnose_308);
+    let Some(flags) = diag::ipl_reset_flags(vcpu.gpr(ops.ry)) else {
+        return Ok(forward(vcpu));
+    };
+    // Without user-controlled CPU state the kernel stops the vCPU, as mainline does; user
+    // space then resets it and sets its initial PSW (allowed only while stopped).
+    vcpu.cpuflags()
+        .fetch_or(cpustat::STOPPED, core::sync::atomic::Ordering::SeqCst);
+    let run = vcpu.run();
+    // SAFETY: `kvm_run` is valid; the union member is the one `exit_reason` selects.
+    unsafe {
+        core::ptr::addr_of_mut!((*run).__bindgen_anon_1.s390_reset_flags).write_volatile(flags)
+    };
+    vcpu.set_exit_reason(uapi_kvm::KVM_EXIT_S390_RESET);
+    Ok(Outcome::UserExit)
+}
+
+/// DIAGNOSE 0x500, virtio-ccw notification: general register 2 names the subchannel, 3 the
+/// virtqueue, 4 a cookie (the index of the matching device on the bus, from the last
+/// call). An ioeventfd registered for the subchannel and queue on
+/// `KVM_VIRTIO_CCW_NOTIFY_BUS` is signalled and the new cookie returned in register 2;
+/// without one (or without CSS support, or for another subfunction) user space handles it.
+fn virtio(vcpu: &Vcpu) -> Result<Outcome> {
+    count!(vcpu, instruction_diagnose_500);
+    if !diag::is_virtio_notification(vcpu.vm().css_support(), vcpu.gpr(1)) {
+        return Ok(forward(vcpu));
+    }
+    let queue = vcpu.gpr(3);
+    // SAFETY: the run loop holds `kvm->srcu`, under which the bus is looked up; `queue`
+    // outlives the call, which compares its 8 bytes with the ioeventfds' datamatch.
+    let ret = unsafe {
+        bindings::kvm_io_bus_write_cookie(
+            vcpu.as_raw(),
+            bindings::kvm_bus_KVM_VIRTIO_CCW_NOTIFY_BUS,
+            diag::virtio_subchannel(vcpu.gpr(2)),
+            8,
+            core::ptr::from_ref(&queue).cast(),
+            vcpu.gpr(4) as kernel::ffi::c_long,
+        )
+    };
+    if ret == EOPNOTSUPP.to_errno() {
+        // No ioeventfd matches.
+        return Ok(forward(vcpu));
+    }
+    vcpu.set_gpr(2, i64::from(ret) as u64);
+    if ret < 0 {
+        return Err(Error::from_errno(ret));
+    }
+    Ok(Outcome::Continue)
+}
