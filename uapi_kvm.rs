@@ -204,6 +204,47 @@ pub const KVM_GET_DEVICE_ATTR: u32 = iow::<KvmDeviceAttr>(0xe2);
 /// `KVM_HAS_DEVICE_ATTR`.
 pub const KVM_HAS_DEVICE_ATTR: u32 = iow::<KvmDeviceAttr>(0xe3);
 
+/// `struct kvm_s390_interrupt`: the older injection ABI (`KVM_S390_INTERRUPT` on the VM and
+/// on a vCPU).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmS390Interrupt {
+    /// `KVM_S390_*` interruption type.
+    pub type_: u32,
+    /// Type-specific parameter.
+    pub parm: u32,
+    /// Type-specific 64-bit parameter.
+    pub parm64: u64,
+}
+
+/// `struct kvm_s390_irq`: the injection ABI of `KVM_S390_IRQ` and the irq-state buffers. The
+/// union `u` is kept as bytes in host byte order; `logic/interrupt.rs` reads its members.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KvmS390Irq {
+    /// `KVM_S390_*` interruption type.
+    pub type_: u64,
+    /// The type's payload (`struct kvm_s390_pgm_info`, `..._mchk_info`, ...).
+    pub u: [u8; 64],
+}
+
+const _: () = assert!(size_of::<KvmS390Interrupt>() == 16);
+const _: () = assert!(size_of::<KvmS390Irq>() == 72);
+
+/// `KVM_S390_INTERRUPT`: inject a floating (VM) or local (vCPU) interruption.
+pub const KVM_S390_INTERRUPT: u32 = iow::<KvmS390Interrupt>(0x94);
+/// `KVM_S390_IRQ`: inject a local interruption into a vCPU.
+pub const KVM_S390_IRQ: u32 = iow::<KvmS390Irq>(0xb4);
+
+/// `KVM_MP_STATE_STOPPED`.
+pub const KVM_MP_STATE_STOPPED: u32 = 5;
+/// `KVM_MP_STATE_CHECK_STOP`.
+pub const KVM_MP_STATE_CHECK_STOP: u32 = 6;
+/// `KVM_MP_STATE_OPERATING`.
+pub const KVM_MP_STATE_OPERATING: u32 = 7;
+/// `KVM_MP_STATE_LOAD`.
+pub const KVM_MP_STATE_LOAD: u32 = 8;
+
 /// The pfault token value meaning "no pfault handshake" (`KVM_S390_PFAULT_TOKEN_INVALID`).
 pub const KVM_S390_PFAULT_TOKEN_INVALID: u64 = u64::MAX;
 
@@ -228,4 +269,8 @@ pub mod cap {
     pub const VM_ATTRIBUTES: i64 = 101;
     /// `KVM_CAP_PRE_FAULT_MEMORY`.
     pub const PRE_FAULT_MEMORY: i64 = 236;
+    /// `KVM_CAP_MP_STATE`: `KVM_GET_MP_STATE`/`KVM_SET_MP_STATE`.
+    pub const MP_STATE: i64 = 14;
+    /// `KVM_CAP_S390_INJECT_IRQ`: `KVM_S390_IRQ`.
+    pub const S390_INJECT_IRQ: i64 = 113;
 }

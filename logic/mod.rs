@@ -11,6 +11,7 @@ pub mod cpu_reset;
 pub mod dat;
 pub mod facilities;
 pub mod guest_dat;
+pub mod interrupt;
 pub mod memslots;
 pub mod prefix;
 pub mod psw;
