@@ -11,6 +11,8 @@
 #include <asm/facility.h>
 #include <asm/pgtable.h>
 #include <asm/tlbflush.h>
+#include <asm/timex.h>
+#include <linux/hrtimer.h>
 #include "bindings_kvm.h"
 
 unsigned long kvm_s390_rust_virt_to_phys(const void *addr)
@@ -217,4 +219,83 @@ bool kvm_s390_rust_is_sigpending_pfn(kvm_pfn_t pfn)
 bool kvm_s390_rust_is_error_noslot_pfn(kvm_pfn_t pfn)
 {
 	return is_error_noslot_pfn(pfn);
+}
+
+void kvm_s390_rust_spin_lock_init(spinlock_t *lock)
+{
+	spin_lock_init(lock);
+}
+
+void kvm_s390_rust_spin_lock(spinlock_t *lock)
+{
+	spin_lock(lock);
+}
+
+void kvm_s390_rust_spin_unlock(spinlock_t *lock)
+{
+	spin_unlock(lock);
+}
+
+unsigned long kvm_s390_rust_spin_lock_irqsave(spinlock_t *lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(lock, flags);
+	return flags;
+}
+
+void kvm_s390_rust_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
+{
+	spin_unlock_irqrestore(lock, flags);
+}
+
+void kvm_s390_rust_init_list_head(struct list_head *list)
+{
+	INIT_LIST_HEAD(list);
+}
+
+void kvm_s390_rust_list_add_tail(struct list_head *entry, struct list_head *head)
+{
+	list_add_tail(entry, head);
+}
+
+void kvm_s390_rust_list_del(struct list_head *entry)
+{
+	list_del(entry);
+}
+
+u64 kvm_s390_rust_tod_clock(void)
+{
+	return get_tod_clock_fast();
+}
+
+void kvm_s390_rust_hrtimer_setup(struct hrtimer *timer,
+				 enum hrtimer_restart (*fn)(struct hrtimer *))
+{
+	hrtimer_setup(timer, fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+}
+
+void kvm_s390_rust_hrtimer_start_ns(struct hrtimer *timer, u64 ns)
+{
+	hrtimer_start(timer, ns_to_ktime(ns), HRTIMER_MODE_REL);
+}
+
+u64 kvm_s390_rust_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns)
+{
+	return hrtimer_forward_now(timer, ns_to_ktime(ns));
+}
+
+struct kvm_vcpu *kvm_s390_rust_get_vcpu_by_id(struct kvm *kvm, int id)
+{
+	return kvm_get_vcpu_by_id(kvm, id);
+}
+
+struct kvm_vcpu *kvm_s390_rust_get_vcpu(struct kvm *kvm, int idx)
+{
+	return kvm_get_vcpu(kvm, idx);
+}
+
+int kvm_s390_rust_online_vcpus(struct kvm *kvm)
+{
+	return atomic_read(&kvm->online_vcpus);
 }

@@ -83,7 +83,7 @@ impl Vcpu {
         self.inner.get()
     }
 
-    fn arch(&self) -> *mut bindings::kvm_vcpu_arch {
+    pub(crate) fn arch(&self) -> *mut bindings::kvm_vcpu_arch {
         // SAFETY: the `struct kvm_vcpu` is live (type invariant); taking a field's address
         // creates no reference.
         unsafe { addr_of_mut!((*self.as_raw()).arch) }
@@ -126,7 +126,7 @@ impl Vcpu {
         unsafe { AtomicU32::from_ptr(addr_of_mut!((*self.sie_block()).cpuflags)) }
     }
 
-    fn is_stopped(&self) -> bool {
+    pub(crate) fn is_stopped(&self) -> bool {
         self.cpuflags().load(Ordering::Relaxed) & cpustat::STOPPED != 0
     }
 
@@ -186,6 +186,7 @@ impl Vcpu {
             );
         }
         self.setup_model();
+        crate::interrupt::init_vcpu(self);
         Ok(())
     }
 
@@ -235,6 +236,7 @@ impl Vcpu {
         if sie.is_null() {
             return;
         }
+        crate::interrupt::destroy_vcpu(self);
         let sca = self.vm().sca();
         let id = self.id() as usize;
         // SAFETY: the vCPU is not running and no file refers to it; its SCA entry was set in
@@ -373,7 +375,63 @@ impl Vcpu {
         unsafe {
             (*self.arch()).pfault_token = crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID as usize
         };
+        crate::interrupt::clear_local(self);
         self.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
+    }
+
+    /// Sets the guest prefix (SIGP SET PREFIX of a stopped vCPU, `KVM_S390_SIGP_SET_PREFIX`);
+    /// the guest TLB is purged at the next entry. Called on the vCPU's own thread.
+    pub(crate) fn set_prefix(&self, prefix: u32) {
+        let sie = self.sie_block();
+        // SAFETY: the SIE block is valid; the guest does not run while its thread is here.
+        unsafe {
+            (*sie).prefix_ibc = kvm_host::with_prefix((*sie).prefix_ibc, prefix);
+            (*sie).ihcpu = kvm_host::IHCPU_PURGE_TLB;
+        }
+    }
+
+    /// `KVM_GET_MP_STATE`: stopped or operating (load and check-stop are not modelled).
+    pub fn mp_state(&self) -> u32 {
+        if self.is_stopped() {
+            crate::uapi_kvm::KVM_MP_STATE_STOPPED
+        } else {
+            crate::uapi_kvm::KVM_MP_STATE_OPERATING
+        }
+    }
+
+    /// `KVM_SET_MP_STATE`: user space controls the stopped state from now on (as mainline);
+    /// stopping drops a pending SIGP STOP, starting purges the guest TLB. Load (protected
+    /// guests) and check-stop are ENXIO, as in mainline.
+    pub fn set_mp_state(&self, state: u32) -> Result {
+        self.vm().set_user_cpu_state_ctrl();
+        match state {
+            crate::uapi_kvm::KVM_MP_STATE_STOPPED => {
+                self.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
+                let _ = crate::interrupt::take_stop(self);
+                Ok(())
+            }
+            crate::uapi_kvm::KVM_MP_STATE_OPERATING => {
+                if self
+                    .cpuflags()
+                    .fetch_and(!cpustat::STOPPED, Ordering::SeqCst)
+                    & cpustat::STOPPED
+                    != 0
+                {
+                    // SAFETY: the SIE block is valid; the vCPU mutex is held, so the
+                    // guest does not run.
+                    unsafe { (*self.sie_block()).ihcpu = kvm_host::IHCPU_PURGE_TLB };
+                }
+                Ok(())
+            }
+            _ => Err(ENXIO),
+        }
+    }
+
+    /// The vCPU's index in the VM (`vcpu_idx`, the order of creation).
+    pub(crate) fn idx(&self) -> i32 {
+        // SAFETY: live (type invariant); `vcpu_idx` is set before the vCPU is published and
+        // never changes.
+        unsafe { (*self.as_raw()).vcpu_idx }
     }
 
     /// The guest prefix (8 KiB aligned guest absolute address of the lowcore).

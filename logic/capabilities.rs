@@ -32,6 +32,10 @@ pub fn value(capability: i64, host: &Host) -> i64 {
         cap::VM_ATTRIBUTES => 1,
         // KVM_PRE_FAULT_MEMORY maps guest pages ahead of the guest (gmap.rs).
         cap::PRE_FAULT_MEMORY => 1,
+        // KVM_GET_MP_STATE/KVM_SET_MP_STATE with user-controlled CPU state (vcpu.rs).
+        cap::MP_STATE => 1,
+        // KVM_S390_IRQ injects every local interruption type (interrupt.rs).
+        cap::S390_INJECT_IRQ => 1,
         // MAX_VCPU_ID equals MAX_VCPUS, as api.rst asks: ids index the SCA.
         cap::MAX_VCPUS | cap::MAX_VCPU_ID => max_vcpus,
         cap::NR_VCPUS => core::cmp::min(i64::from(host.online_cpus), max_vcpus),
