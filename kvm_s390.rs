@@ -656,21 +656,24 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_fpu(
     0
 }
 
-/// `KVM_GET_MP_STATE`: stopped or operating. Like mainline, the return value is the
-/// state and `mp_state` is left as it is (generic KVM copies it back unchanged).
+/// `KVM_GET_MP_STATE`: stopped or operating, stored in `mp_state` with the result 0, as
+/// api.rst specifies. Mainline 7.3 returns the state as the ioctl's result instead and
+/// leaves the struct alone (Documentation/kvm_s390.rst).
 ///
 /// # Safety
 ///
 /// `vcpu` is live and the caller holds `vcpu->mutex`; `mp_state` is on `kvm_vcpu_ioctl`'s
-/// stack (unused).
+/// stack, valid for writing, and copied to user space after the call.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_mpstate(
     vcpu: *mut bindings::kvm_vcpu,
-    _mp_state: *mut bindings::kvm_mp_state,
+    mp_state: *mut bindings::kvm_mp_state,
 ) -> c_int {
     // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
     let vcpu = unsafe { Vcpu::from_raw(vcpu) };
-    vcpu.mp_state() as c_int
+    // SAFETY: `mp_state` is generic KVM's kernel struct, valid for writing.
+    unsafe { (*mp_state).mp_state = vcpu.mp_state() };
+    0
 }
 
 /// `KVM_SET_MP_STATE`: stops or starts the vCPU; from now on user space controls the

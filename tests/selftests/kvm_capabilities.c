@@ -638,10 +638,12 @@ static const struct cap_case cases[] = {
 	{ CAP(IMMEDIATE_EXIT), ALWAYS, ALWAYS, false, use_immediate_exit },
 	{ CAP(VM_ATTRIBUTES), ALWAYS, ALWAYS, false, use_vm_attributes },
 	{ CAP(PRE_FAULT_MEMORY), ALWAYS, ALWAYS, false, use_pre_fault },
+	{ CAP(MP_STATE), ALWAYS, ALWAYS, false, NULL,
+	  "kvm_vcpu_state initial_psw; kvm_interrupts mp_state" },
+	{ CAP(S390_INJECT_IRQ), ALWAYS, ALWAYS, false, use_s390_irq },
 
 	/* Only mainline reports them (ours: not implemented yet). */
 	{ CAP(ONE_REG), MAINLINE_ONLY, false, NULL, "kvm_vcpu_state one_reg" },
-	{ CAP(MP_STATE), MAINLINE_ONLY, false, NULL, "kvm_vcpu_state initial_psw" },
 	{ CAP(S390_IRQ_STATE), MAINLINE_ONLY, false, NULL, "kvm_vcpu_state irq_state" },
 	{ CAP(S390_VCPU_RESETS), MAINLINE_ONLY, false, NULL,
 	  "kvm_vcpu_state normal_reset and clear_reset; kselftest s390/resets" },
@@ -655,7 +657,6 @@ static const struct cap_case cases[] = {
 	{ CAP(S390_USER_OPEREXEC), MAINLINE_ONLY, false, use_enable_on_new_vm },
 	{ CAP(S390_VSIE_ESAMODE), MAINLINE_ONLY, false, use_enable_on_new_vm },
 	{ CAP(S390_AIS), MAINLINE_ONLY, false, use_enable_on_new_vm },
-	{ CAP(S390_INJECT_IRQ), MAINLINE_ONLY, false, use_s390_irq },
 	{ CAP(S390_SKEYS), MAINLINE_ONLY, false, use_skeys },
 	{ CAP(S390_MEM_OP), MAINLINE_ONLY, false, use_mem_op },
 	{ CAP(S390_MEM_OP_EXTENSION), MAINLINE_ONLY, false, use_mem_op },

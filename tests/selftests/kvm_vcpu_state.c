@@ -11,7 +11,7 @@
  * reach kvm_run on reset and on exit.  The kvm_run copies asserted here are
  * the ones mainline keeps current without KVM_RUN.
  *
- * Where our backend does not implement something yet (ONE_REG, MP_STATE,
+ * Where our backend does not implement something yet (ONE_REG,
  * IRQ_STATE, NORMAL/CLEAR_RESET), the test does not skip on the missing
  * capability: it asserts, per backend (kvmtest.backend= on the kernel command
  * line), that ours does not report it and refuses the ioctl with the errno
@@ -339,22 +339,6 @@ TEST_F(vcpu, initial_psw)
 	EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, KVM_S390_SET_INITIAL_PSW, NULL));
 
 	BACKEND_OR_SKIP(backend);
-	if (backend == BACKEND_OURS) {
-		/*
-		 * Not implemented yet: not reported, and both ioctls fail with
-		 * -EOPNOTSUPP (kvm_arch_vcpu_ioctl_{get,set}_mpstate); only
-		 * KVM_RUN starts the vCPU.
-		 */
-		EXPECT_EQ(0, kvm_check_cap(self->kvm, KVM_CAP_MP_STATE));
-		EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->vcpu, KVM_GET_MP_STATE, &mp));
-		mp.mp_state = KVM_MP_STATE_OPERATING;
-		EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->vcpu, KVM_SET_MP_STATE, &mp));
-		/* Still stopped: the PSW can be set again. */
-		psw.addr = 0x20000;
-		ASSERT_OK(ioctl(self->vcpu, KVM_S390_SET_INITIAL_PSW, &psw));
-		EXPECT_EQ(0x20000, self->run->psw_addr);
-		return;
-	}
 	ASSERT_EQ(1, kvm_check_cap(self->kvm, KVM_CAP_MP_STATE));
 
 	/* kvm_arch_vcpu_ioctl_get_mpstate: new vCPUs are stopped. */
