@@ -37,6 +37,7 @@ use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::uaccess::{UserPtr, UserSlice};
 
 use crate::gaccess;
 use crate::intercept::Outcome;
@@ -223,21 +224,21 @@ fn float_int(vm: &Vm) -> *mut bindings::kvm_s390_float_interrupt {
     unsafe { addr_of_mut!((*vm.arch()).float_int) }
 }
 
-/// An atomic view of a pending mask (`unsigned long`, naturally aligned).
-fn mask_of(ptr: *mut usize) -> &'static AtomicUsize {
-    // SAFETY: the masks live in the vCPU or VM, which outlive every use here (the
-    // reference does not escape the call that borrowed the vCPU or VM); every access to
-    // them is atomic.
+/// An atomic view of a pending mask (`unsigned long`, naturally aligned) that lives as
+/// long as `'a` (the borrow of the vCPU or VM that holds it).
+fn mask_of<'a>(ptr: *mut usize) -> &'a AtomicUsize {
+    // SAFETY: the mask lives in a vCPU or VM borrowed for `'a` (the callers' signatures
+    // tie the lifetimes); every access to it is atomic.
     unsafe { AtomicUsize::from_ptr(ptr) }
 }
 
-fn local_pending(vcpu: &Vcpu) -> &'static AtomicUsize {
-    // SAFETY: see `mask_of`.
+fn local_pending(vcpu: &Vcpu) -> &AtomicUsize {
+    // SAFETY: taking a field address of the live vCPU creates no reference.
     mask_of(unsafe { addr_of_mut!((*local_int(vcpu)).pending_irqs) }.cast())
 }
 
-fn float_pending(vm: &Vm) -> &'static AtomicUsize {
-    // SAFETY: see `mask_of`.
+fn float_pending(vm: &Vm) -> &AtomicUsize {
+    // SAFETY: taking a field address of the live VM creates no reference.
     mask_of(unsafe { addr_of_mut!((*float_int(vm)).pending_irqs) }.cast())
 }
 
@@ -526,6 +527,7 @@ fn inject_locked(
                 new.flags &= !uapi_kvm::KVM_S390_PGM_FLAGS_ILC_MASK;
                 new.flags |= intercepted_ilen(vcpu) | uapi_kvm::KVM_S390_PGM_FLAGS_ILC_VALID;
             }
+            // The inject_* counters are written only here, under `local_int.lock`.
             count!(vcpu, inject_program);
             // SAFETY: see above; `kvm_s390_pgm_info` and `KvmS390PgmInfo` are layout-checked.
             let cur = unsafe { &mut *addr_of_mut!((*p).pgm).cast::<KvmS390PgmInfo>() };
@@ -777,6 +779,117 @@ fn floating_kick(vm: &Vm, request: u32) {
             return;
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The irq-state ABI (migration of pending local interruptions).
+
+/// Copies the bytes of a payload member into a `struct kvm_s390_irq` union (host byte
+/// order, as the C struct).
+fn member_bytes<T: Copy>(member: &T, u: &mut [u8; 64]) {
+    let n = core::mem::size_of::<T>().min(u.len());
+    // SAFETY: `member` is a plain C struct of at least `n` bytes; `u` has room for `n`.
+    unsafe { core::ptr::copy_nonoverlapping((member as *const T).cast::<u8>(), u.as_mut_ptr(), n) };
+}
+
+/// `KVM_S390_GET_IRQ_STATE` (mainline's `kvm_s390_get_irq_state`): stores one
+/// `struct kvm_s390_irq` per pending local interruption (an emergency signal once per
+/// source) into the user buffer `buf` of `len` bytes; returns the bytes stored. ENOBUFS
+/// when they do not fit, EFAULT when the buffer cannot be written. Called with the vCPU
+/// mutex held.
+pub(crate) fn get_irq_state(vcpu: &Vcpu, buf: u64, len: u32) -> Result<usize> {
+    let (pending, emerg, payload) = {
+        let g = LocalGuard::new(vcpu);
+        // SAFETY: the payload and the bitmap are ours under the lock; both are plain data.
+        unsafe {
+            (
+                local_pending(vcpu).load(Ordering::SeqCst) as u64,
+                (*g.li).sigp_emerg_pending,
+                *g.payload(),
+            )
+        }
+    };
+    let len = len as usize;
+    let mut w = UserSlice::new(UserPtr::from_addr(buf as usize), len).writer();
+    let mut n = 0usize;
+    let mut emit = |type_: u64, u: &[u8; 64]| -> Result {
+        if n + irq::IRQ_SIZE > len {
+            return Err(ENOBUFS);
+        }
+        let mut bytes = [0u8; irq::IRQ_SIZE];
+        bytes[..8].copy_from_slice(&type_.to_ne_bytes());
+        bytes[8..].copy_from_slice(u);
+        w.write_slice(&bytes)?;
+        n += irq::IRQ_SIZE;
+        Ok(())
+    };
+    for kind in irq::kinds_by_bit() {
+        if pending & kind.bit() == 0 || kind == Kind::Emergency {
+            continue;
+        }
+        let mut u = [0u8; 64];
+        match kind {
+            Kind::MchkExigent | Kind::MchkRepressible => member_bytes(&payload.mchk, &mut u),
+            Kind::Program => member_bytes(&payload.pgm, &mut u),
+            Kind::PfaultInit => member_bytes(&payload.ext, &mut u),
+            Kind::ExternalCall => member_bytes(&payload.extcall, &mut u),
+            Kind::Stop => member_bytes(&payload.stop, &mut u),
+            Kind::SetPrefix => member_bytes(&payload.prefix, &mut u),
+            _ => {}
+        }
+        // Kinds without an ABI type are never local; mainline stores them with type 0.
+        emit(irq::irq_type_of(kind).unwrap_or(0), &u)?;
+    }
+    if pending & Kind::Emergency.bit() != 0 {
+        for (i, word) in emerg.iter().enumerate() {
+            for b in 0..usize::BITS as usize {
+                if *word & (1 << b) == 0 {
+                    continue;
+                }
+                let mut u = [0u8; 64];
+                let code = (i * usize::BITS as usize + b) as u16;
+                u[..2].copy_from_slice(&code.to_ne_bytes());
+                emit(irq::irq_type::EMERGENCY, &u)?;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// `KVM_S390_SET_IRQ_STATE` (mainline's `kvm_s390_set_irq_state`): injects each
+/// `struct kvm_s390_irq` of the user buffer, as `KVM_S390_IRQ` would, until one fails;
+/// EBUSY if local interruptions are pending already. The caller checked `len`.
+pub(crate) fn set_irq_state(vcpu: &Vcpu, buf: u64, len: u32) -> Result {
+    let mut data = KVec::<u8>::with_capacity(len as usize, GFP_KERNEL)?;
+    UserSlice::new(UserPtr::from_addr(buf as usize), len as usize)
+        .reader()
+        .read_all(&mut data, GFP_KERNEL)?;
+    let mut request = 0;
+    let result = {
+        let g = LocalGuard::new(vcpu);
+        if local_pending(vcpu).load(Ordering::SeqCst) != 0 {
+            Err(EBUSY)
+        } else {
+            let mut r = Ok(());
+            for chunk in data.chunks_exact(irq::IRQ_SIZE) {
+                let mut t = [0u8; 8];
+                let mut u = [0u8; 64];
+                t.copy_from_slice(&chunk[..8]);
+                u.copy_from_slice(&chunk[8..]);
+                let type_ = u64::from_ne_bytes(t);
+                r = irq::local_from_irq(type_, &u)
+                    .map_err(|_| EINVAL)
+                    .and_then(|req| inject_locked(vcpu, &g, req, Some(irq::pgm_from_payload(&u))))
+                    .map(|req| request |= req);
+                if r.is_err() {
+                    break;
+                }
+            }
+            r
+        }
+    };
+    kick(vcpu, request);
+    result
 }
 
 /// Presents a program exception to the guest for the instruction SIE last intercepted,

@@ -107,6 +107,8 @@ unsafe impl kernel::transmute::FromBytes for KvmS390Psw {}
 unsafe impl kernel::transmute::FromBytes for uapi_kvm::KvmS390Interrupt {}
 // SAFETY: as above.
 unsafe impl kernel::transmute::FromBytes for uapi_kvm::KvmS390Irq {}
+// SAFETY: as above.
+unsafe impl kernel::transmute::FromBytes for uapi_kvm::KvmS390IrqState {}
 
 /// Reads a `T` from the user pointer `arg` (EFAULT if it cannot).
 fn read_user<T: kernel::transmute::FromBytes>(arg: c_ulong) -> Result<T> {
@@ -779,6 +781,26 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
         uapi_kvm::KVM_S390_INITIAL_RESET => {
             vcpu.initial_reset();
             Ok(())
+        }
+        uapi_kvm::KVM_S390_SET_IRQ_STATE => {
+            read_user::<uapi_kvm::KvmS390IrqState>(arg).and_then(|st| {
+                // `flags` is ignored: old user space leaves garbage there (mainline).
+                if !logic::interrupt::set_irq_state_len_valid(st.len) {
+                    return Err(EINVAL);
+                }
+                interrupt::set_irq_state(vcpu, st.buf, st.len)
+            })
+        }
+        uapi_kvm::KVM_S390_GET_IRQ_STATE => {
+            return match read_user::<uapi_kvm::KvmS390IrqState>(arg).and_then(|st| {
+                if st.len == 0 {
+                    return Err(EINVAL);
+                }
+                interrupt::get_irq_state(vcpu, st.buf, st.len)
+            }) {
+                Ok(n) => n as c_long,
+                Err(e) => e.to_errno() as c_long,
+            };
         }
         _ => Err(ENOTTY),
     };

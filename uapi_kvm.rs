@@ -228,6 +228,22 @@ pub struct KvmS390Irq {
     pub u: [u8; 64],
 }
 
+/// `struct kvm_s390_irq_state`: a user buffer of `struct kvm_s390_irq` for
+/// `KVM_S390_GET_IRQ_STATE` / `KVM_S390_SET_IRQ_STATE`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmS390IrqState {
+    /// User address of the buffer.
+    pub buf: u64,
+    /// Unused (ignored, as mainline: old user space leaves garbage there).
+    pub flags: u32,
+    /// Length of the buffer in bytes.
+    pub len: u32,
+    /// Unused.
+    pub reserved: [u32; 4],
+}
+
+const _: () = assert!(size_of::<KvmS390IrqState>() == 32);
 const _: () = assert!(size_of::<KvmS390Interrupt>() == 16);
 const _: () = assert!(size_of::<KvmS390Irq>() == 72);
 
@@ -235,6 +251,11 @@ const _: () = assert!(size_of::<KvmS390Irq>() == 72);
 pub const KVM_S390_INTERRUPT: u32 = iow::<KvmS390Interrupt>(0x94);
 /// `KVM_S390_IRQ`: inject a local interruption into a vCPU.
 pub const KVM_S390_IRQ: u32 = iow::<KvmS390Irq>(0xb4);
+
+/// `KVM_S390_SET_IRQ_STATE`: load the vCPU's pending local interruptions.
+pub const KVM_S390_SET_IRQ_STATE: u32 = iow::<KvmS390IrqState>(0xb5);
+/// `KVM_S390_GET_IRQ_STATE`: store the vCPU's pending local interruptions.
+pub const KVM_S390_GET_IRQ_STATE: u32 = iow::<KvmS390IrqState>(0xb6);
 
 /// `KVM_MP_STATE_STOPPED`.
 pub const KVM_MP_STATE_STOPPED: u32 = 5;
@@ -273,4 +294,6 @@ pub mod cap {
     pub const MP_STATE: i64 = 14;
     /// `KVM_CAP_S390_INJECT_IRQ`: `KVM_S390_IRQ`.
     pub const S390_INJECT_IRQ: i64 = 113;
+    /// `KVM_CAP_S390_IRQ_STATE`: `KVM_S390_{GET,SET}_IRQ_STATE`.
+    pub const S390_IRQ_STATE: i64 = 114;
 }

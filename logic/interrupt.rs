@@ -627,6 +627,43 @@ pub fn local_from_irq(type_: u64, u: &[u8; 64]) -> Result<LocalIrq, Invalid> {
     })
 }
 
+/// Most bytes `KVM_S390_SET_IRQ_STATE` takes: one `struct kvm_s390_irq` per possible
+/// emergency-signal source and 32 more (mainline's `VCPU_IRQS_MAX_BUF`).
+pub const IRQ_STATE_MAX_LEN: usize = 72 * (255 + 32);
+
+/// Size of a `struct kvm_s390_irq`.
+pub const IRQ_SIZE: usize = 72;
+
+/// Checks the length of a `KVM_S390_SET_IRQ_STATE` buffer: not empty, not above
+/// [`IRQ_STATE_MAX_LEN`], whole `struct kvm_s390_irq`s.
+pub const fn set_irq_state_len_valid(len: u32) -> bool {
+    let len = len as usize;
+    len != 0 && len <= IRQ_STATE_MAX_LEN && len % IRQ_SIZE == 0
+}
+
+/// The ABI type under which `KVM_S390_GET_IRQ_STATE` reports a pending local kind
+/// (mainline's `store_local_irq`); `None` for kinds it does not report this way (the
+/// emergency signal is reported once per source).
+pub const fn irq_type_of(kind: Kind) -> Option<u64> {
+    Some(match kind {
+        Kind::MchkExigent | Kind::MchkRepressible => irq_type::MCHK,
+        Kind::Program => irq_type::PROGRAM_INT,
+        Kind::PfaultInit => irq_type::PFAULT_INIT,
+        Kind::ExternalCall => irq_type::EXTERNAL_CALL,
+        Kind::ClockComp => irq_type::CLOCK_COMP,
+        Kind::CpuTimer => irq_type::CPU_TIMER,
+        Kind::Stop => irq_type::SIGP_STOP,
+        Kind::Restart => irq_type::RESTART,
+        Kind::SetPrefix => irq_type::SIGP_SET_PREFIX,
+        _ => return None,
+    })
+}
+
+/// The kinds in ascending bit order, as `KVM_S390_GET_IRQ_STATE` lists them.
+pub fn kinds_by_bit() -> impl Iterator<Item = Kind> {
+    (0..KIND_COUNT as u8).filter_map(|b| PRIORITY.iter().copied().find(|k| *k as u8 == b))
+}
+
 /// Whether SIGP STOP flags are valid (only `KVM_S390_STOP_FLAG_STORE_STATUS` exists).
 pub const fn stop_flags_valid(flags: u32) -> bool {
     flags & !STOP_FLAG_STORE_STATUS == 0

@@ -453,4 +453,34 @@ TEST_F(guest, reset_clears_pending)
 	RUN_TO_DIAG(CODE_GPA + 4);
 }
 
+/*
+ * KVM_S390_GET_IRQ_STATE lists the pending local interruptions; after a
+ * reset dropped them, KVM_S390_SET_IRQ_STATE brings them back and they are
+ * delivered (the restart after the external interruption, by priority).
+ */
+TEST_F(guest, irq_state_round_trip)
+{
+	struct kvm_s390_irq irqs[4];
+	struct kvm_s390_irq_state st = { .buf = (uintptr_t)irqs, .len = sizeof(irqs) };
+	int n, i, restart = 0, emerg = 0;
+
+	ASSERT_OK(inject_irq(self, KVM_S390_RESTART, 0));
+	ASSERT_OK(inject_irq(self, KVM_S390_INT_EMERGENCY, 0));
+	n = ioctl(self->vcpu, KVM_S390_GET_IRQ_STATE, &st);
+	ASSERT_EQ(2 * (int)sizeof(irqs[0]), n);
+	for (i = 0; i < 2; i++) {
+		restart += irqs[i].type == KVM_S390_RESTART;
+		emerg += irqs[i].type == KVM_S390_INT_EMERGENCY && irqs[i].u.emerg.code == 0;
+	}
+	EXPECT_EQ(1, restart);
+	EXPECT_EQ(1, emerg);
+	ASSERT_OK(ioctl(self->vcpu, KVM_S390_INITIAL_RESET, 0));
+	EXPECT_EQ(0, ioctl(self->vcpu, KVM_S390_GET_IRQ_STATE, &st));
+	st.len = n;
+	ASSERT_OK(ioctl(self->vcpu, KVM_S390_SET_IRQ_STATE, &st));
+	setup(_metadata, self, spin, sizeof(spin), PSW_MASK_EXT, CR0_EMERGENCY, 0, 0);
+	RUN_TO_HANDLER(RST_HANDLER, LC_RESTART_OLD, EXT_HANDLER);
+	EXPECT_EQ(0x1201, be16_at(self, LC_EXT_INT_CODE));
+}
+
 TEST_HARNESS_MAIN

@@ -12,7 +12,7 @@
  * the ones mainline keeps current without KVM_RUN.
  *
  * Where our backend does not implement something yet (ONE_REG,
- * IRQ_STATE, NORMAL/CLEAR_RESET), the test does not skip on the missing
+ * NORMAL/CLEAR_RESET), the test does not skip on the missing
  * capability: it asserts, per backend (kvmtest.backend= on the kernel command
  * line), that ours does not report it and refuses the ioctl with the errno
  * Documentation/kvm_s390.rst names, and that mainline reports it and does
@@ -491,14 +491,6 @@ TEST_F(vcpu, irq_state)
 	enum kvm_backend backend;
 
 	BACKEND_OR_SKIP(backend);
-	if (backend == BACKEND_OURS) {
-		/* Not implemented yet: not reported; kvm_arch_vcpu_ioctl: -ENOTTY. */
-		EXPECT_EQ(0, kvm_check_cap(self->kvm, KVM_CAP_S390_IRQ_STATE));
-		st.len = sizeof(irq);
-		EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, KVM_S390_GET_IRQ_STATE, &st));
-		EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, KVM_S390_SET_IRQ_STATE, &st));
-		return;
-	}
 	ASSERT_EQ(1, kvm_check_cap(self->kvm, KVM_CAP_S390_IRQ_STATE));
 
 	/* Nothing pending on a new vCPU. */

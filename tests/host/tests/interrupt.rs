@@ -252,3 +252,18 @@ fn irq_payload_decoding() {
     assert_eq!(mchk_kind(1 << 56), Some(Kind::MchkRepressible));
     assert_eq!(mchk_kind(1), None);
 }
+
+#[test]
+fn irq_state_abi() {
+    assert!(!set_irq_state_len_valid(0));
+    assert!(set_irq_state_len_valid(72));
+    assert!(!set_irq_state_len_valid(73));
+    assert!(set_irq_state_len_valid((IRQ_STATE_MAX_LEN) as u32));
+    assert!(!set_irq_state_len_valid((IRQ_STATE_MAX_LEN + 72) as u32));
+    let order: Vec<u8> = kinds_by_bit().map(|k| k as u8).collect();
+    assert_eq!(order, (0..KIND_COUNT as u8).collect::<Vec<_>>());
+    assert_eq!(irq_type_of(Kind::Restart), Some(irq_type::RESTART));
+    assert_eq!(irq_type_of(Kind::MchkRepressible), Some(irq_type::MCHK));
+    assert_eq!(irq_type_of(Kind::Emergency), None);
+    assert_eq!(irq_type_of(Kind::IoIsc0), None);
+}
