@@ -28,6 +28,7 @@ use crate::kvm_host::cpustat;
 use crate::logic::guest_dat::DatError;
 use crate::logic::psw;
 use crate::logic::sie_exit::{self, icpt, Exit};
+use crate::sigp;
 use crate::stats::count;
 use crate::vcpu::Vcpu;
 
@@ -39,8 +40,15 @@ pub(crate) enum Outcome {
     UserExit,
 }
 
+/// The guest registers the run loop holds while the guest is out of SIE (it writes them
+/// back to `kvm_run` when `KVM_RUN` returns, and loads them at the next entry).
+pub(crate) struct Regs<'a> {
+    /// General registers.
+    pub(crate) gprs: &'a mut [u64; 16],
+}
+
 /// Handles one exit of `vcpu` from SIE. Called by the run loop with `kvm->srcu` held.
-pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
+pub(crate) fn handle(vcpu: &Vcpu, exit: Exit, regs: &mut Regs<'_>) -> Result<Outcome> {
     let sie = vcpu.sie_block();
     count_exit(vcpu, exit);
     match exit {
@@ -65,6 +73,18 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
             o => Ok(o),
         },
         Exit::Intercept(icpt::PROGRAM) => handle_prog(vcpu),
+        // MERGE: SIGNAL PROCESSOR (opcode 0xae00) becomes one line of the instruction
+        // dispatch table of the insn branch: `sigp::handle(vcpu, regs.gprs)`, with the
+        // same user exit.
+        Exit::Intercept(icpt::INSTRUCTION) if is_sigp(vcpu) => {
+            match sigp::handle(vcpu, regs.gprs)? {
+                Outcome::UserExit => {
+                    sieic_exit(vcpu, icpt::INSTRUCTION);
+                    Ok(Outcome::UserExit)
+                }
+                o => Ok(o),
+            }
+        }
         Exit::Intercept(icpt::VALIDITY) => {
             // SAFETY: the SIE block is ours while the guest is out.
             let (ipb, gpsw) = unsafe { ((*sie).ipb, (*sie).gpsw) };
@@ -96,6 +116,12 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
             Err(EFAULT)
         }
     }
+}
+
+/// Whether the intercepted instruction is SIGNAL PROCESSOR (MERGE: see `handle`).
+fn is_sigp(vcpu: &Vcpu) -> bool {
+    // SAFETY: the SIE block is ours while the guest is out.
+    unsafe { (*vcpu.sie_block()).ipa >> 8 == 0xae }
 }
 
 /// Counts an exit in the counter mainline counts it in.

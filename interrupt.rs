@@ -428,6 +428,16 @@ pub(crate) fn stop_pending(vcpu: &Vcpu) -> bool {
     local_pending(vcpu).load(Ordering::SeqCst) as u64 & Kind::Stop.bit() != 0
 }
 
+/// Whether a restart is pending (SIGP answers busy meanwhile).
+pub(crate) fn restart_pending(vcpu: &Vcpu) -> bool {
+    local_pending(vcpu).load(Ordering::SeqCst) as u64 & Kind::Restart.bit() != 0
+}
+
+/// Whether an external call is pending, deliverable or not (SIGP SENSE reports it).
+pub(crate) fn ext_call_pending(vcpu: &Vcpu) -> bool {
+    local_pending(vcpu).load(Ordering::SeqCst) as u64 & Kind::ExternalCall.bit() != 0
+}
+
 /// Takes the pending stop and its flags.
 pub(crate) fn take_stop(vcpu: &Vcpu) -> Option<u32> {
     let g = LocalGuard::new(vcpu);

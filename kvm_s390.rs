@@ -19,7 +19,8 @@
 //! - `gmap.rs`: guest memory (the DAT tables SIE translates guest addresses with);
 //! - `run.rs` and `sie64a.S`: `KVM_RUN`, the SIE run loop and its world switch;
 //! - `intercept.rs`: what is done with each exit from SIE (one `match`), calling into
-//!   `interrupt.rs` (delivery into the guest) and `gaccess.rs` (guest storage access);
+//!   `interrupt.rs` (interruptions: pending state, injection, delivery, the wait state),
+//!   `sigp.rs` (SIGNAL PROCESSOR) and `gaccess.rs` (guest storage access);
 //! - `stats.rs`: the binary statistics tables.
 //!
 //! What is not implemented yet answers with a defined errno, documented in
@@ -57,6 +58,7 @@ mod layout_checks;
 pub mod logic;
 pub mod machine;
 pub mod run;
+pub mod sigp;
 pub mod stats;
 pub mod uapi_kvm;
 pub mod vcpu;

@@ -16,4 +16,5 @@ pub mod memslots;
 pub mod prefix;
 pub mod psw;
 pub mod sie_exit;
+pub mod sigp;
 pub mod vcpu_limits;

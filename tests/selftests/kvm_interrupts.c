@@ -483,4 +483,136 @@ TEST_F(guest, irq_state_round_trip)
 	EXPECT_EQ(0x1201, be16_at(self, LC_EXT_INT_CODE));
 }
 
+/* ---- SIGNAL PROCESSOR between two vCPUs ---- */
+
+#define SIGP_SENSE		1
+#define SIGP_EXTERNAL_CALL	2
+#define SIGP_EMERGENCY		3
+#define SIGP_START		4
+#define SIGP_STOP		5
+#define SIGP_RESTART		6
+#define SIGP_SET_PREFIX		13
+#define SIGP_SET_ARCH		18
+#define SIGP_STAT_STOPPED	0x40
+#define SIGP_STAT_EXT_CALL	0x80
+#define SIGP_STAT_INVALID_PARM	0x100
+
+/*
+ * vCPU 0 runs "sigp %r4,%r6,order" (status in r4, parameter in r5, CPU
+ * address in r6) and exits; returns the condition code, or -1 for an exit
+ * to user space at the SIGP itself.
+ */
+static int run_sigp(struct __test_metadata *_metadata, FIXTURE_DATA(guest) *self,
+		    uint8_t order, uint16_t cpu, uint32_t parm)
+{
+	const uint8_t code[] = { 0xae, 0x46, 0x00, order, DIAG_501, J_SELF };
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	self->run->psw_mask = PSW_MASK_64;
+	self->run->psw_addr = CODE_GPA;
+	self->run->s.regs.gprs[4] = 0xffffffffffffffffUL;
+	self->run->s.regs.gprs[5] = parm;
+	self->run->s.regs.gprs[6] = cpu;
+	if (ioctl(self->vcpu, KVM_RUN, 0))
+		return -2;
+	if (self->run->exit_reason == KVM_EXIT_S390_SIEIC &&
+	    self->run->s390_sieic.ipa == (0xae46))
+		return -1;
+	EXPECT_EQ(DIAG_501_IPA, self->run->s390_sieic.ipa);
+	EXPECT_EQ(CODE_GPA + 8, self->run->psw_addr);
+	return (self->run->psw_mask >> 44) & 3;
+}
+
+static int second_vcpu(struct __test_metadata *_metadata, FIXTURE_DATA(guest) *self)
+{
+	int fd = kvm_create_vcpu(self->vm, 1);
+
+	EXPECT_LE(0, fd);
+	return fd;
+}
+
+static int pending_of(int vcpu, struct kvm_s390_irq *irqs, int max)
+{
+	struct kvm_s390_irq_state st = { .buf = (uintptr_t)irqs,
+					 .len = max * sizeof(*irqs) };
+	int n = ioctl(vcpu, KVM_S390_GET_IRQ_STATE, &st);
+
+	return n < 0 ? n : n / (int)sizeof(*irqs);
+}
+
+/* SENSE: a new vCPU is stopped; a missing one is not operational. */
+TEST_F(guest, sigp_sense)
+{
+	int v1 = second_vcpu(_metadata, self);
+
+	EXPECT_EQ(1, run_sigp(_metadata, self, SIGP_SENSE, 1, 0));
+	EXPECT_EQ(0xffffffff00000000UL | SIGP_STAT_STOPPED, self->run->s.regs.gprs[4]);
+	EXPECT_EQ(3, run_sigp(_metadata, self, SIGP_SENSE, 5, 0));
+	/* The sender itself is operating. */
+	EXPECT_EQ(0, run_sigp(_metadata, self, SIGP_SENSE, 0, 0));
+	close(v1);
+}
+
+/* EMERGENCY SIGNAL and EXTERNAL CALL reach the addressed vCPU, from CPU 0. */
+TEST_F(guest, sigp_emergency_and_external_call)
+{
+	struct kvm_s390_irq irqs[4];
+	int v1 = second_vcpu(_metadata, self), n, i, emerg = 0, ecall = 0;
+
+	EXPECT_EQ(0, run_sigp(_metadata, self, SIGP_EMERGENCY, 1, 0));
+	EXPECT_EQ(0, run_sigp(_metadata, self, SIGP_EXTERNAL_CALL, 1, 0));
+	/* One external call at a time: the second stores "external call pending". */
+	EXPECT_EQ(1, run_sigp(_metadata, self, SIGP_EXTERNAL_CALL, 1, 0));
+	EXPECT_EQ(0xffffffff00000000UL | SIGP_STAT_EXT_CALL, self->run->s.regs.gprs[4]);
+	EXPECT_EQ(1, run_sigp(_metadata, self, SIGP_SENSE, 1, 0));
+	EXPECT_EQ(0xffffffff00000000UL | SIGP_STAT_STOPPED | SIGP_STAT_EXT_CALL,
+		  self->run->s.regs.gprs[4]);
+	n = pending_of(v1, irqs, 4);
+	ASSERT_EQ(2, n);
+	for (i = 0; i < n; i++) {
+		emerg += irqs[i].type == KVM_S390_INT_EMERGENCY && irqs[i].u.emerg.code == 0;
+		ecall += irqs[i].type == KVM_S390_INT_EXTERNAL_CALL && irqs[i].u.extcall.code == 0;
+	}
+	EXPECT_EQ(1, emerg);
+	EXPECT_EQ(1, ecall);
+	close(v1);
+}
+
+/* SET PREFIX of a stopped vCPU; outside guest memory it is an invalid parameter. */
+TEST_F(guest, sigp_set_prefix_and_set_architecture)
+{
+	struct kvm_s390_irq irqs[2];
+	int v1 = second_vcpu(_metadata, self);
+
+	EXPECT_EQ(1, run_sigp(_metadata, self, SIGP_SET_PREFIX, 1, GAP_GPA));
+	EXPECT_EQ(0xffffffff00000000UL | SIGP_STAT_INVALID_PARM, self->run->s.regs.gprs[4]);
+	EXPECT_EQ(0, pending_of(v1, irqs, 2));
+	EXPECT_EQ(0, run_sigp(_metadata, self, SIGP_SET_PREFIX, 1, 0x20000));
+	ASSERT_EQ(1, pending_of(v1, irqs, 2));
+	EXPECT_EQ(KVM_S390_SIGP_SET_PREFIX, irqs[0].type);
+	EXPECT_EQ(0x20000, irqs[0].u.prefix.address);
+	/* SET ARCHITECTURE: always z/Architecture, the order is rejected. */
+	EXPECT_EQ(1, run_sigp(_metadata, self, SIGP_SET_ARCH, 1, 0));
+	EXPECT_EQ(0xffffffff00000000UL | SIGP_STAT_INVALID_PARM, self->run->s.regs.gprs[4]);
+	close(v1);
+}
+
+/*
+ * START and RESTART go to user space; while a restart is pending at the
+ * addressed vCPU, orders are busy.
+ */
+TEST_F(guest, sigp_restart_to_user_space_and_busy)
+{
+	int v1 = second_vcpu(_metadata, self);
+	struct kvm_s390_irq irq = { .type = KVM_S390_RESTART };
+
+	EXPECT_EQ(-1, run_sigp(_metadata, self, SIGP_RESTART, 1, 0));
+	EXPECT_EQ(ICPT_INST, self->run->s390_sieic.icptcode);
+	EXPECT_EQ(-1, run_sigp(_metadata, self, SIGP_START, 1, 0));
+	ASSERT_OK(ioctl(v1, KVM_S390_IRQ, &irq));
+	EXPECT_EQ(2, run_sigp(_metadata, self, SIGP_SENSE, 1, 0));
+	EXPECT_EQ(2, run_sigp(_metadata, self, SIGP_STOP, 1, 0));
+	close(v1);
+}
+
 TEST_HARNESS_MAIN
