@@ -60,6 +60,7 @@ pub mod machine;
 pub mod run;
 pub mod sigp;
 pub mod stats;
+pub mod store_status;
 pub mod uapi_kvm;
 pub mod vcpu;
 pub mod vm;
@@ -783,6 +784,23 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
         uapi_kvm::KVM_S390_INITIAL_RESET => {
             vcpu.initial_reset();
             Ok(())
+        }
+        uapi_kvm::KVM_S390_NORMAL_RESET => {
+            vcpu.normal_reset();
+            Ok(())
+        }
+        uapi_kvm::KVM_S390_CLEAR_RESET => {
+            vcpu.clear_reset();
+            Ok(())
+        }
+        uapi_kvm::KVM_S390_STORE_STATUS => {
+            // SAFETY: this thread holds the vCPU mutex, so it may take the vCPU's srcu
+            // read side (released below), which guest memory access needs.
+            unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_lock(vcpu.as_raw()) };
+            let r = store_status::store_status_unloaded(vcpu, arg as u64);
+            // SAFETY: taken above.
+            unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_unlock(vcpu.as_raw()) };
+            r
         }
         uapi_kvm::KVM_S390_SET_IRQ_STATE => {
             read_user::<uapi_kvm::KvmS390IrqState>(arg).and_then(|st| {

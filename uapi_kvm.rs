@@ -193,6 +193,18 @@ pub const KVM_API_VERSION: i32 = 12;
 pub const KVM_S390_SET_INITIAL_PSW: u32 = iow::<KvmS390Psw>(0x96);
 /// `KVM_S390_INITIAL_RESET`: the architecture's initial CPU reset.
 pub const KVM_S390_INITIAL_RESET: u32 = io(0x97);
+/// `KVM_S390_NORMAL_RESET`: the normal CPU reset.
+pub const KVM_S390_NORMAL_RESET: u32 = io(0xc3);
+/// `KVM_S390_CLEAR_RESET`: the clear reset.
+pub const KVM_S390_CLEAR_RESET: u32 = io(0xc4);
+/// `KVM_S390_STORE_STATUS`: store the vCPU's status at the address given as argument.
+pub const KVM_S390_STORE_STATUS: u32 = iow::<u64>(0x95);
+/// `KVM_S390_STORE_STATUS_NOADDR`: store at absolute 0x1200 (and the architecture mode
+/// byte at absolute 163).
+pub const KVM_S390_STORE_STATUS_NOADDR: u64 = u64::MAX;
+/// `KVM_S390_STORE_STATUS_PREFIXED`: store into the prefix area.
+pub const KVM_S390_STORE_STATUS_PREFIXED: u64 = u64::MAX - 1;
+
 /// `KVM_S390_ENABLE_SIE`: a no-op kept for old user space (system ioctl).
 pub const KVM_S390_ENABLE_SIE: u32 = io(0x06);
 /// `KVM_GET_REGS`, handled by generic KVM, named here for the documentation tests.
@@ -296,4 +308,6 @@ pub mod cap {
     pub const S390_INJECT_IRQ: i64 = 113;
     /// `KVM_CAP_S390_IRQ_STATE`: `KVM_S390_{GET,SET}_IRQ_STATE`.
     pub const S390_IRQ_STATE: i64 = 114;
+    /// `KVM_CAP_S390_VCPU_RESETS`: `KVM_S390_NORMAL_RESET` and `KVM_S390_CLEAR_RESET`.
+    pub const S390_VCPU_RESETS: i64 = 179;
 }

@@ -325,8 +325,43 @@ impl Vcpu {
         Ok(())
     }
 
-    /// `KVM_S390_INITIAL_RESET`: the initial CPU reset; the vCPU ends up stopped.
+    /// `KVM_S390_NORMAL_RESET` (mainline's `kvm_arch_vcpu_ioctl_normal_reset`): the PSW's
+    /// runtime-instrumentation bit goes, the pfault handshake is undone, pending local
+    /// interruptions are dropped, and the vCPU is stopped unless user space controls the
+    /// CPU state. Like mainline, the `kvm_run` copy of the pfault token follows at the next
+    /// exit from `KVM_RUN`.
+    pub fn normal_reset(&self) {
+        let run = self.run();
+        // SAFETY: `kvm_run` and the vCPU are valid; the guest does not run while we hold the
+        // vCPU mutex; the PSW user space shares is accessed volatile.
+        unsafe {
+            let mask = read_volatile(addr_of!((*run).psw_mask));
+            write_volatile(addr_of_mut!((*run).psw_mask), mask & !psw::MASK_RI);
+            (*self.arch()).pfault_token = crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID as usize;
+        }
+        if !self.vm().user_cpu_state_ctrl() {
+            self.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
+        }
+        crate::interrupt::clear_local(self);
+    }
+
+    /// `KVM_S390_CLEAR_RESET`: the initial reset, and the general, access and
+    /// floating-point registers become 0 (mainline's `kvm_arch_vcpu_ioctl_clear_reset`).
+    pub fn clear_reset(&self) {
+        self.initial_reset();
+        let regs = self.sync_regs();
+        // SAFETY: the sync-register area is valid; user space may write it concurrently,
+        // hence volatile.
+        unsafe {
+            write_volatile(addr_of_mut!((*regs).gprs), [0; 16]);
+            write_volatile(addr_of_mut!((*regs).acrs), [0; 16]);
+            write_volatile(addr_of_mut!((*regs).__bindgen_anon_1.fprs), [0; 16]);
+        }
+    }
+
+    /// `KVM_S390_INITIAL_RESET`: the normal reset, then the initial CPU reset.
     pub fn initial_reset(&self) {
+        self.normal_reset();
         let sie = self.sie_block();
         let run = self.run();
         let regs = self.sync_regs();
@@ -368,15 +403,6 @@ impl Vcpu {
             write_volatile(addr_of_mut!((*regs).fpc), state.fpc);
         }
         self.sie_pp_clear();
-        // The normal reset part (mainline's `kvm_arch_vcpu_ioctl_normal_reset`): the pfault
-        // handshake is undone. Like mainline, the sync-register copy follows at the next
-        // exit from `KVM_RUN`.
-        // SAFETY: the vCPU is valid and we hold its mutex.
-        unsafe {
-            (*self.arch()).pfault_token = crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID as usize
-        };
-        crate::interrupt::clear_local(self);
-        self.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
     }
 
     /// Sets the guest prefix (SIGP SET PREFIX of a stopped vCPU, `KVM_S390_SIGP_SET_PREFIX`);

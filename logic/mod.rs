@@ -17,4 +17,5 @@ pub mod prefix;
 pub mod psw;
 pub mod sie_exit;
 pub mod sigp;
+pub mod store_status;
 pub mod vcpu_limits;

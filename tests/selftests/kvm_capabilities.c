@@ -641,13 +641,13 @@ static const struct cap_case cases[] = {
 	{ CAP(MP_STATE), ALWAYS, ALWAYS, false, NULL,
 	  "kvm_vcpu_state initial_psw; kvm_interrupts mp_state" },
 	{ CAP(S390_INJECT_IRQ), ALWAYS, ALWAYS, false, use_s390_irq },
+	{ CAP(S390_VCPU_RESETS), ALWAYS, ALWAYS, false, NULL,
+	  "kvm_vcpu_state normal_reset and clear_reset; kselftest s390/resets" },
 	{ CAP(S390_IRQ_STATE), ALWAYS, ALWAYS, false, NULL,
 	  "kvm_vcpu_state irq_state; kvm_interrupts irq_state_round_trip" },
 
 	/* Only mainline reports them (ours: not implemented yet). */
 	{ CAP(ONE_REG), MAINLINE_ONLY, false, NULL, "kvm_vcpu_state one_reg" },
-	{ CAP(S390_VCPU_RESETS), MAINLINE_ONLY, false, NULL,
-	  "kvm_vcpu_state normal_reset and clear_reset; kselftest s390/resets" },
 	{ CAP(IOEVENTFD), MAINLINE_ONLY, false, use_ioeventfd },
 	{ CAP(ENABLE_CAP), MAINLINE_ONLY, false, use_enable_on_vcpu },
 	{ CAP(S390_CSS_SUPPORT), MAINLINE_ONLY, false, use_enable_on_vcpu },

@@ -483,6 +483,40 @@ TEST_F(guest, irq_state_round_trip)
 	EXPECT_EQ(0x1201, be16_at(self, LC_EXT_INT_CODE));
 }
 
+/*
+ * KVM_S390_STORE_STATUS: without address into absolute 0x1200 (and the
+ * architectural-mode byte 163), or at a given address.
+ */
+TEST_F(guest, store_status)
+{
+	static const uint8_t code[] = { DIAG_501, J_SELF };
+	struct kvm_sregs sregs;
+	int i;
+
+	/*
+	 * The PSW of a vCPU that has run (before that mainline stores the SIE
+	 * block's copy, not the one KVM_RUN will load: Documentation/kvm_s390.rst).
+	 */
+	load_code(self, CODE_GPA, code, sizeof(code));
+	RUN_TO_DIAG(CODE_GPA + 4);
+	for (i = 0; i < 16; i++)
+		self->run->s.regs.gprs[i] = 0x1000 + i;
+	ASSERT_OK(ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.crs[1] = 0x1111;
+	ASSERT_OK(ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	ASSERT_OK(ioctl(self->vcpu, KVM_S390_STORE_STATUS, KVM_S390_STORE_STATUS_NOADDR));
+	EXPECT_EQ(1, *host_addr(self, 163));
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ(0x1000UL + i, be64_at(self, 0x1280 + 8 * i));
+	EXPECT_EQ(PSW_MASK_64, be64_at(self, 0x1300));
+	EXPECT_EQ(CODE_GPA + 4, be64_at(self, 0x1308));
+	EXPECT_EQ(0x1111, be64_at(self, 0x1388));
+	ASSERT_OK(ioctl(self->vcpu, KVM_S390_STORE_STATUS, SLOT1_GPA + 0x1200));
+	EXPECT_EQ(0x1000UL + 5, be64_at(self, SLOT1_GPA + 0x1280 + 8 * 5));
+	/* Nothing is written outside guest memory. */
+	EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, KVM_S390_STORE_STATUS, GAP_GPA));
+}
+
 /* ---- SIGNAL PROCESSOR between two vCPUs ---- */
 
 #define SIGP_SENSE		1

@@ -11,8 +11,7 @@
  * reach kvm_run on reset and on exit.  The kvm_run copies asserted here are
  * the ones mainline keeps current without KVM_RUN.
  *
- * Where our backend does not implement something yet (ONE_REG,
- * NORMAL/CLEAR_RESET), the test does not skip on the missing
+ * Where our backend does not implement something yet (ONE_REG), the test does not skip on the missing
  * capability: it asserts, per backend (kvmtest.backend= on the kernel command
  * line), that ours does not report it and refuses the ioctl with the errno
  * Documentation/kvm_s390.rst names, and that mainline reports it and does
@@ -442,11 +441,7 @@ static uint64_t one_reg(struct __test_metadata *_metadata, int vcpu, uint64_t id
 	return v;
 }
 
-/*
- * Injects an emergency signal from vCPU 0 where the backend implements
- * KVM_S390_SET_IRQ_STATE (mainline; the irq_state test asserts that ours
- * does not yet).
- */
+/* Injects an emergency signal from vCPU 0 through KVM_S390_SET_IRQ_STATE. */
 static bool inject_irq(struct __test_metadata *_metadata, int kvm, int vcpu)
 {
 	struct kvm_s390_irq irq = { .type = KVM_S390_INT_EMERGENCY };
@@ -456,9 +451,7 @@ static bool inject_irq(struct __test_metadata *_metadata, int kvm, int vcpu)
 	};
 
 	(void)kvm;
-	if (kvm_backend() != BACKEND_MAINLINE)
-		return false;
-	ASSERT_OK(ioctl(vcpu, KVM_S390_SET_IRQ_STATE, &st));
+	EXPECT_OK(ioctl(vcpu, KVM_S390_SET_IRQ_STATE, &st));
 	return true;
 }
 
@@ -564,9 +557,7 @@ static void assert_normal_reset(struct __test_metadata *_metadata, int kvm,
 	 * KVM_S390_SET_INITIAL_PSW works only on a stopped vCPU, on both
 	 * backends; mainline also says so through KVM_GET_MP_STATE.
 	 */
-	if (kvm_backend() == BACKEND_MAINLINE) {
-		EXPECT_EQ(KVM_MP_STATE_STOPPED, get_mp_state(_metadata, vcpu));
-	}
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, get_mp_state(_metadata, vcpu));
 	EXPECT_OK(ioctl(vcpu, KVM_S390_SET_INITIAL_PSW, &psw));
 }
 
@@ -664,12 +655,6 @@ TEST_F(vcpu, normal_reset)
 	enum kvm_backend backend;
 
 	BACKEND_OR_SKIP(backend);
-	if (backend == BACKEND_OURS) {
-		/* Not implemented yet: not reported; kvm_arch_vcpu_ioctl: -ENOTTY. */
-		EXPECT_EQ(0, kvm_check_cap(self->kvm, KVM_CAP_S390_VCPU_RESETS));
-		EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, KVM_S390_NORMAL_RESET, 0));
-		return;
-	}
 	ASSERT_EQ(1, kvm_check_cap(self->kvm, KVM_CAP_S390_VCPU_RESETS));
 
 	dirty_vcpu(_metadata, self->kvm, self->vcpu, &d);
@@ -705,12 +690,6 @@ TEST_F(vcpu, clear_reset)
 	enum kvm_backend backend;
 
 	BACKEND_OR_SKIP(backend);
-	if (backend == BACKEND_OURS) {
-		/* Not implemented yet: not reported; kvm_arch_vcpu_ioctl: -ENOTTY. */
-		EXPECT_EQ(0, kvm_check_cap(self->kvm, KVM_CAP_S390_VCPU_RESETS));
-		EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, KVM_S390_CLEAR_RESET, 0));
-		return;
-	}
 	ASSERT_EQ(1, kvm_check_cap(self->kvm, KVM_CAP_S390_VCPU_RESETS));
 
 	dirty_vcpu(_metadata, self->kvm, self->vcpu, &d);
