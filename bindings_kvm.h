@@ -83,6 +83,8 @@ u64 kvm_s390_rust_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns);
 struct kvm_vcpu *kvm_s390_rust_get_vcpu_by_id(struct kvm *kvm, int id);
 struct kvm_vcpu *kvm_s390_rust_get_vcpu(struct kvm *kvm, int idx);
 int kvm_s390_rust_online_vcpus(struct kvm *kvm);
+int kvm_s390_rust_srcu_read_lock(struct kvm *kvm);
+void kvm_s390_rust_srcu_read_unlock(struct kvm *kvm, int idx);
 
 /* Allocation flags of guest DAT tables: accounted to the VM's creator. */
 const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_DAT_TABLE = GFP_KERNEL_ACCOUNT | __GFP_ZERO;

@@ -299,3 +299,13 @@ int kvm_s390_rust_online_vcpus(struct kvm *kvm)
 {
 	return atomic_read(&kvm->online_vcpus);
 }
+
+int kvm_s390_rust_srcu_read_lock(struct kvm *kvm)
+{
+	return srcu_read_lock(&kvm->srcu);
+}
+
+void kvm_s390_rust_srcu_read_unlock(struct kvm *kvm, int idx)
+{
+	srcu_read_unlock(&kvm->srcu, idx);
+}

@@ -45,6 +45,12 @@ pub(crate) enum Outcome {
 pub(crate) struct Regs<'a> {
     /// General registers.
     pub(crate) gprs: &'a mut [u64; 16],
+    /// Access registers.
+    pub(crate) acrs: &'a [u32; 16],
+    /// Floating-point control register (store status).
+    pub(crate) fpc: u32,
+    /// Floating-point registers (store status).
+    pub(crate) fprs: &'a [u64; 16],
 }
 
 /// Handles one exit of `vcpu` from SIE. Called by the run loop with `kvm->srcu` held.
@@ -61,7 +67,7 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit, regs: &mut Regs<'_>) -> Result<Out
                 Faultin::Addressing => addressing_exception(vcpu).map(|()| Outcome::Continue),
             }
         }
-        Exit::Intercept(icpt::STOP) => handle_stop(vcpu),
+        Exit::Intercept(icpt::STOP) => handle_stop(vcpu, regs),
         // An interruption became deliverable: the run loop delivers it before re-entry.
         Exit::Intercept(icpt::EXTERNAL_REQUEST | icpt::IO_REQUEST) => Ok(Outcome::Continue),
         Exit::Intercept(icpt::WAIT) => match interrupt::handle_wait(vcpu)? {
@@ -160,15 +166,20 @@ fn sieic_exit(vcpu: &Vcpu, code: u8) {
 /// the vCPU, unless user space controls the CPU state, and is reported to user space as
 /// `KVM_EXIT_S390_SIEIC`; other stop intercepts were only kicks. The stop waits while
 /// another interruption is deliverable, so that it is delivered first.
-fn handle_stop(vcpu: &Vcpu) -> Result<Outcome> {
+fn handle_stop(vcpu: &Vcpu, regs: &Regs<'_>) -> Result<Outcome> {
     if interrupt::has_irq(vcpu, true) {
         return Ok(Outcome::Continue);
     }
-    let Some(_flags) = interrupt::take_stop(vcpu) else {
+    let Some(flags) = interrupt::take_stop(vcpu) else {
         return Ok(Outcome::Continue);
     };
-    // KVM_S390_STOP_FLAG_STORE_STATUS is not honoured yet (store status is not
-    // implemented in this backend; see Documentation/kvm_s390.rst).
+    if flags & crate::logic::interrupt::STOP_FLAG_STORE_STATUS != 0 {
+        crate::store_status::store_status_loaded(
+            vcpu,
+            crate::uapi_kvm::KVM_S390_STORE_STATUS_NOADDR,
+            regs,
+        )?;
+    }
     if !vcpu.vm().user_cpu_state_ctrl() {
         vcpu.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
     }

@@ -510,12 +510,47 @@ fn sleep_ns(vcpu: &Vcpu) -> Option<u64> {
 /// vCPU, SIGP; mainline's `kvm_s390_inject_vcpu`). `pgm` carries the details of a program
 /// interruption. Any thread, without the vCPU mutex.
 pub(crate) fn inject_local(vcpu: &Vcpu, req: LocalIrq, pgm: Option<KvmS390PgmInfo>) -> Result {
-    let request = {
+    let done = {
         let g = LocalGuard::new(vcpu);
         inject_locked(vcpu, &g, req, pgm)?
     };
-    kick(vcpu, request);
+    if done.store_status {
+        return store_status_of_stopped(vcpu);
+    }
+    kick(vcpu, done.request);
     Ok(())
+}
+
+/// What an injection under the lock came to.
+struct Injected {
+    /// The intercept request that makes a running vCPU look at it.
+    request: u32,
+    /// A stop-and-store-status of a stopped vCPU: only the status is to be stored, after
+    /// the lock is dropped (mainline's `-EWOULDBLOCK` with `storestatus`).
+    store_status: bool,
+}
+
+impl Injected {
+    fn request(request: u32) -> Self {
+        Injected {
+            request,
+            store_status: false,
+        }
+    }
+}
+
+/// Stores the status of a stopped vCPU (SIGP STOP AND STORE STATUS or its injection on a
+/// vCPU that is stopped already), under `kvm->srcu` taken here (nesting in the run
+/// loop's is fine).
+fn store_status_of_stopped(vcpu: &Vcpu) -> Result {
+    let kvm = vcpu.vm().as_raw();
+    // SAFETY: the VM is live; the read side is released below.
+    let idx = unsafe { bindings::kvm_s390_rust_srcu_read_lock(kvm) };
+    let r =
+        crate::store_status::store_status_unloaded(vcpu, uapi_kvm::KVM_S390_STORE_STATUS_NOADDR);
+    // SAFETY: taken above with this index.
+    unsafe { bindings::kvm_s390_rust_srcu_read_unlock(kvm, idx) };
+    r
 }
 
 /// The injection itself, under `local_int.lock`; returns the intercept request that makes
@@ -525,7 +560,7 @@ fn inject_locked(
     g: &LocalGuard<'_>,
     req: LocalIrq,
     pgm: Option<KvmS390PgmInfo>,
-) -> Result<u32> {
+) -> Result<Injected> {
     let li = local_pending(vcpu);
     let p = g.payload();
     // SAFETY (for the payload accesses below): the payload is only used under the lock.
@@ -563,7 +598,7 @@ fn inject_locked(
                 *cur = new;
             }
             set_pending(li, Kind::Program);
-            Ok(cpustat::STOP_INT)
+            Ok(Injected::request(cpustat::STOP_INT))
         }
         LocalIrq::SetPrefix { address } => {
             count!(vcpu, inject_set_prefix);
@@ -573,7 +608,7 @@ fn inject_locked(
             // SAFETY: see above.
             unsafe { (*p).prefix.address = address };
             set_pending(li, Kind::SetPrefix);
-            Ok(0)
+            Ok(Injected::request(0))
         }
         LocalIrq::Stop { flags } => {
             count!(vcpu, inject_stop_signal);
@@ -581,12 +616,11 @@ fn inject_locked(
                 return Err(EINVAL);
             }
             if vcpu.is_stopped() {
-                // Storing the status of a stopped vCPU is not offered yet.
-                return if flags & irq::STOP_FLAG_STORE_STATUS != 0 {
-                    Err(EOPNOTSUPP)
-                } else {
-                    Ok(0)
-                };
+                // Nothing to stop; only the status is stored, if asked for.
+                return Ok(Injected {
+                    request: 0,
+                    store_status: flags & irq::STOP_FLAG_STORE_STATUS != 0,
+                });
             }
             if li.fetch_or(Kind::Stop.bit() as usize, Ordering::SeqCst) as u64 & Kind::Stop.bit()
                 != 0
@@ -595,22 +629,22 @@ fn inject_locked(
             }
             // SAFETY: see above.
             unsafe { (*p).stop.flags = flags };
-            Ok(cpustat::STOP_INT)
+            Ok(Injected::request(cpustat::STOP_INT))
         }
         LocalIrq::Restart => {
             count!(vcpu, inject_restart);
             set_pending(li, Kind::Restart);
-            Ok(cpustat::STOP_INT)
+            Ok(Injected::request(cpustat::STOP_INT))
         }
         LocalIrq::ClockComp => {
             count!(vcpu, inject_ckc);
             set_pending(li, Kind::ClockComp);
-            Ok(cpustat::EXT_INT)
+            Ok(Injected::request(cpustat::EXT_INT))
         }
         LocalIrq::CpuTimer => {
             count!(vcpu, inject_cputm);
             set_pending(li, Kind::CpuTimer);
-            Ok(cpustat::EXT_INT)
+            Ok(Injected::request(cpustat::EXT_INT))
         }
         LocalIrq::ExternalCall { code } => {
             count!(vcpu, inject_external_call);
@@ -625,7 +659,7 @@ fn inject_locked(
             }
             // SAFETY: see above.
             unsafe { (*p).extcall.code = code };
-            Ok(cpustat::EXT_INT)
+            Ok(Injected::request(cpustat::EXT_INT))
         }
         LocalIrq::Emergency { code } => {
             count!(vcpu, inject_emergency_signal);
@@ -642,7 +676,7 @@ fn inject_locked(
                 }
             }
             set_pending(li, Kind::Emergency);
-            Ok(cpustat::EXT_INT)
+            Ok(Injected::request(cpustat::EXT_INT))
         }
         LocalIrq::Mchk {
             cr14,
@@ -663,7 +697,7 @@ fn inject_locked(
                     set_pending(li, kind);
                 }
             }
-            Ok(cpustat::STOP_INT)
+            Ok(Injected::request(cpustat::STOP_INT))
         }
         // pfault is not offered (KVM_CAP_ASYNC_PF is not reported).
         LocalIrq::PfaultInit => Err(EINVAL),
@@ -875,6 +909,7 @@ pub(crate) fn set_irq_state(vcpu: &Vcpu, buf: u64, len: u32) -> Result {
         .reader()
         .read_all(&mut data, GFP_KERNEL)?;
     let mut request = 0;
+    let mut store_status = false;
     let result = {
         let g = LocalGuard::new(vcpu);
         if local_pending(vcpu).load(Ordering::SeqCst) != 0 {
@@ -890,7 +925,10 @@ pub(crate) fn set_irq_state(vcpu: &Vcpu, buf: u64, len: u32) -> Result {
                 r = irq::local_from_irq(type_, &u)
                     .map_err(|_| EINVAL)
                     .and_then(|req| inject_locked(vcpu, &g, req, Some(irq::pgm_from_payload(&u))))
-                    .map(|req| request |= req);
+                    .map(|done| {
+                        request |= done.request;
+                        store_status |= done.store_status;
+                    });
                 if r.is_err() {
                     break;
                 }
@@ -899,6 +937,10 @@ pub(crate) fn set_irq_state(vcpu: &Vcpu, buf: u64, len: u32) -> Result {
         }
     };
     kick(vcpu, request);
+    if store_status {
+        let stored = store_status_of_stopped(vcpu);
+        return result.and(stored);
+    }
     result
 }
 

@@ -193,7 +193,12 @@ impl Vcpu {
             // SAFETY: as above.
             let teid = unsafe { bindings::kvm_s390_rust_gmap_teid() } as u64;
             let exit = sie_exit::classify(icptcode, int_code, teid);
-            let mut regs = intercept::Regs { gprs: &mut *gprs };
+            let mut regs = intercept::Regs {
+                gprs: &mut *gprs,
+                acrs: &area.guest_acrs,
+                fpc: area.guest_fpc,
+                fprs: &area.guest_fprs,
+            };
             match intercept::handle(self, exit, &mut regs) {
                 Ok(Outcome::Continue) => continue,
                 Ok(Outcome::UserExit) => break Ok(()),

@@ -7,12 +7,11 @@
 //! them to the vCPUs. Mainline: `arch/s390/kvm/s390/sigp.c`.
 //!
 //! In the kernel: SENSE, EXTERNAL CALL, EMERGENCY SIGNAL, CONDITIONAL EMERGENCY SIGNAL,
-//! SENSE RUNNING STATUS, STOP, SET PREFIX, SET ARCHITECTURE, and the "busy" answer for any
-//! order (resets excepted) while a stop or restart is pending at the addressed CPU. In user
-//! space (`KVM_EXIT_S390_SIEIC`), as mainline: START, RESTART, the CPU resets and unknown
-//! orders, and, with `KVM_CAP_S390_USER_SIGP` enabled, every order but the fast ones.
-//! STOP AND STORE STATUS and STORE STATUS AT ADDRESS also go to user space: this backend
-//! does not store the status in the kernel yet (mainline does).
+//! SENSE RUNNING STATUS, STOP, STOP AND STORE STATUS, STORE STATUS AT ADDRESS, SET PREFIX,
+//! SET ARCHITECTURE, and the "busy" answer for any order (resets excepted) while a stop or
+//! restart is pending at the addressed CPU. In user space (`KVM_EXIT_S390_SIEIC`), as
+//! mainline: START, RESTART, the CPU resets and unknown orders, and, with
+//! `KVM_CAP_S390_USER_SIGP` enabled, every order but the fast ones.
 
 use core::ptr::{addr_of, addr_of_mut, read_volatile};
 use core::sync::atomic::{AtomicI32, Ordering};
@@ -188,9 +187,30 @@ fn to_cpu(vcpu: &Vcpu, ops: &sigp::Operands) -> Result<Answer> {
                 }
             }
         }
+        order::STOP_AND_STORE_STATUS => {
+            let stop = LocalIrq::Stop {
+                flags: crate::logic::interrupt::STOP_FLAG_STORE_STATUS,
+            };
+            match interrupt::inject_local(dst, stop, None) {
+                Ok(()) => Answer::Cc(cc::ACCEPTED),
+                Err(e) if e == EBUSY => Answer::Cc(cc::BUSY),
+                Err(e) => return Err(e),
+            }
+        }
+        order::STORE_STATUS_AT_ADDRESS => {
+            if !dst.is_stopped() {
+                Answer::Status(status::INCORRECT_STATE)
+            } else {
+                let addr = sigp::store_status_address(ops.parameter);
+                match crate::store_status::store_status_unloaded(dst, u64::from(addr)) {
+                    Ok(()) => Answer::Cc(cc::ACCEPTED),
+                    Err(e) if e == EFAULT => Answer::Status(status::INVALID_PARAMETER),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
         // START and RESTART are user space's (mainline), the busy case handled above;
-        // the resets and unknown orders too; storing the status is not implemented in
-        // the kernel.
+        // the resets and unknown orders too.
         _ => Answer::User,
     })
 }

@@ -181,6 +181,12 @@ pub const fn prefix_of_parameter(parameter: u32) -> u32 {
     parameter & 0x7fff_e000
 }
 
+/// The address a STORE STATUS AT ADDRESS parameter designates (bits 33-54: 512-byte
+/// aligned, below 2 GiB).
+pub const fn store_status_address(parameter: u32) -> u32 {
+    parameter & 0x7fff_fe00
+}
+
 /// The PSW mask with condition code `cc` (PSW bits 18-19).
 pub const fn psw_with_cc(mask: u64, cc: u8) -> u64 {
     (mask & !(3 << 44)) | ((cc as u64 & 3) << 44)

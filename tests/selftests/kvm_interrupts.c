@@ -525,11 +525,14 @@ TEST_F(guest, store_status)
 #define SIGP_START		4
 #define SIGP_STOP		5
 #define SIGP_RESTART		6
+#define SIGP_STOP_STORE		9
 #define SIGP_SET_PREFIX		13
+#define SIGP_STORE_STATUS	14
 #define SIGP_SET_ARCH		18
 #define SIGP_STAT_STOPPED	0x40
 #define SIGP_STAT_EXT_CALL	0x80
 #define SIGP_STAT_INVALID_PARM	0x100
+#define SIGP_STAT_INCORRECT	0x200
 
 /*
  * vCPU 0 runs "sigp %r4,%r6,order" (status in r4, parameter in r5, CPU
@@ -647,6 +650,50 @@ TEST_F(guest, sigp_restart_to_user_space_and_busy)
 	EXPECT_EQ(2, run_sigp(_metadata, self, SIGP_SENSE, 1, 0));
 	EXPECT_EQ(2, run_sigp(_metadata, self, SIGP_STOP, 1, 0));
 	close(v1);
+}
+
+/*
+ * STORE STATUS AT ADDRESS of a stopped vCPU; STOP AND STORE STATUS of a
+ * stopped one stores at absolute 0x1200.
+ */
+TEST_F(guest, sigp_store_status)
+{
+	struct kvm_regs regs = { };
+	int v1 = second_vcpu(_metadata, self), i;
+
+	for (i = 0; i < 16; i++)
+		regs.gprs[i] = 0x5000 + i;
+	ASSERT_OK(ioctl(v1, KVM_SET_REGS, &regs));
+	EXPECT_EQ(0, run_sigp(_metadata, self, SIGP_STORE_STATUS, 1, SLOT1_GPA + 0x400));
+	EXPECT_EQ(0x5000UL + 7, be64_at(self, SLOT1_GPA + 0x400 + 0x80 + 8 * 7));
+	EXPECT_EQ(1, run_sigp(_metadata, self, SIGP_STORE_STATUS, 1, GAP_GPA));
+	EXPECT_EQ(0xffffffff00000000UL | SIGP_STAT_INVALID_PARM, self->run->s.regs.gprs[4]);
+	/* The sender is not stopped. */
+	EXPECT_EQ(1, run_sigp(_metadata, self, SIGP_STORE_STATUS, 0, SLOT1_GPA + 0x400));
+	EXPECT_EQ(0xffffffff00000000UL | SIGP_STAT_INCORRECT, self->run->s.regs.gprs[4]);
+	EXPECT_EQ(0, run_sigp(_metadata, self, SIGP_STOP_STORE, 1, 0));
+	EXPECT_EQ(1, *host_addr(self, 163));
+	EXPECT_EQ(0x5000UL + 3, be64_at(self, 0x1280 + 8 * 3));
+	close(v1);
+}
+
+/*
+ * STOP AND STORE STATUS to itself: the vCPU stops at the next entry, with
+ * its status (PSW past the SIGP, registers) at absolute 0x1200.
+ */
+TEST_F(guest, sigp_stop_and_store_self)
+{
+	const uint8_t code[] = { 0xae, 0x46, 0x00, SIGP_STOP_STORE, DIAG_501, J_SELF };
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	self->run->s.regs.gprs[4] = 0xffffffffffffffffUL;
+	self->run->s.regs.gprs[6] = 0;
+	ASSERT_OK(ioctl(self->vcpu, KVM_RUN, 0));
+	ASSERT_EQ(KVM_EXIT_S390_SIEIC, self->run->exit_reason);
+	EXPECT_EQ(0x28, self->run->s390_sieic.icptcode);
+	EXPECT_EQ(CODE_GPA + 4, be64_at(self, 0x1308));
+	EXPECT_EQ(0xffffffffffffffffUL, be64_at(self, 0x1280 + 8 * 4));
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, mp_state_of(_metadata, self->vcpu));
 }
 
 TEST_HARNESS_MAIN
