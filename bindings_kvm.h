@@ -73,6 +73,20 @@ struct kvm_vcpu *kvm_s390_rust_get_vcpu(struct kvm *kvm, int idx);
 bool kvm_s390_rust_kvm_trylock(struct kvm *kvm);
 u64 kvm_s390_rust_host_tod(void);
 u64 kvm_s390_rust_memslots_end(struct kvm *kvm);
+void kvm_s390_rust_spin_lock_init(spinlock_t *lock);
+void kvm_s390_rust_spin_lock(spinlock_t *lock);
+void kvm_s390_rust_spin_unlock(spinlock_t *lock);
+unsigned long kvm_s390_rust_spin_lock_irqsave(spinlock_t *lock);
+void kvm_s390_rust_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
+void kvm_s390_rust_init_list_head(struct list_head *list);
+void kvm_s390_rust_list_add_tail(struct list_head *entry, struct list_head *head);
+void kvm_s390_rust_list_del(struct list_head *entry);
+void kvm_s390_rust_hrtimer_setup(struct hrtimer *timer,
+				 enum hrtimer_restart (*fn)(struct hrtimer *));
+void kvm_s390_rust_hrtimer_start_ns(struct hrtimer *timer, u64 ns);
+u64 kvm_s390_rust_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns);
+int kvm_s390_rust_srcu_read_lock(struct kvm *kvm);
+void kvm_s390_rust_srcu_read_unlock(struct kvm *kvm, int idx);
 
 /* Allocation flags of guest DAT tables: accounted to the VM's creator. */
 const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_DAT_TABLE = GFP_KERNEL_ACCOUNT | __GFP_ZERO;

@@ -24,8 +24,8 @@ use crate::uapi_kvm::{self, KvmS390PgmInfo};
 use crate::vcpu::Vcpu;
 
 /// Handles an instruction intercept of DIAGNOSE. Called by the intercept dispatch with
-/// `kvm->srcu` held and the guest registers in `kvm_run`.
-pub(crate) fn handle(vcpu: &Vcpu) -> Result<Outcome> {
+/// `kvm->srcu` held; `gprs` are the guest's general registers.
+pub(crate) fn handle(vcpu: &Vcpu, gprs: &mut [u64; 16]) -> Result<Outcome> {
     let sie = vcpu.sie_block();
     // SAFETY: the SIE block is ours while the guest is out.
     let (ipa, ipb, mask) = unsafe { ((*sie).ipa, (*sie).ipb, (*sie).gpsw.mask) };
@@ -33,9 +33,13 @@ pub(crate) fn handle(vcpu: &Vcpu) -> Result<Outcome> {
         return program_exception(vcpu, pgm::PRIVILEGED_OP);
     }
     let ops = diag::decode(ipa, ipb);
-    let base = if ops.base == 0 { 0 } else { vcpu.gpr(ops.base) };
+    let base = if ops.base == 0 {
+        0
+    } else {
+        gprs[ops.base & 15]
+    };
     match diag::function(diag::function_code(base, ops.disp)) {
-        Function::ReleasePages => release_pages(vcpu, ops),
+        Function::ReleasePages => release_pages(vcpu, gprs, ops),
         Function::TimeSliceEnd => {
             count!(vcpu, instruction_diagnose_44);
             // SAFETY: called on the vCPU's own thread, which holds its mutex and `kvm->srcu`
@@ -43,13 +47,13 @@ pub(crate) fn handle(vcpu: &Vcpu) -> Result<Outcome> {
             unsafe { bindings::kvm_vcpu_on_spin(vcpu.as_raw(), true) };
             Ok(Outcome::Continue)
         }
-        Function::DirectedYield => directed_yield(vcpu, ops),
+        Function::DirectedYield => directed_yield(vcpu, gprs, ops),
         Function::PageReference => {
             count!(vcpu, instruction_diagnose_258);
             Ok(forward(vcpu))
         }
-        Function::Ipl => ipl(vcpu, ops),
-        Function::Virtio => virtio(vcpu),
+        Function::Ipl => ipl(vcpu, gprs, ops),
+        Function::Virtio => virtio(vcpu, gprs),
         Function::Other(_) => {
             count!(vcpu, instruction_diagnose_other);
             Ok(forward(vcpu))
@@ -76,9 +80,9 @@ fn program_exception(vcpu: &Vcpu, code: u16) -> Result<Outcome> {
 /// checked as mainline checks it (specification exception); then nothing is done: the
 /// contents after the function are unpredictable for the guest, so keeping them is correct,
 /// and the host reclaims guest memory through its own means (the MMU notifier).
-fn release_pages(vcpu: &Vcpu, ops: Operands) -> Result<Outcome> {
+fn release_pages(vcpu: &Vcpu, gprs: &[u64; 16], ops: Operands) -> Result<Outcome> {
     count!(vcpu, instruction_diagnose_10);
-    match diag::release_pages_range(vcpu.gpr(ops.rx), vcpu.gpr(ops.ry)) {
+    match diag::release_pages_range(gprs[ops.rx & 15], gprs[ops.ry & 15]) {
         Some(_) => Ok(Outcome::Continue),
         None => program_exception(vcpu, pgm::SPECIFICATION),
     }
@@ -87,10 +91,10 @@ fn release_pages(vcpu: &Vcpu, ops: Operands) -> Result<Outcome> {
 /// DIAGNOSE 0x09c: give the rest of the time slice to the vCPU whose id is in Rx, if it is
 /// another vCPU of this VM that is not running on a host CPU (mainline, with its default
 /// `diag9c_forwarding_hz` of 0: no yield of the host CPU a running target is on).
-fn directed_yield(vcpu: &Vcpu, ops: Operands) -> Result<Outcome> {
+fn directed_yield(vcpu: &Vcpu, gprs: &[u64; 16], ops: Operands) -> Result<Outcome> {
     count!(vcpu, instruction_diagnose_9c);
     // The id is the low word of Rx, as in mainline (an `int`).
-    let tid = vcpu.gpr(ops.rx) as i32;
+    let tid = gprs[ops.rx & 15] as i32;
     let mut yielded = false;
     if tid != vcpu.id() {
         // SAFETY: the VM is live; `kvm_get_vcpu_by_id` walks `vcpu_array`, whose entries
@@ -113,9 +117,9 @@ fn directed_yield(vcpu: &Vcpu, ops: Operands) -> Result<Outcome> {
 
 /// DIAGNOSE 0x308: the re-IPL subcodes stop the vCPU and ask user space for the resets of
 /// an IPL (`KVM_EXIT_S390_RESET` with mainline's flags); the others are user space's.
-fn ipl(vcpu: &Vcpu, ops: Operands) -> Result<Outcome> {
+fn ipl(vcpu: &Vcpu, gprs: &[u64; 16], ops: Operands) -> Result<Outcome> {
     count!(vcpu, instruction_diagnose_308);
-    let Some(flags) = diag::ipl_reset_flags(vcpu.gpr(ops.ry)) else {
+    let Some(flags) = diag::ipl_reset_flags(gprs[ops.ry & 15]) else {
         return Ok(forward(vcpu));
     };
     // Without user-controlled CPU state the kernel stops the vCPU, as mainline does; user
@@ -136,29 +140,29 @@ fn ipl(vcpu: &Vcpu, ops: Operands) -> Result<Outcome> {
 /// call). An ioeventfd registered for the subchannel and queue on
 /// `KVM_VIRTIO_CCW_NOTIFY_BUS` is signalled and the new cookie returned in register 2;
 /// without one (or without CSS support, or for another subfunction) user space handles it.
-fn virtio(vcpu: &Vcpu) -> Result<Outcome> {
+fn virtio(vcpu: &Vcpu, gprs: &mut [u64; 16]) -> Result<Outcome> {
     count!(vcpu, instruction_diagnose_500);
-    if !diag::is_virtio_notification(vcpu.vm().css_support(), vcpu.gpr(1)) {
+    if !diag::is_virtio_notification(vcpu.vm().css_support(), gprs[1]) {
         return Ok(forward(vcpu));
     }
-    let queue = vcpu.gpr(3);
+    let queue = gprs[3];
     // SAFETY: the run loop holds `kvm->srcu`, under which the bus is looked up; `queue`
     // outlives the call, which compares its 8 bytes with the ioeventfds' datamatch.
     let ret = unsafe {
         bindings::kvm_io_bus_write_cookie(
             vcpu.as_raw(),
             bindings::kvm_bus_KVM_VIRTIO_CCW_NOTIFY_BUS,
-            diag::virtio_subchannel(vcpu.gpr(2)),
+            diag::virtio_subchannel(gprs[2]),
             8,
             core::ptr::from_ref(&queue).cast(),
-            vcpu.gpr(4) as kernel::ffi::c_long,
+            gprs[4] as kernel::ffi::c_long,
         )
     };
     if ret == EOPNOTSUPP.to_errno() {
         // No ioeventfd matches.
         return Ok(forward(vcpu));
     }
-    vcpu.set_gpr(2, i64::from(ret) as u64);
+    gprs[2] = i64::from(ret) as u64;
     if ret < 0 {
         return Err(Error::from_errno(ret));
     }

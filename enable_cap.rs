@@ -45,10 +45,6 @@ fn errno(refusal: Refusal) -> Error {
 impl Vm {
     /// `KVM_CAP_S390_USER_SIGP` is enabled: SIGP orders other than the fast ones go to
     /// user space.
-    #[expect(
-        dead_code,
-        reason = "read by the SIGP and STSI handlers of the other branches"
-    )]
     pub(crate) fn user_sigp(&self) -> bool {
         switch!(self, user_sigp).load(Ordering::Relaxed) != 0
     }

@@ -12,6 +12,8 @@
 #include <asm/pgtable.h>
 #include <asm/timex.h>
 #include <asm/tlbflush.h>
+#include <asm/timex.h>
+#include <linux/hrtimer.h>
 #include "bindings_kvm.h"
 
 unsigned long kvm_s390_rust_virt_to_phys(const void *addr)
@@ -220,19 +222,78 @@ bool kvm_s390_rust_is_error_noslot_pfn(kvm_pfn_t pfn)
 	return is_error_noslot_pfn(pfn);
 }
 
+void kvm_s390_rust_spin_lock_init(spinlock_t *lock)
+{
+	spin_lock_init(lock);
+}
+
+void kvm_s390_rust_spin_lock(spinlock_t *lock)
+{
+	spin_lock(lock);
+}
+
+void kvm_s390_rust_spin_unlock(spinlock_t *lock)
+{
+	spin_unlock(lock);
+}
+
+unsigned long kvm_s390_rust_spin_lock_irqsave(spinlock_t *lock)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(lock, flags);
+	return flags;
+}
+
+void kvm_s390_rust_spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags)
+{
+	spin_unlock_irqrestore(lock, flags);
+}
+
+void kvm_s390_rust_init_list_head(struct list_head *list)
+{
+	INIT_LIST_HEAD(list);
+}
+
+void kvm_s390_rust_list_add_tail(struct list_head *entry, struct list_head *head)
+{
+	list_add_tail(entry, head);
+}
+
+void kvm_s390_rust_list_del(struct list_head *entry)
+{
+	list_del(entry);
+}
+
+void kvm_s390_rust_hrtimer_setup(struct hrtimer *timer,
+				 enum hrtimer_restart (*fn)(struct hrtimer *))
+{
+	hrtimer_setup(timer, fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+}
+
+void kvm_s390_rust_hrtimer_start_ns(struct hrtimer *timer, u64 ns)
+{
+	hrtimer_start(timer, ns_to_ktime(ns), HRTIMER_MODE_REL);
+}
+
+u64 kvm_s390_rust_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns)
+{
+	return hrtimer_forward_now(timer, ns_to_ktime(ns));
+}
+
 struct kvm_vcpu *kvm_s390_rust_get_vcpu_by_id(struct kvm *kvm, int id)
 {
 	return kvm_get_vcpu_by_id(kvm, id);
 }
 
-int kvm_s390_rust_online_vcpus(struct kvm *kvm)
-{
-	return atomic_read(&kvm->online_vcpus);
-}
-
 struct kvm_vcpu *kvm_s390_rust_get_vcpu(struct kvm *kvm, int idx)
 {
 	return kvm_get_vcpu(kvm, idx);
+}
+
+int kvm_s390_rust_online_vcpus(struct kvm *kvm)
+{
+	return atomic_read(&kvm->online_vcpus);
 }
 
 bool kvm_s390_rust_kvm_trylock(struct kvm *kvm)
@@ -260,4 +321,14 @@ u64 kvm_s390_rust_memslots_end(struct kvm *kvm)
 	kvm_for_each_memslot(ms, bkt, slots)
 		end = max(end, (u64)(ms->base_gfn + ms->npages) << PAGE_SHIFT);
 	return end;
+}
+
+int kvm_s390_rust_srcu_read_lock(struct kvm *kvm)
+{
+	return srcu_read_lock(&kvm->srcu);
+}
+
+void kvm_s390_rust_srcu_read_unlock(struct kvm *kvm, int idx)
+{
+	srcu_read_unlock(&kvm->srcu, idx);
 }

@@ -29,6 +29,7 @@ use crate::kvm_host::cpustat;
 use crate::logic::guest_dat::DatError;
 use crate::logic::psw;
 use crate::logic::sie_exit::{self, icpt, Exit};
+use crate::sigp;
 use crate::stats::count;
 use crate::vcpu::Vcpu;
 
@@ -40,8 +41,21 @@ pub(crate) enum Outcome {
     UserExit,
 }
 
+/// The guest registers the run loop holds while the guest is out of SIE (it writes them
+/// back to `kvm_run` when `KVM_RUN` returns, and loads them at the next entry).
+pub(crate) struct Regs<'a> {
+    /// General registers.
+    pub(crate) gprs: &'a mut [u64; 16],
+    /// Access registers.
+    pub(crate) acrs: &'a [u32; 16],
+    /// Floating-point control register (store status).
+    pub(crate) fpc: u32,
+    /// Floating-point registers (store status).
+    pub(crate) fprs: &'a [u64; 16],
+}
+
 /// Handles one exit of `vcpu` from SIE. Called by the run loop with `kvm->srcu` held.
-pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
+pub(crate) fn handle(vcpu: &Vcpu, exit: Exit, regs: &mut Regs<'_>) -> Result<Outcome> {
     let sie = vcpu.sie_block();
     count_exit(vcpu, exit);
     match exit {
@@ -54,13 +68,30 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
                 Faultin::Addressing => addressing_exception(vcpu).map(|()| Outcome::Continue),
             }
         }
-        Exit::Intercept(icpt::STOP) => {
-            vcpu.cpuflags()
-                .fetch_and(!cpustat::STOP_INT, Ordering::SeqCst);
-            Ok(Outcome::Continue)
-        }
-        // Nothing in the backend makes interruptions pending yet.
+        Exit::Intercept(icpt::STOP) => handle_stop(vcpu, regs),
+        // An interruption became deliverable: the run loop delivers it before re-entry.
         Exit::Intercept(icpt::EXTERNAL_REQUEST | icpt::IO_REQUEST) => Ok(Outcome::Continue),
+        Exit::Intercept(icpt::WAIT) => match interrupt::handle_wait(vcpu)? {
+            Outcome::UserExit => {
+                // A disabled wait: only user space can end it.
+                sieic_exit(vcpu, icpt::WAIT);
+                Ok(Outcome::UserExit)
+            }
+            o => Ok(o),
+        },
+        Exit::Intercept(icpt::PROGRAM) => handle_prog(vcpu),
+        // MERGE: SIGNAL PROCESSOR (opcode 0xae00) becomes one line of the instruction
+        // dispatch table of the insn branch: `sigp::handle(vcpu, regs.gprs)`, with the
+        // same user exit.
+        Exit::Intercept(icpt::INSTRUCTION) if is_sigp(vcpu) => {
+            match sigp::handle(vcpu, regs.gprs)? {
+                Outcome::UserExit => {
+                    sieic_exit(vcpu, icpt::INSTRUCTION);
+                    Ok(Outcome::UserExit)
+                }
+                o => Ok(o),
+            }
+        }
         Exit::Intercept(icpt::VALIDITY) => {
             // SAFETY: the SIE block is ours while the guest is out.
             let (ipb, gpsw) = unsafe { ((*sie).ipb, (*sie).gpsw) };
@@ -83,13 +114,13 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
         Exit::Intercept(icpt::INSTRUCTION)
             if crate::logic::diag::is_diagnose(intercepted_ipa(vcpu)) =>
         {
-            crate::diag::handle(vcpu)
+            crate::diag::handle(vcpu, regs.gprs)
         }
         // svc branch: SET CLOCK, also for the instruction table.
         Exit::Intercept(icpt::INSTRUCTION)
             if intercepted_ipa(vcpu) == crate::logic::tod::IPA_SCK =>
         {
-            crate::tod::handle_sck(vcpu)
+            crate::tod::handle_sck(vcpu, regs.gprs)
         }
         Exit::Intercept(icpt::OPERATION_EXCEPTION) => crate::operexc::handle(vcpu),
         Exit::Intercept(code) => {
@@ -112,6 +143,12 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
 fn intercepted_ipa(vcpu: &Vcpu) -> u16 {
     // SAFETY: the SIE block is ours while the guest is out.
     unsafe { (*vcpu.sie_block()).ipa }
+}
+
+/// Whether the intercepted instruction is SIGNAL PROCESSOR (MERGE: see `handle`).
+fn is_sigp(vcpu: &Vcpu) -> bool {
+    // SAFETY: the SIE block is ours while the guest is out.
+    unsafe { (*vcpu.sie_block()).ipa >> 8 == 0xae }
 }
 
 /// Counts an exit in the counter mainline counts it in.
@@ -146,6 +183,55 @@ pub(crate) fn sieic_exit(vcpu: &Vcpu, code: u8) {
     }
 }
 
+/// A stop request (intercept 0x28, mainline's `handle_stop`): a pending SIGP STOP stops
+/// the vCPU, unless user space controls the CPU state, and is reported to user space as
+/// `KVM_EXIT_S390_SIEIC`; other stop intercepts were only kicks. The stop waits while
+/// another interruption is deliverable, so that it is delivered first.
+fn handle_stop(vcpu: &Vcpu, regs: &Regs<'_>) -> Result<Outcome> {
+    if interrupt::has_irq(vcpu, true) {
+        return Ok(Outcome::Continue);
+    }
+    let Some(flags) = interrupt::take_stop(vcpu) else {
+        return Ok(Outcome::Continue);
+    };
+    if flags & crate::logic::interrupt::STOP_FLAG_STORE_STATUS != 0 {
+        crate::store_status::store_status_loaded(
+            vcpu,
+            crate::uapi_kvm::KVM_S390_STORE_STATUS_NOADDR,
+            regs,
+        )?;
+    }
+    if !vcpu.vm().user_cpu_state_ctrl() {
+        vcpu.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
+    }
+    sieic_exit(vcpu, icpt::STOP);
+    Ok(Outcome::UserExit)
+}
+
+/// A program interruption SIE did not present itself (intercept 0x08, mainline's
+/// `handle_prog`/`inject_prog_on_prog_intercept`): presented to the guest with the
+/// interruption data SIE stored in the state description.
+fn handle_prog(vcpu: &Vcpu) -> Result<Outcome> {
+    let sie = vcpu.sie_block();
+    // SAFETY: the SIE block is ours while the guest is out.
+    let (ilc_code, tecmc, dxc) = unsafe { ((*sie).pgmilc_iprcc, (*sie).tecmc, (*sie).faddr) };
+    let code = ilc_code as u16;
+    let ilen = ((ilc_code >> 16) as u8) & crate::uapi_kvm::KVM_S390_PGM_FLAGS_ILC_MASK;
+    let mut info = crate::uapi_kvm::KvmS390PgmInfo {
+        code,
+        flags: ilen | crate::uapi_kvm::KVM_S390_PGM_FLAGS_ILC_VALID,
+        ..Default::default()
+    };
+    if sie_exit::pgm::stores_teid(code) {
+        info.trans_exc_code = tecmc;
+    }
+    if code & sie_exit::pgm::CODE_MASK == sie_exit::pgm::DATA {
+        info.data_exc_code = (dxc >> 32) as u32;
+    }
+    interrupt::inject_program(vcpu, &info)?;
+    Ok(Outcome::Continue)
+}
+
 /// Delivers an addressing exception for the instruction at the guest PSW, the way the
 /// CPU does for an operand outside main storage: the exception suppresses, so the old
 /// PSW points past the instruction, whose length is read from guest memory (through
@@ -168,10 +254,14 @@ fn addressing_exception(vcpu: &Vcpu) -> Result {
     } else {
         0
     };
-    interrupt::deliver_program(
-        vcpu,
-        psw::forward(gpsw, ilen),
-        ilen.max(2),
-        sie_exit::pgm::ADDRESSING,
-    )
+    // Suppression: the old PSW points past the instruction; queued like every program
+    // interruption and delivered before the next entry.
+    // SAFETY: the SIE block is ours while the guest is out.
+    unsafe { (*sie).gpsw = psw::forward(gpsw, ilen) };
+    let info = crate::uapi_kvm::KvmS390PgmInfo {
+        code: sie_exit::pgm::ADDRESSING,
+        flags: ilen.max(2) | crate::uapi_kvm::KVM_S390_PGM_FLAGS_ILC_VALID,
+        ..Default::default()
+    };
+    interrupt::inject_program(vcpu, &info)
 }

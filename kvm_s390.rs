@@ -19,11 +19,12 @@
 //! - `gmap.rs`: guest memory (the DAT tables SIE translates guest addresses with);
 //! - `run.rs` and `sie64a.S`: `KVM_RUN`, the SIE run loop and its world switch;
 //! - `intercept.rs`: what is done with each exit from SIE (one `match`), calling into
-//!   `interrupt.rs` (delivery into the guest) and `gaccess.rs` (guest storage access);
+//!   `interrupt.rs` (interruptions: pending state, injection, delivery, the wait state),
+//!   `sigp.rs` (SIGNAL PROCESSOR) and `gaccess.rs` (guest storage access);
 //! - `diag.rs` (DIAGNOSE), `operexc.rs` (operation-exception intercepts), `enable_cap.rs`
 //!   (`KVM_ENABLE_CAP` and the per-VM switches), `one_reg.rs` (`KVM_{GET,SET}_ONE_REG`),
 //!   `tod.rs` (guest TOD clock, SET CLOCK, memory limit), `vcpu_block.rs` (all vCPUs
-//!   kept out of SIE while VM-wide state changes);
+//!   kept out of SIE while VM-wide state changes), `store_status.rs` (STORE STATUS);
 //! - `stats.rs`: the binary statistics tables.
 //!
 //! What is not implemented yet answers with a defined errno, documented in
@@ -65,7 +66,9 @@ pub mod machine;
 pub mod one_reg;
 pub mod operexc;
 pub mod run;
+pub mod sigp;
 pub mod stats;
+pub mod store_status;
 pub mod tod;
 pub mod uapi_kvm;
 pub mod vcpu;
@@ -113,6 +116,19 @@ impl Drop for KvmS390 {
 // SAFETY: `KvmS390Psw` is two `u64`s without padding (layout-checked in `layout_checks.rs`):
 // every bit pattern is a valid value.
 unsafe impl kernel::transmute::FromBytes for KvmS390Psw {}
+// SAFETY: integers without padding (size asserted in `uapi_kvm.rs`): any bits are valid.
+unsafe impl kernel::transmute::FromBytes for uapi_kvm::KvmS390Interrupt {}
+// SAFETY: as above.
+unsafe impl kernel::transmute::FromBytes for uapi_kvm::KvmS390Irq {}
+// SAFETY: as above.
+unsafe impl kernel::transmute::FromBytes for uapi_kvm::KvmS390IrqState {}
+
+/// Reads a `T` from the user pointer `arg` (EFAULT if it cannot).
+fn read_user<T: kernel::transmute::FromBytes>(arg: c_ulong) -> Result<T> {
+    UserSlice::new(UserPtr::from_addr(arg as usize), core::mem::size_of::<T>())
+        .reader()
+        .read::<T>()
+}
 
 /// Converts a result to the C convention: 0, or a negative errno.
 fn ret(r: Result) -> c_int {
@@ -120,11 +136,6 @@ fn ret(r: Result) -> c_int {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
-}
-
-/// The errno of functionality that is not implemented yet (documented per ioctl).
-fn not_yet() -> c_int {
-    EOPNOTSUPP.to_errno()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,6 +244,8 @@ pub unsafe extern "C" fn kvm_arch_vm_ioctl(
         uapi_kvm::KVM_SET_DEVICE_ATTR
         | uapi_kvm::KVM_GET_DEVICE_ATTR
         | uapi_kvm::KVM_HAS_DEVICE_ATTR => ret(vm.attr_ioctl(ioctl, arg)),
+        uapi_kvm::KVM_S390_INTERRUPT => ret(read_user::<uapi_kvm::KvmS390Interrupt>(arg)
+            .and_then(|int| interrupt::inject_float(vm, &int))),
         _ => ENOTTY.to_errno(),
     }
 }
@@ -678,32 +691,43 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_fpu(
     0
 }
 
-/// `KVM_GET_MP_STATE` is not implemented yet (KVM_CAP_MP_STATE is not reported).
+/// `KVM_GET_MP_STATE`: stopped or operating, stored in `mp_state` with the result 0, as
+/// api.rst specifies. Mainline 7.3 returns the state as the ioctl's result instead and
+/// leaves the struct alone (Documentation/kvm_s390.rst).
 ///
 /// # Safety
 ///
 /// `vcpu` is live and the caller holds `vcpu->mutex`; `mp_state` is on `kvm_vcpu_ioctl`'s
-/// stack (both unused).
+/// stack, valid for writing, and copied to user space after the call.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_get_mpstate(
-    _vcpu: *mut bindings::kvm_vcpu,
-    _mp_state: *mut bindings::kvm_mp_state,
+    vcpu: *mut bindings::kvm_vcpu,
+    mp_state: *mut bindings::kvm_mp_state,
 ) -> c_int {
-    not_yet()
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `mp_state` is generic KVM's kernel struct, valid for writing.
+    unsafe { (*mp_state).mp_state = vcpu.mp_state() };
+    0
 }
 
-/// `KVM_SET_MP_STATE` is not implemented yet (KVM_CAP_MP_STATE is not reported).
+/// `KVM_SET_MP_STATE`: stops or starts the vCPU; from now on user space controls the
+/// stopped state of the VM's vCPUs.
 ///
 /// # Safety
 ///
 /// `vcpu` is live and the caller holds `vcpu->mutex`; `mp_state` is `kvm_vcpu_ioctl`'s copy of
-/// the argument, on its stack (both unused).
+/// the argument, on its stack.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_mpstate(
-    _vcpu: *mut bindings::kvm_vcpu,
-    _mp_state: *mut bindings::kvm_mp_state,
+    vcpu: *mut bindings::kvm_vcpu,
+    mp_state: *mut bindings::kvm_mp_state,
 ) -> c_int {
-    not_yet()
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `mp_state` is generic KVM's kernel copy, valid for reading.
+    let state = unsafe { (*mp_state).mp_state };
+    ret(vcpu.set_mp_state(state))
 }
 
 /// Guest debugging is not implemented yet (KVM_CAP_SET_GUEST_DEBUG is not reported).
@@ -793,26 +817,85 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
         }
         uapi_kvm::KVM_ENABLE_CAP => vcpu.enable_cap_ioctl(arg),
         uapi_kvm::KVM_GET_ONE_REG | uapi_kvm::KVM_SET_ONE_REG => vcpu.one_reg_ioctl(ioctl, arg),
+        uapi_kvm::KVM_S390_NORMAL_RESET => {
+            vcpu.normal_reset();
+            Ok(())
+        }
+        uapi_kvm::KVM_S390_CLEAR_RESET => {
+            vcpu.clear_reset();
+            Ok(())
+        }
+        uapi_kvm::KVM_S390_STORE_STATUS => {
+            // SAFETY: this thread holds the vCPU mutex, so it may take the vCPU's srcu
+            // read side (released below), which guest memory access needs.
+            unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_lock(vcpu.as_raw()) };
+            let r = store_status::store_status_unloaded(vcpu, arg as u64);
+            // SAFETY: taken above.
+            unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_unlock(vcpu.as_raw()) };
+            r
+        }
+        uapi_kvm::KVM_S390_SET_IRQ_STATE => {
+            read_user::<uapi_kvm::KvmS390IrqState>(arg).and_then(|st| {
+                // `flags` is ignored: old user space leaves garbage there (mainline).
+                if !logic::interrupt::set_irq_state_len_valid(st.len) {
+                    return Err(EINVAL);
+                }
+                interrupt::set_irq_state(vcpu, st.buf, st.len)
+            })
+        }
+        uapi_kvm::KVM_S390_GET_IRQ_STATE => {
+            return match read_user::<uapi_kvm::KvmS390IrqState>(arg).and_then(|st| {
+                if st.len == 0 {
+                    return Err(EINVAL);
+                }
+                interrupt::get_irq_state(vcpu, st.buf, st.len)
+            }) {
+                Ok(n) => n as c_long,
+                Err(e) => e.to_errno() as c_long,
+            };
+        }
         _ => Err(ENOTTY),
     };
     ret(r) as c_long
 }
 
-/// The s390 vCPU ioctls that must not wait for the vCPU mutex (interrupt injection): none
-/// yet, so generic KVM goes on to `kvm_arch_vcpu_ioctl`.
+/// The s390 vCPU ioctls that must not wait for the vCPU mutex: interrupt injection
+/// (`KVM_S390_IRQ`, `KVM_S390_INTERRUPT`), as mainline's async ioctls. Others go on to
+/// `kvm_arch_vcpu_ioctl`.
 ///
 /// # Safety
 ///
-/// `filp` is a vCPU file of a live vCPU (unused). Called from `kvm_vcpu_ioctl` *without*
+/// `filp` is a vCPU file of a live vCPU. Called from `kvm_vcpu_ioctl` *without*
 /// `vcpu->mutex`, concurrently with any ioctl of the vCPU, including `KVM_RUN`; process
 /// context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_unlocked_ioctl(
-    _filp: *mut bindings::file,
-    _ioctl: c_uint,
-    _arg: c_ulong,
+    filp: *mut bindings::file,
+    ioctl: c_uint,
+    arg: c_ulong,
 ) -> c_long {
-    -(bindings::ENOIOCTLCMD as c_long)
+    // SAFETY: `filp` is an open vCPU file (see # Safety), valid for the call.
+    let raw = unsafe { (*filp).private_data }.cast::<bindings::kvm_vcpu>();
+    // SAFETY: the vCPU is live while its file is open. The mutex is NOT held: the reference
+    // is only used for injection (`interrupt::inject_local`), which takes the vCPU's
+    // interrupt lock and touches only atomic or lock-protected state.
+    let vcpu = unsafe { Vcpu::from_raw(raw) };
+    let r = match ioctl {
+        uapi_kvm::KVM_S390_IRQ => read_user::<uapi_kvm::KvmS390Irq>(arg).and_then(|irq| {
+            let req = logic::interrupt::local_from_irq(irq.type_, &irq.u).map_err(|_| EINVAL)?;
+            let pgm = logic::interrupt::pgm_from_payload(&irq.u);
+            interrupt::inject_local(vcpu, req, Some(pgm))
+        }),
+        uapi_kvm::KVM_S390_INTERRUPT => {
+            read_user::<uapi_kvm::KvmS390Interrupt>(arg).and_then(|int| {
+                let req = logic::interrupt::interrupt_to_irq(int.type_, int.parm, int.parm64)
+                    .map_err(|_| EINVAL)?;
+                interrupt::inject_local(vcpu, req, None)
+            })
+        }
+        _ => return -(bindings::ENOIOCTLCMD as c_long),
+    };
+    ret(r) as c_long
 }
 
 /// No page of the vCPU file is mappable besides `kvm_run`, which generic KVM maps itself.
@@ -830,29 +913,32 @@ pub unsafe extern "C" fn kvm_arch_vcpu_fault(
     bindings::vm_fault_reason_VM_FAULT_SIGBUS
 }
 
-/// A vCPU that never runs has nothing that would make it runnable.
+/// Whether the vCPU has an interruption to take, a due timer or a pending stop (mainline:
+/// `kvm_s390_vcpu_has_irq(vcpu, 0)`).
 ///
 /// # Safety
 ///
-/// `vcpu` is a live vCPU (unused). Generic KVM asks only from paths the backend enters
-/// itself, which it does not yet: the vCPU's own thread blocking in `kvm_vcpu_halt` (with
-/// `vcpu->mutex` and `kvm->srcu` held), and `kvm_vcpu_on_spin` on another vCPU's thread
-/// (without this vCPU's mutex).
+/// `vcpu` is a live vCPU. Asked by its own thread blocking in `kvm_vcpu_halt` (with
+/// `vcpu->mutex` held), and by `kvm_vcpu_on_spin` on another vCPU's thread (without this
+/// vCPU's mutex); only atomic and racy reads are done, which both tolerate.
 #[export]
-pub unsafe extern "C" fn kvm_arch_vcpu_runnable(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
-    0
+pub unsafe extern "C" fn kvm_arch_vcpu_runnable(vcpu: *mut bindings::kvm_vcpu) -> c_int {
+    // SAFETY: the vCPU is live; `has_irq` only reads atomics and plain fields racily.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    interrupt::has_irq(vcpu, false) as c_int
 }
 
-/// No vCPU timer exists yet.
+/// Whether the clock comparator or the CPU timer is due and enabled.
 ///
 /// # Safety
 ///
-/// `vcpu` is a live vCPU (unused), asked by its own thread blocking in `kvm_vcpu_halt`
-/// (`kvm_vcpu_check_block`, with `vcpu->mutex` and `kvm->srcu` held), a path the backend
-/// does not enter yet.
+/// `vcpu` is a live vCPU, asked by its own thread blocking in `kvm_vcpu_halt`
+/// (`kvm_vcpu_check_block`, with `vcpu->mutex` held).
 #[export]
-pub unsafe extern "C" fn kvm_cpu_has_pending_timer(_vcpu: *mut bindings::kvm_vcpu) -> c_int {
-    0
+pub unsafe extern "C" fn kvm_cpu_has_pending_timer(vcpu: *mut bindings::kvm_vcpu) -> c_int {
+    // SAFETY: as above.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    interrupt::pending_timer(vcpu) as c_int
 }
 
 /// Whether the guest is in supervisor state (generic KVM's directed-yield heuristics).

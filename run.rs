@@ -31,6 +31,7 @@ use kernel::prelude::*;
 
 use crate::gmap::Faultin;
 use crate::intercept::{self, Outcome};
+use crate::interrupt;
 use crate::kvm_host::{self, cpustat};
 use crate::logic::dat::{PAGE_OFFSET_MASK, PAGE_SIZE};
 use crate::logic::sie_exit;
@@ -74,9 +75,19 @@ impl Vcpu {
         unsafe { bindings::vcpu_load(vcpu) };
         // SAFETY: as above, on the vCPU's own thread; paired with `kvm_sigset_deactivate`.
         unsafe { bindings::kvm_sigset_activate(vcpu) };
-        // Without user-controlled CPU state, KVM_RUN starts a stopped vCPU (as mainline).
-        self.cpuflags()
-            .fetch_and(!cpustat::STOPPED, Ordering::SeqCst);
+        // Without user-controlled CPU state, KVM_RUN starts a stopped vCPU; with it (after
+        // KVM_SET_MP_STATE), a stopped vCPU does not run: EINVAL (as mainline).
+        if !self.vm().user_cpu_state_ctrl() {
+            self.cpuflags()
+                .fetch_and(!cpustat::STOPPED, Ordering::SeqCst);
+        } else if self.is_stopped() {
+            warn_limited!("can't run stopped vcpu {}\n", self.id());
+            // SAFETY: activated above by this thread, which still holds the vCPU mutex.
+            unsafe { bindings::kvm_sigset_deactivate(vcpu) };
+            // SAFETY: loaded above by this thread, which still holds the vCPU mutex.
+            unsafe { bindings::vcpu_put(vcpu) };
+            return Err(EINVAL);
+        }
 
         let mut fpu = MaybeUninit::<bindings::kernel_fpu_32>::uninit();
         // SAFETY: `fpu` lives until the matching `kvm_s390_rust_fpu_end` below.
@@ -116,6 +127,15 @@ impl Vcpu {
         unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_lock(vcpu) };
         let result = loop {
             if let Err(e) = self.handle_requests() {
+                break Err(e);
+            }
+            // Interruptions are delivered before the prefix pages are mapped: a SET PREFIX
+            // may move them.
+            let regs = interrupt::RegsView {
+                gprs: &*gprs,
+                area: &*area,
+            };
+            if let Err(e) = interrupt::deliver_pending(self, &regs) {
                 break Err(e);
             }
             if let Err(e) = self.map_prefix_pages() {
@@ -173,12 +193,13 @@ impl Vcpu {
             // SAFETY: as above.
             let teid = unsafe { bindings::kvm_s390_rust_gmap_teid() } as u64;
             let exit = sie_exit::classify(icptcode, int_code, teid);
-            // The handlers reach the guest registers in `kvm_run` (`Vcpu::gpr`), where
-            // mainline keeps them too; the private copy SIE runs with follows.
-            self.gprs_out(gprs);
-            let outcome = intercept::handle(self, exit);
-            *gprs = self.gprs_in();
-            match outcome {
+            let mut regs = intercept::Regs {
+                gprs: &mut *gprs,
+                acrs: &area.guest_acrs,
+                fpc: area.guest_fpc,
+                fprs: &area.guest_fprs,
+            };
+            match intercept::handle(self, exit, &mut regs) {
                 Ok(Outcome::Continue) => continue,
                 Ok(Outcome::UserExit) => break Ok(()),
                 Err(e) => break Err(e),

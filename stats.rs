@@ -179,3 +179,16 @@ macro_rules! count {
     }};
 }
 pub(crate) use count;
+
+/// Adds one to a counter of the VM's binary statistics; callers hold the lock that orders
+/// the writers of that counter (`float_int.lock` for the injection counters).
+macro_rules! count_vm {
+    ($vm:expr, $field:ident) => {{
+        // SAFETY: the VM is live; the caller holds the lock of this counter's writers.
+        unsafe {
+            let counter = core::ptr::addr_of_mut!((*$vm.as_raw()).stat.$field);
+            counter.write_volatile(counter.read_volatile().wrapping_add(1));
+        }
+    }};
+}
+pub(crate) use count_vm;

@@ -212,7 +212,7 @@ fn program_exception(vcpu: &Vcpu, code: u16) -> Result<Outcome> {
 ///
 /// The operand is read as a real address when DAT is off; with DAT on the instruction goes
 /// to user space as before, until logical guest access exists (the `insn` work).
-pub(crate) fn handle_sck(vcpu: &Vcpu) -> Result<Outcome> {
+pub(crate) fn handle_sck(vcpu: &Vcpu, gprs: &[u64; 16]) -> Result<Outcome> {
     count!(vcpu, instruction_sck);
     let sie = vcpu.sie_block();
     // SAFETY: the SIE block is ours while the guest is out.
@@ -221,7 +221,7 @@ pub(crate) fn handle_sck(vcpu: &Vcpu) -> Result<Outcome> {
         return program_exception(vcpu, pgm::PRIVILEGED_OP);
     }
     let base = (ipb >> 28) as usize;
-    let base_value = if base == 0 { 0 } else { vcpu.gpr(base) };
+    let base_value = if base == 0 { 0 } else { gprs[base & 15] };
     let addr = tod::s_operand(base_value, (ipb >> 16) as u16, psw::address_mask(gpsw.mask));
     if !tod::sck_operand_aligned(addr) {
         return program_exception(vcpu, pgm::SPECIFICATION);

@@ -193,6 +193,18 @@ pub const KVM_API_VERSION: i32 = 12;
 pub const KVM_S390_SET_INITIAL_PSW: u32 = iow::<KvmS390Psw>(0x96);
 /// `KVM_S390_INITIAL_RESET`: the architecture's initial CPU reset.
 pub const KVM_S390_INITIAL_RESET: u32 = io(0x97);
+/// `KVM_S390_NORMAL_RESET`: the normal CPU reset.
+pub const KVM_S390_NORMAL_RESET: u32 = io(0xc3);
+/// `KVM_S390_CLEAR_RESET`: the clear reset.
+pub const KVM_S390_CLEAR_RESET: u32 = io(0xc4);
+/// `KVM_S390_STORE_STATUS`: store the vCPU's status at the address given as argument.
+pub const KVM_S390_STORE_STATUS: u32 = iow::<u64>(0x95);
+/// `KVM_S390_STORE_STATUS_NOADDR`: store at absolute 0x1200 (and the architecture mode
+/// byte at absolute 163).
+pub const KVM_S390_STORE_STATUS_NOADDR: u64 = u64::MAX;
+/// `KVM_S390_STORE_STATUS_PREFIXED`: store into the prefix area.
+pub const KVM_S390_STORE_STATUS_PREFIXED: u64 = u64::MAX - 1;
+
 /// `KVM_S390_ENABLE_SIE`: a no-op kept for old user space (system ioctl).
 pub const KVM_S390_ENABLE_SIE: u32 = io(0x06);
 /// `KVM_GET_REGS`, handled by generic KVM, named here for the documentation tests.
@@ -203,6 +215,68 @@ pub const KVM_SET_DEVICE_ATTR: u32 = iow::<KvmDeviceAttr>(0xe1);
 pub const KVM_GET_DEVICE_ATTR: u32 = iow::<KvmDeviceAttr>(0xe2);
 /// `KVM_HAS_DEVICE_ATTR`.
 pub const KVM_HAS_DEVICE_ATTR: u32 = iow::<KvmDeviceAttr>(0xe3);
+
+/// `struct kvm_s390_interrupt`: the older injection ABI (`KVM_S390_INTERRUPT` on the VM and
+/// on a vCPU).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmS390Interrupt {
+    /// `KVM_S390_*` interruption type.
+    pub type_: u32,
+    /// Type-specific parameter.
+    pub parm: u32,
+    /// Type-specific 64-bit parameter.
+    pub parm64: u64,
+}
+
+/// `struct kvm_s390_irq`: the injection ABI of `KVM_S390_IRQ` and the irq-state buffers. The
+/// union `u` is kept as bytes in host byte order; `logic/interrupt.rs` reads its members.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KvmS390Irq {
+    /// `KVM_S390_*` interruption type.
+    pub type_: u64,
+    /// The type's payload (`struct kvm_s390_pgm_info`, `..._mchk_info`, ...).
+    pub u: [u8; 64],
+}
+
+/// `struct kvm_s390_irq_state`: a user buffer of `struct kvm_s390_irq` for
+/// `KVM_S390_GET_IRQ_STATE` / `KVM_S390_SET_IRQ_STATE`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmS390IrqState {
+    /// User address of the buffer.
+    pub buf: u64,
+    /// Unused (ignored, as mainline: old user space leaves garbage there).
+    pub flags: u32,
+    /// Length of the buffer in bytes.
+    pub len: u32,
+    /// Unused.
+    pub reserved: [u32; 4],
+}
+
+const _: () = assert!(size_of::<KvmS390IrqState>() == 32);
+const _: () = assert!(size_of::<KvmS390Interrupt>() == 16);
+const _: () = assert!(size_of::<KvmS390Irq>() == 72);
+
+/// `KVM_S390_INTERRUPT`: inject a floating (VM) or local (vCPU) interruption.
+pub const KVM_S390_INTERRUPT: u32 = iow::<KvmS390Interrupt>(0x94);
+/// `KVM_S390_IRQ`: inject a local interruption into a vCPU.
+pub const KVM_S390_IRQ: u32 = iow::<KvmS390Irq>(0xb4);
+
+/// `KVM_S390_SET_IRQ_STATE`: load the vCPU's pending local interruptions.
+pub const KVM_S390_SET_IRQ_STATE: u32 = iow::<KvmS390IrqState>(0xb5);
+/// `KVM_S390_GET_IRQ_STATE`: store the vCPU's pending local interruptions.
+pub const KVM_S390_GET_IRQ_STATE: u32 = iow::<KvmS390IrqState>(0xb6);
+
+/// `KVM_MP_STATE_STOPPED`.
+pub const KVM_MP_STATE_STOPPED: u32 = 5;
+/// `KVM_MP_STATE_CHECK_STOP`.
+pub const KVM_MP_STATE_CHECK_STOP: u32 = 6;
+/// `KVM_MP_STATE_OPERATING`.
+pub const KVM_MP_STATE_OPERATING: u32 = 7;
+/// `KVM_MP_STATE_LOAD`.
+pub const KVM_MP_STATE_LOAD: u32 = 8;
 
 /// The pfault token value meaning "no pfault handshake" (`KVM_S390_PFAULT_TOKEN_INVALID`).
 pub const KVM_S390_PFAULT_TOKEN_INVALID: u64 = u64::MAX;
@@ -258,6 +332,14 @@ pub mod cap {
     pub const S390_USER_OPEREXEC: i64 = 246;
     /// `KVM_CAP_S390_HPAGE_2G`.
     pub const S390_HPAGE_2G: i64 = 249;
+    /// `KVM_CAP_MP_STATE`: `KVM_GET_MP_STATE`/`KVM_SET_MP_STATE`.
+    pub const MP_STATE: i64 = 14;
+    /// `KVM_CAP_S390_INJECT_IRQ`: `KVM_S390_IRQ`.
+    pub const S390_INJECT_IRQ: i64 = 113;
+    /// `KVM_CAP_S390_IRQ_STATE`: `KVM_S390_{GET,SET}_IRQ_STATE`.
+    pub const S390_IRQ_STATE: i64 = 114;
+    /// `KVM_CAP_S390_VCPU_RESETS`: `KVM_S390_NORMAL_RESET` and `KVM_S390_CLEAR_RESET`.
+    pub const S390_VCPU_RESETS: i64 = 179;
 }
 
 /// `struct kvm_enable_cap` (`KVM_ENABLE_CAP`).

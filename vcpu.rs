@@ -126,7 +126,7 @@ impl Vcpu {
         unsafe { AtomicU32::from_ptr(addr_of_mut!((*self.sie_block()).cpuflags)) }
     }
 
-    fn is_stopped(&self) -> bool {
+    pub(crate) fn is_stopped(&self) -> bool {
         self.cpuflags().load(Ordering::Relaxed) & cpustat::STOPPED != 0
     }
 
@@ -188,6 +188,7 @@ impl Vcpu {
             );
         }
         self.setup_model();
+        crate::interrupt::init_vcpu(self);
         Ok(())
     }
 
@@ -237,6 +238,7 @@ impl Vcpu {
         if sie.is_null() {
             return;
         }
+        crate::interrupt::destroy_vcpu(self);
         let sca = self.vm().sca();
         let id = self.id() as usize;
         // SAFETY: the vCPU is not running and no file refers to it; its SCA entry was set in
@@ -325,8 +327,43 @@ impl Vcpu {
         Ok(())
     }
 
-    /// `KVM_S390_INITIAL_RESET`: the initial CPU reset; the vCPU ends up stopped.
+    /// `KVM_S390_NORMAL_RESET` (mainline's `kvm_arch_vcpu_ioctl_normal_reset`): the PSW's
+    /// runtime-instrumentation bit goes, the pfault handshake is undone, pending local
+    /// interruptions are dropped, and the vCPU is stopped unless user space controls the
+    /// CPU state. Like mainline, the `kvm_run` copy of the pfault token follows at the next
+    /// exit from `KVM_RUN`.
+    pub fn normal_reset(&self) {
+        let run = self.run();
+        // SAFETY: `kvm_run` and the vCPU are valid; the guest does not run while we hold the
+        // vCPU mutex; the PSW user space shares is accessed volatile.
+        unsafe {
+            let mask = read_volatile(addr_of!((*run).psw_mask));
+            write_volatile(addr_of_mut!((*run).psw_mask), mask & !psw::MASK_RI);
+            (*self.arch()).pfault_token = crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID as usize;
+        }
+        if !self.vm().user_cpu_state_ctrl() {
+            self.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
+        }
+        crate::interrupt::clear_local(self);
+    }
+
+    /// `KVM_S390_CLEAR_RESET`: the initial reset, and the general, access and
+    /// floating-point registers become 0 (mainline's `kvm_arch_vcpu_ioctl_clear_reset`).
+    pub fn clear_reset(&self) {
+        self.initial_reset();
+        let regs = self.sync_regs();
+        // SAFETY: the sync-register area is valid; user space may write it concurrently,
+        // hence volatile.
+        unsafe {
+            write_volatile(addr_of_mut!((*regs).gprs), [0; 16]);
+            write_volatile(addr_of_mut!((*regs).acrs), [0; 16]);
+            write_volatile(addr_of_mut!((*regs).__bindgen_anon_1.fprs), [0; 16]);
+        }
+    }
+
+    /// `KVM_S390_INITIAL_RESET`: the normal reset, then the initial CPU reset.
     pub fn initial_reset(&self) {
+        self.normal_reset();
         let sie = self.sie_block();
         let run = self.run();
         let regs = self.sync_regs();
@@ -368,14 +405,61 @@ impl Vcpu {
             write_volatile(addr_of_mut!((*regs).fpc), state.fpc);
         }
         self.sie_pp_clear();
-        // The normal reset part (mainline's `kvm_arch_vcpu_ioctl_normal_reset`): the pfault
-        // handshake is undone. Like mainline, the sync-register copy follows at the next
-        // exit from `KVM_RUN`.
-        // SAFETY: the vCPU is valid and we hold its mutex.
+    }
+
+    /// Sets the guest prefix (SIGP SET PREFIX of a stopped vCPU, `KVM_S390_SIGP_SET_PREFIX`);
+    /// the guest TLB is purged at the next entry. Called on the vCPU's own thread.
+    pub(crate) fn set_prefix(&self, prefix: u32) {
+        let sie = self.sie_block();
+        // SAFETY: the SIE block is valid; the guest does not run while its thread is here.
         unsafe {
-            (*self.arch()).pfault_token = crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID as usize
-        };
-        self.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
+            (*sie).prefix_ibc = kvm_host::with_prefix((*sie).prefix_ibc, prefix);
+            (*sie).ihcpu = kvm_host::IHCPU_PURGE_TLB;
+        }
+    }
+
+    /// `KVM_GET_MP_STATE`: stopped or operating (load and check-stop are not modelled).
+    pub fn mp_state(&self) -> u32 {
+        if self.is_stopped() {
+            crate::uapi_kvm::KVM_MP_STATE_STOPPED
+        } else {
+            crate::uapi_kvm::KVM_MP_STATE_OPERATING
+        }
+    }
+
+    /// `KVM_SET_MP_STATE`: user space controls the stopped state from now on (as mainline);
+    /// stopping drops a pending SIGP STOP, starting purges the guest TLB. Load (protected
+    /// guests) and check-stop are ENXIO, as in mainline.
+    pub fn set_mp_state(&self, state: u32) -> Result {
+        self.vm().set_user_cpu_state_ctrl();
+        match state {
+            crate::uapi_kvm::KVM_MP_STATE_STOPPED => {
+                self.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
+                let _ = crate::interrupt::take_stop(self);
+                Ok(())
+            }
+            crate::uapi_kvm::KVM_MP_STATE_OPERATING => {
+                if self
+                    .cpuflags()
+                    .fetch_and(!cpustat::STOPPED, Ordering::SeqCst)
+                    & cpustat::STOPPED
+                    != 0
+                {
+                    // SAFETY: the SIE block is valid; the vCPU mutex is held, so the
+                    // guest does not run.
+                    unsafe { (*self.sie_block()).ihcpu = kvm_host::IHCPU_PURGE_TLB };
+                }
+                Ok(())
+            }
+            _ => Err(ENXIO),
+        }
+    }
+
+    /// The vCPU's index in the VM (`vcpu_idx`, the order of creation).
+    pub(crate) fn idx(&self) -> i32 {
+        // SAFETY: live (type invariant); `vcpu_idx` is set before the vCPU is published and
+        // never changes.
+        unsafe { (*self.as_raw()).vcpu_idx }
     }
 
     /// The guest prefix (8 KiB aligned guest absolute address of the lowcore).
@@ -491,22 +575,6 @@ impl Vcpu {
     pub(crate) fn gprs_out(&self, gprs: &[u64; 16]) {
         // SAFETY: the sync-register area is valid.
         unsafe { write_volatile(addr_of_mut!((*self.sync_regs()).gprs), *gprs) }
-    }
-
-    /// General register `r` (0-15, taken modulo 16) of the guest, for an intercept handler:
-    /// the run loop keeps the registers in `kvm_run` while it handles an exit, as mainline
-    /// does (`vcpu->run->s.regs.gprs`).
-    pub(crate) fn gpr(&self, r: usize) -> u64 {
-        // SAFETY: the sync-register area is valid; `r & 15` indexes the 16 registers; user
-        // space may write it concurrently, so it is read volatile, once.
-        unsafe { read_volatile(addr_of!((*self.sync_regs()).gprs[r & 15])) }
-    }
-
-    /// Sets general register `r` (0-15, taken modulo 16) of the guest, for an intercept
-    /// handler (see [`Vcpu::gpr`]).
-    pub(crate) fn set_gpr(&self, r: usize, value: u64) {
-        // SAFETY: as in `gpr`.
-        unsafe { write_volatile(addr_of_mut!((*self.sync_regs()).gprs[r & 15]), value) }
     }
 
     /// `kvm_arch_vcpu_load`/`put`: tells SIE whether the vCPU is loaded on a host CPU.

@@ -267,6 +267,30 @@ impl Vm {
         result
     }
 
+    /// Whether user space controls the vCPUs' stopped state (set for good by the first
+    /// `KVM_SET_MP_STATE`, as mainline's `kvm_s390_set_user_cpu_state_ctrl`).
+    pub(crate) fn user_cpu_state_ctrl(&self) -> bool {
+        // SAFETY: `arch()` is valid; the flag is an int written atomically once.
+        unsafe {
+            core::sync::atomic::AtomicI32::from_ptr(core::ptr::addr_of_mut!(
+                (*self.arch()).user_cpu_state_ctrl
+            ))
+        }
+        .load(core::sync::atomic::Ordering::SeqCst)
+            != 0
+    }
+
+    /// Hands the vCPUs' stopped state to user space.
+    pub(crate) fn set_user_cpu_state_ctrl(&self) {
+        // SAFETY: as in `user_cpu_state_ctrl`.
+        unsafe {
+            core::sync::atomic::AtomicI32::from_ptr(core::ptr::addr_of_mut!(
+                (*self.arch()).user_cpu_state_ctrl
+            ))
+        }
+        .store(1, core::sync::atomic::Ordering::SeqCst);
+    }
+
     /// The exclusive upper bound of guest absolute addresses of this VM.
     pub fn mem_limit(&self) -> u64 {
         // SAFETY: `arch()` is valid; `mem_limit` is written once in `init`.
@@ -311,6 +335,7 @@ impl Vm {
             (*arch).mem_limit = mem_limit as usize;
             (*arch).gmap = KBox::into_raw(gmap).cast();
         }
+        crate::interrupt::init_vm(self);
         Ok(())
     }
 
@@ -319,6 +344,7 @@ impl Vm {
         // SAFETY: generic KVM calls `kvm_arch_destroy_vm` once, when no file refers to the VM
         // any more; destroying the vCPUs there is the architecture's job.
         unsafe { bindings::kvm_destroy_vcpus(self.as_raw()) };
+        crate::interrupt::destroy_vm(self);
         self.free_cpu_model();
         let arch = self.arch();
         // SAFETY: as above, nothing else uses the VM; `sca` was allocated in `init` as one page.

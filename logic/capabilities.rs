@@ -43,6 +43,14 @@ pub fn value(capability: i64, host: &Host) -> i64 {
         | cap::ONE_REG => 1,
         // DIAG 0x500 signals the ioeventfds of the virtio-ccw notification bus (diag.rs).
         cap::IOEVENTFD => 1,
+        // KVM_GET_MP_STATE/KVM_SET_MP_STATE with user-controlled CPU state (vcpu.rs).
+        cap::MP_STATE => 1,
+        // KVM_S390_IRQ injects every local interruption type (interrupt.rs).
+        cap::S390_INJECT_IRQ => 1,
+        // KVM_S390_{GET,SET}_IRQ_STATE of the local interruptions (interrupt.rs).
+        cap::S390_IRQ_STATE => 1,
+        // KVM_S390_NORMAL_RESET and KVM_S390_CLEAR_RESET (vcpu.rs).
+        cap::S390_VCPU_RESETS => 1,
         // MAX_VCPU_ID equals MAX_VCPUS, as api.rst asks: ids index the SCA.
         cap::MAX_VCPUS | cap::MAX_VCPU_ID => max_vcpus,
         cap::NR_VCPUS => core::cmp::min(i64::from(host.online_cpus), max_vcpus),

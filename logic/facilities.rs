@@ -18,6 +18,8 @@ pub const HOST_DWORDS: usize = 16;
 pub const STFLE: usize = 7;
 /// Facility 8: enhanced-DAT facility 1 (segment-table entries may map 1 MiB frames).
 pub const EDAT1: usize = 8;
+/// Facility 9: sense-running-status (SIGP SENSE RUNNING STATUS).
+pub const SENSE_RUNNING: usize = 9;
 /// Facility 78: enhanced-DAT facility 2 (region-third-table entries may map 2 GiB frames).
 pub const EDAT2: usize = 78;
 /// Facility 74: STORE HYPERVISOR INFORMATION (STHYI).

@@ -11,6 +11,8 @@ use crate::kvm_host::Psw;
 
 /// PSW bit 5: dynamic address translation.
 pub const MASK_DAT: u64 = 0x0400_0000_0000_0000;
+/// PSW bit 24: runtime-instrumentation control.
+pub const MASK_RI: u64 = 0x0000_0080_0000_0000;
 /// PSW bit 15: problem state (clear: supervisor state).
 pub const MASK_PSTATE: u64 = 0x0001_0000_0000_0000;
 /// PSW bit 31: extended addressing mode (64-bit with bit 32).

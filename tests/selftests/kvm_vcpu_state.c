@@ -11,8 +11,7 @@
  * reach kvm_run on reset and on exit.  The kvm_run copies asserted here are
  * the ones mainline keeps current without KVM_RUN.
  *
- * Where our backend does not implement something yet (ONE_REG, MP_STATE,
- * IRQ_STATE, NORMAL/CLEAR_RESET), the test does not skip on the missing
+ * Where our backend does not implement something yet (ONE_REG), the test does not skip on the missing
  * capability: it asserts, per backend (kvmtest.backend= on the kernel command
  * line), that ours does not report it and refuses the ioctl with the errno
  * Documentation/kvm_s390.rst names, and that mainline reports it and does
@@ -326,22 +325,6 @@ TEST_F(vcpu, initial_psw)
 	EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, KVM_S390_SET_INITIAL_PSW, NULL));
 
 	BACKEND_OR_SKIP(backend);
-	if (backend == BACKEND_OURS) {
-		/*
-		 * Not implemented yet: not reported, and both ioctls fail with
-		 * -EOPNOTSUPP (kvm_arch_vcpu_ioctl_{get,set}_mpstate); only
-		 * KVM_RUN starts the vCPU.
-		 */
-		EXPECT_EQ(0, kvm_check_cap(self->kvm, KVM_CAP_MP_STATE));
-		EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->vcpu, KVM_GET_MP_STATE, &mp));
-		mp.mp_state = KVM_MP_STATE_OPERATING;
-		EXPECT_ERRNO(EOPNOTSUPP, ioctl(self->vcpu, KVM_SET_MP_STATE, &mp));
-		/* Still stopped: the PSW can be set again. */
-		psw.addr = 0x20000;
-		ASSERT_OK(ioctl(self->vcpu, KVM_S390_SET_INITIAL_PSW, &psw));
-		EXPECT_EQ(0x20000, self->run->psw_addr);
-		return;
-	}
 	ASSERT_EQ(1, kvm_check_cap(self->kvm, KVM_CAP_MP_STATE));
 
 	/* kvm_arch_vcpu_ioctl_get_mpstate: new vCPUs are stopped. */
@@ -445,11 +428,7 @@ static uint64_t one_reg(struct __test_metadata *_metadata, int vcpu, uint64_t id
 	return v;
 }
 
-/*
- * Injects an emergency signal from vCPU 0 where the backend implements
- * KVM_S390_SET_IRQ_STATE (mainline; the irq_state test asserts that ours
- * does not yet).
- */
+/* Injects an emergency signal from vCPU 0 through KVM_S390_SET_IRQ_STATE. */
 static bool inject_irq(struct __test_metadata *_metadata, int kvm, int vcpu)
 {
 	struct kvm_s390_irq irq = { .type = KVM_S390_INT_EMERGENCY };
@@ -459,9 +438,7 @@ static bool inject_irq(struct __test_metadata *_metadata, int kvm, int vcpu)
 	};
 
 	(void)kvm;
-	if (kvm_backend() != BACKEND_MAINLINE)
-		return false;
-	ASSERT_OK(ioctl(vcpu, KVM_S390_SET_IRQ_STATE, &st));
+	EXPECT_OK(ioctl(vcpu, KVM_S390_SET_IRQ_STATE, &st));
 	return true;
 }
 
@@ -494,14 +471,6 @@ TEST_F(vcpu, irq_state)
 	enum kvm_backend backend;
 
 	BACKEND_OR_SKIP(backend);
-	if (backend == BACKEND_OURS) {
-		/* Not implemented yet: not reported; kvm_arch_vcpu_ioctl: -ENOTTY. */
-		EXPECT_EQ(0, kvm_check_cap(self->kvm, KVM_CAP_S390_IRQ_STATE));
-		st.len = sizeof(irq);
-		EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, KVM_S390_GET_IRQ_STATE, &st));
-		EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, KVM_S390_SET_IRQ_STATE, &st));
-		return;
-	}
 	ASSERT_EQ(1, kvm_check_cap(self->kvm, KVM_CAP_S390_IRQ_STATE));
 
 	/* Nothing pending on a new vCPU. */
@@ -575,9 +544,7 @@ static void assert_normal_reset(struct __test_metadata *_metadata, int kvm,
 	 * KVM_S390_SET_INITIAL_PSW works only on a stopped vCPU, on both
 	 * backends; mainline also says so through KVM_GET_MP_STATE.
 	 */
-	if (kvm_backend() == BACKEND_MAINLINE) {
-		EXPECT_EQ(KVM_MP_STATE_STOPPED, get_mp_state(_metadata, vcpu));
-	}
+	EXPECT_EQ(KVM_MP_STATE_STOPPED, get_mp_state(_metadata, vcpu));
 	EXPECT_OK(ioctl(vcpu, KVM_S390_SET_INITIAL_PSW, &psw));
 }
 
@@ -675,12 +642,6 @@ TEST_F(vcpu, normal_reset)
 	enum kvm_backend backend;
 
 	BACKEND_OR_SKIP(backend);
-	if (backend == BACKEND_OURS) {
-		/* Not implemented yet: not reported; kvm_arch_vcpu_ioctl: -ENOTTY. */
-		EXPECT_EQ(0, kvm_check_cap(self->kvm, KVM_CAP_S390_VCPU_RESETS));
-		EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, KVM_S390_NORMAL_RESET, 0));
-		return;
-	}
 	ASSERT_EQ(1, kvm_check_cap(self->kvm, KVM_CAP_S390_VCPU_RESETS));
 
 	dirty_vcpu(_metadata, self->kvm, self->vcpu, &d);
@@ -716,12 +677,6 @@ TEST_F(vcpu, clear_reset)
 	enum kvm_backend backend;
 
 	BACKEND_OR_SKIP(backend);
-	if (backend == BACKEND_OURS) {
-		/* Not implemented yet: not reported; kvm_arch_vcpu_ioctl: -ENOTTY. */
-		EXPECT_EQ(0, kvm_check_cap(self->kvm, KVM_CAP_S390_VCPU_RESETS));
-		EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, KVM_S390_CLEAR_RESET, 0));
-		return;
-	}
 	ASSERT_EQ(1, kvm_check_cap(self->kvm, KVM_CAP_S390_VCPU_RESETS));
 
 	dirty_vcpu(_metadata, self->kvm, self->vcpu, &d);

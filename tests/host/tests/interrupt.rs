@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Interruption priorities, masking, intercept requests, clocks and ABI validation.
+
+use kvm_s390_host_tests::kvm_host::cpustat;
+use kvm_s390_host_tests::logic::interrupt::*;
+
+const ALL_ENABLED: Masks = Masks {
+    psw: PSW_MASK_EXT | PSW_MASK_IO | PSW_MASK_MCHECK,
+    cr0: CR0_EMERGENCY_SIGNAL_SUBMASK
+        | CR0_EXTERNAL_CALL_SUBMASK
+        | CR0_CLOCK_COMPARATOR_SUBMASK
+        | CR0_CPU_TIMER_SUBMASK
+        | CR0_SERVICE_SIGNAL_SUBMASK,
+    cr6: 0xff00_0000,
+    cr14: CR14_CHANNEL_REPORT_SUBMASK,
+};
+
+#[test]
+fn priority_list_is_a_permutation_of_all_kinds() {
+    let mut seen = 0u64;
+    for k in PRIORITY {
+        assert_eq!(seen & k.bit(), 0, "{k:?} twice");
+        seen |= k.bit();
+    }
+    assert_eq!(seen, (1u64 << KIND_COUNT) - 1);
+}
+
+#[test]
+fn architecture_priority_order() {
+    let pos = |k: Kind| PRIORITY.iter().position(|&p| p == k).unwrap();
+    assert!(pos(Kind::MchkExigent) < pos(Kind::Program));
+    assert!(pos(Kind::Program) < pos(Kind::MchkRepressible));
+    assert!(pos(Kind::MchkRepressible) < pos(Kind::Emergency));
+    assert!(pos(Kind::Emergency) < pos(Kind::ExternalCall));
+    assert!(pos(Kind::ExternalCall) < pos(Kind::ClockComp));
+    assert!(pos(Kind::ClockComp) < pos(Kind::CpuTimer));
+    assert!(pos(Kind::CpuTimer) < pos(Kind::Service));
+    assert!(pos(Kind::Service) < pos(Kind::Virtio));
+    assert!(pos(Kind::Virtio) < pos(Kind::IoIsc0));
+    assert!(pos(Kind::IoIsc0) < pos(Kind::IoIsc7));
+    assert!(pos(Kind::IoIsc7) < pos(Kind::Restart));
+}
+
+#[test]
+fn highest_picks_by_priority_not_by_bit() {
+    let m = Kind::IoIsc3.bit() | Kind::ClockComp.bit() | Kind::Restart.bit();
+    assert_eq!(highest(m), Some(Kind::ClockComp));
+    assert_eq!(
+        highest(Kind::Restart.bit() | Kind::Program.bit()),
+        Some(Kind::Program)
+    );
+    assert_eq!(highest(0), None);
+}
+
+#[test]
+fn psw_masks_gate_classes() {
+    let all = (1u64 << KIND_COUNT) - 1;
+    let mut m = ALL_ENABLED;
+    m.psw = 0;
+    let d = deliverable(all, &m, CR14_CHANNEL_REPORT_SUBMASK);
+    assert_eq!(d & (EXT_MASK | IO_MASK | MCHK_MASK), 0);
+    // Program, restart and set prefix are not maskable; stop is never delivered.
+    assert_ne!(d & Kind::Program.bit(), 0);
+    assert_ne!(d & Kind::Restart.bit(), 0);
+    assert_eq!(d & Kind::Stop.bit(), 0);
+    let d = deliverable(all, &ALL_ENABLED, CR14_CHANNEL_REPORT_SUBMASK);
+    assert_ne!(d & Kind::Emergency.bit(), 0);
+    assert_ne!(d & Kind::IoIsc7.bit(), 0);
+    assert_ne!(d & Kind::MchkRepressible.bit(), 0);
+}
+
+#[test]
+fn cr0_subclasses_gate_external_kinds() {
+    for (bit, kinds) in [
+        (CR0_EMERGENCY_SIGNAL_SUBMASK, Kind::Emergency.bit()),
+        (CR0_EXTERNAL_CALL_SUBMASK, Kind::ExternalCall.bit()),
+        (CR0_CLOCK_COMPARATOR_SUBMASK, Kind::ClockComp.bit()),
+        (CR0_CPU_TIMER_SUBMASK, Kind::CpuTimer.bit()),
+        (
+            CR0_SERVICE_SIGNAL_SUBMASK,
+            Kind::Service.bit() | Kind::ServiceEvent.bit(),
+        ),
+    ] {
+        let mut m = ALL_ENABLED;
+        assert_eq!(deliverable(kinds, &m, 0), kinds);
+        m.cr0 &= !bit;
+        assert_eq!(deliverable(kinds, &m, 0), 0, "cr0 bit {bit:#x}");
+    }
+    // Virtio has no subclass mask of its own.
+    let mut m = ALL_ENABLED;
+    m.cr0 = 0;
+    assert_eq!(deliverable(Kind::Virtio.bit(), &m, 0), Kind::Virtio.bit());
+}
+
+#[test]
+fn cr6_gates_each_isc() {
+    for isc in 0..8u8 {
+        let mut m = ALL_ENABLED;
+        m.cr6 = cr6_isc_bit(isc);
+        assert_eq!(deliverable(IO_MASK, &m, 0), Kind::io(isc).bit());
+        assert_eq!(Kind::io(isc).isc(), Some(isc));
+    }
+    assert_eq!(cr6_isc_bit(0), 0x8000_0000);
+    assert_eq!(cr6_isc_bit(7), 0x0100_0000);
+}
+
+#[test]
+fn cr14_gates_repressible_machine_checks_only() {
+    let mut m = ALL_ENABLED;
+    m.cr14 = 0;
+    assert_eq!(
+        deliverable(Kind::MchkRepressible.bit(), &m, CR14_CHANNEL_REPORT_SUBMASK),
+        0
+    );
+    assert_eq!(
+        deliverable(Kind::MchkExigent.bit(), &m, 0),
+        Kind::MchkExigent.bit()
+    );
+}
+
+#[test]
+fn indicators_wait_for_the_guest_to_enable() {
+    // Disabled by the PSW: interruption requests.
+    let i = indicators(Kind::Emergency.bit() | Kind::IoIsc2.bit(), 0);
+    assert_eq!(i.cpuflags, cpustat::EXT_INT | cpustat::IO_INT);
+    assert_eq!(i.lctl, 0);
+    // Enabled by the PSW (so masked by a control register): intercept loads of it.
+    let i = indicators(
+        Kind::Emergency.bit() | Kind::IoIsc2.bit() | Kind::MchkRepressible.bit(),
+        PSW_MASK_EXT | PSW_MASK_IO | PSW_MASK_MCHECK,
+    );
+    assert_eq!(i.cpuflags, 0);
+    assert_eq!(i.lctl, LCTL_CR0 | LCTL_CR6 | LCTL_CR14);
+    let i = indicators(Kind::MchkExigent.bit(), 0);
+    assert_eq!(i.ictl, ICTL_LPSW);
+    assert_eq!(indicators(Kind::Stop.bit(), 0).cpuflags, cpustat::STOP_INT);
+    assert_eq!(
+        indicators(Kind::Program.bit() | Kind::Restart.bit(), 0),
+        Indicators::default()
+    );
+}
+
+#[test]
+fn clocks() {
+    assert_eq!(tod_to_ns(4096), 1000);
+    assert_eq!(tod_to_ns(4096 * 1_000_000), 1_000_000_000);
+    assert_eq!(
+        tod_to_ns(u64::MAX),
+        (u64::MAX >> 9) * 125 + ((511 * 125) >> 9)
+    );
+    assert!(ckc_condition(10, 5, 0));
+    assert!(!ckc_condition(5, 5, 0));
+    // Unsigned: a "negative" comparator is huge; signed: it is in the past.
+    assert!(!ckc_condition(10, u64::MAX, 0));
+    assert!(ckc_condition(10, u64::MAX, CR0_CLOCK_COMPARATOR_SIGN));
+    assert!(cputm_condition(1 << 63));
+    assert!(!cputm_condition(1));
+}
+
+#[test]
+fn sleep_time() {
+    let psw = PSW_MASK_EXT;
+    let ckc = CR0_CLOCK_COMPARATOR_SUBMASK;
+    let cpt = CR0_CPU_TIMER_SUBMASK;
+    assert_eq!(sleep_ns(0, 4096, 0, psw, 0), None);
+    assert_eq!(sleep_ns(0, 4096, 0, psw, ckc), Some(1000));
+    assert_eq!(sleep_ns(8192, 4096, 0, psw, ckc), Some(0));
+    assert_eq!(sleep_ns(0, 4096 * 10, 4096 * 3, psw, ckc | cpt), Some(3000));
+    assert_eq!(sleep_ns(0, 4096, 1 << 63, psw, cpt), Some(0));
+    assert_eq!(sleep_ns(0, 4096, 4096, 0, ckc | cpt), None);
+    // Signed comparison across zero does not overflow.
+    assert_eq!(
+        sleep_ns(u64::MAX, 1, 0, psw, ckc | CR0_CLOCK_COMPARATOR_SIGN),
+        Some(0)
+    );
+    assert_eq!(
+        sleep_ns(u64::MAX, 4095, 0, psw, ckc | CR0_CLOCK_COMPARATOR_SIGN),
+        Some(1000)
+    );
+    assert!(all_disabled(PSW_MASK_WAIT));
+    assert!(!all_disabled(PSW_MASK_WAIT | PSW_MASK_IO));
+}
+
+#[test]
+fn interrupt_abi_validation() {
+    assert_eq!(
+        interrupt_to_irq(irq_type::PROGRAM_INT as u32, 0x10000, 0),
+        Err(Invalid)
+    );
+    assert_eq!(
+        interrupt_to_irq(irq_type::PROGRAM_INT as u32, 5, 0),
+        Ok(LocalIrq::Program { code: 5 })
+    );
+    assert_eq!(
+        interrupt_to_irq(irq_type::EMERGENCY as u32, 0x1_0001, 0),
+        Err(Invalid)
+    );
+    assert_eq!(
+        interrupt_to_irq(irq_type::EXTERNAL_CALL as u32, 0x1_0001, 0),
+        Err(Invalid)
+    );
+    // Floating types are not for a vCPU.
+    assert_eq!(
+        interrupt_to_irq(irq_type::SERVICE as u32, 0, 0),
+        Err(Invalid)
+    );
+    assert_eq!(interrupt_to_irq(0, 0, 0), Err(Invalid));
+    assert_eq!(interrupt_to_irq(0xffff_ffff, 0, 0), Err(Invalid));
+    // And local types are not for the VM.
+    assert_eq!(
+        float_from_interrupt(irq_type::RESTART as u32, 0, 0),
+        Err(Invalid)
+    );
+    assert_eq!(
+        float_from_interrupt(irq_type::EMERGENCY as u32, 0, 0),
+        Err(Invalid)
+    );
+    assert_eq!(
+        float_from_interrupt(0x0001_0000, 0x0001_0002, 0x1111_2222_8800_0000),
+        Ok(FloatIrq::Io(IoInfo {
+            subchannel_id: 1,
+            subchannel_nr: 2,
+            io_int_parm: 0x1111_2222,
+            io_int_word: 0x8800_0000
+        }))
+    );
+    assert_eq!(isc_of_int_word(0x8800_0000), 1);
+    assert_eq!(
+        float_from_interrupt(irq_type::SERVICE as u32, 0x1234_5678, 0),
+        Ok(FloatIrq::Service { parm: 0x1234_5678 })
+    );
+}
+
+#[test]
+fn irq_payload_decoding() {
+    let mut u = [0u8; 64];
+    u[0..2].copy_from_slice(&7u16.to_ne_bytes());
+    assert_eq!(
+        local_from_irq(irq_type::EMERGENCY, &u),
+        Ok(LocalIrq::Emergency { code: 7 })
+    );
+    u[28..30].copy_from_slice(&0x11u16.to_ne_bytes());
+    u[37] = 0x05;
+    let pgm = pgm_from_payload(&u);
+    assert_eq!((pgm.code, pgm.flags), (0x11, 0x05));
+    assert_eq!(local_from_irq(irq_type::IO_MAX, &u), Err(Invalid));
+    assert_eq!(local_from_irq(irq_type::VIRTIO, &u), Err(Invalid));
+    assert!(stop_flags_valid(STOP_FLAG_STORE_STATUS));
+    assert!(!stop_flags_valid(2));
+    assert_eq!(mchk_kind(1 << 63), Some(Kind::MchkExigent));
+    assert_eq!(mchk_kind(1 << 56), Some(Kind::MchkRepressible));
+    assert_eq!(mchk_kind(1), None);
+}
+
+#[test]
+fn irq_state_abi() {
+    assert!(!set_irq_state_len_valid(0));
+    assert!(set_irq_state_len_valid(72));
+    assert!(!set_irq_state_len_valid(73));
+    assert!(set_irq_state_len_valid((IRQ_STATE_MAX_LEN) as u32));
+    assert!(!set_irq_state_len_valid((IRQ_STATE_MAX_LEN + 72) as u32));
+    let order: Vec<u8> = kinds_by_bit().map(|k| k as u8).collect();
+    assert_eq!(order, (0..KIND_COUNT as u8).collect::<Vec<_>>());
+    assert_eq!(irq_type_of(Kind::Restart), Some(irq_type::RESTART));
+    assert_eq!(irq_type_of(Kind::MchkRepressible), Some(irq_type::MCHK));
+    assert_eq!(irq_type_of(Kind::Emergency), None);
+    assert_eq!(irq_type_of(Kind::IoIsc0), None);
+}
