@@ -22,6 +22,7 @@ G=/tests/guest
 SECS=${QEMU_TIMEOUT:-120}
 what=${1:?bare or linux}
 con=/tmp/qemu-$what.console
+err=/tmp/qemu-$what.stderr
 
 run_qemu() { # console-file [strace-log]
 	rm -f "$1"
@@ -62,22 +63,28 @@ check() { # step description command...
 	fi
 }
 seen() { grep -q "$1" "$con" 2>/dev/null; }
-# QEMU ended by itself (guest shutdown), not by the timeout.
-ended() { [ "$rc" -ne 124 ] && [ "$rc" -ne 143 ]; }
+# QEMU ended by itself with status 0 (the guest shut down), not by the timeout.
+ended() { [ "$rc" -eq 0 ]; }
+# QEMU's KVM set-up went through: it refuses a backend that lacks a
+# capability, a device or a VM attribute it needs with one of these.
+accel() { ! grep -q 'failed to initialize kvm\|missing capability\|Creating the KVM device failed\|KVM.*not supported' "$err"; }
 
 [ -c /dev/kvm ] || { echo "no /dev/kvm"; exit 1; }
 echo "---- qemu-system-s390x -accel kvm, guest: $what ----"
 t0=$(cut -d' ' -f1 /proc/uptime)
-run_qemu "$con"
+run_qemu "$con" 2> "$err"
 rc=$?
 t1=$(cut -d' ' -f1 /proc/uptime)
 echo "qemu exit status $rc after $t0 -> $t1 s of uptime"
+echo "---- qemu's standard error ----"
+cat "$err"
 echo "---- guest console ----"
 cat "$con" 2>/dev/null
 echo "---- end of guest console ----"
 
 # The steps, in the order the guest reaches them.
 check qemu-starts test -e "$con"
+check accel-kvm accel
 case $what in
 bare)
 	check console seen 'kvm_s390 qemu guest: hello through the SCLP console'
