@@ -15,7 +15,9 @@
 #                            initramfs whose /init prints a line and powers off
 #
 # QEMU and strace run through their own dynamic loader and libraries
-# (qemu/lib, from Debian's s390x packages, tools/qemu-bed.sh).
+# (qemu/lib, from Debian's s390x packages, tools/qemu-bed.sh).  With
+# QEMU_STRACE=1 the first run is already under strace, and the count of each
+# ioctl QEMU made is printed whatever the result (a profile of what it uses).
 
 Q=/tests/qemu
 G=/tests/guest
@@ -72,7 +74,9 @@ accel() { ! grep -q 'failed to initialize kvm\|missing capability\|Creating the 
 [ -c /dev/kvm ] || { echo "no /dev/kvm"; exit 1; }
 echo "---- qemu-system-s390x -accel kvm, guest: $what ----"
 t0=$(cut -d' ' -f1 /proc/uptime)
-run_qemu "$con" 2> "$err"
+trace=
+[ "${QEMU_STRACE:-0}" = 1 ] && trace=/tmp/qemu-$what.strace
+run_qemu "$con" "$trace" 2> "$err"
 rc=$?
 t1=$(cut -d' ' -f1 /proc/uptime)
 echo "qemu exit status $rc after $t0 -> $t1 s of uptime"
@@ -99,6 +103,16 @@ linux)
 	check shutdown ended
 	;;
 esac
+
+# ioctl(FD, NAME, ...) = RESULT, counted by name and result.
+ioctl_profile() {
+	sed -n 's/.*ioctl([0-9]*, \([A-Z0-9_]*\)[,)].* = \(-\{0,1\}[0-9]*\)\( [A-Z]*\)\{0,1\}.*/\1 \2\3/p' "$1" |
+		sed 's/ [0-9][0-9]*$/ ok/' | sort | uniq -c | sort -rn
+}
+if [ -n "$trace" ]; then
+	echo "---- ioctl profile (count, request, result) ----"
+	ioctl_profile "$trace"
+fi
 
 if [ "$fails" -gt 0 ]; then
 	echo "---- again under strace -f -e trace=ioctl ----"
