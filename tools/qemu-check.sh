@@ -10,10 +10,11 @@
 #
 #   tools/qemu-check.sh [--fast] [--no-build] [ours|mainline]...
 #
-# --fast      only the bare-metal guest (tests/qemu/sclp_hello.S): the subset
-#             make check runs
-# --no-build  the kernel, both modules and the selftests are already built
-#             (make check builds them first)
+# --fast      only the bare-metal guest (tests/qemu/sclp_hello.S), for a quick
+#             look; make check runs the whole bed (an XFAIL line of
+#             tests/expectations.tsv that matches no result fails make check)
+# --no-build  the kernel, both modules and the selftests are already built,
+#             and the caller prints the summary (make check does both)
 # Backends: both unless named.  As a script of its own its results go to
 # $CACHE/results-qemu (make check's $RESULTS stay as they are) unless
 # KVM_S390_RESULTS says otherwise.
