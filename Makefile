@@ -20,6 +20,7 @@ SHELL := /bin/bash
 TOOLS := $(CURDIR)/tools
 
 .PHONY: all setup kernel selftests host-test run check bench fuzz clean-cache
+.PHONY: qemu-check
 
 all: kernel
 
@@ -43,6 +44,10 @@ check: setup
 
 bench: selftests
 	$(TOOLS)/bench.sh
+
+# QEMU (s390x, -accel kvm) inside the Hercules bed, both backends (README, "QEMU bed").
+qemu-check: setup
+	$(TOOLS)/qemu-check.sh
 
 # The fuzzers for DURATION seconds each on the debug kernel, both backends.
 fuzz: setup

@@ -169,6 +169,9 @@ same!(
     bindings::KVM_S390_RUST_IOC_HAS_DEVICE_ATTR
 );
 
+// Copy-on-write guest memory (gmap.rs).
+same!(uapi_kvm::cap::S390_COW, bindings::KVM_CAP_S390_COW);
+
 // KVM_ENABLE_CAP, ONE_REG, DIAGNOSE (enable_cap.rs, one_reg.rs, diag.rs).
 same!(uapi_kvm::cap::IOEVENTFD, bindings::KVM_CAP_IOEVENTFD);
 same!(uapi_kvm::cap::ENABLE_CAP, bindings::KVM_CAP_ENABLE_CAP);

@@ -28,6 +28,10 @@ pub fn value(capability: i64, host: &Host) -> i64 {
         // kvm_run carries the registers in and out of KVM_RUN with kvm_valid_regs and
         // kvm_dirty_regs (run.rs, vcpu.rs).
         cap::SYNC_REGS => 1,
+        // Guest memory may be copy-on-write: a writable memslot is mapped writable at the
+        // first fault, with FOLL_WRITE, which breaks a copy-on-write share there, and the MMU
+        // notifier unmaps a page user space write-protects (fork) (gmap.rs). QEMU requires it.
+        cap::S390_COW => 1,
         // KVM_{SET,GET,HAS}_DEVICE_ATTR on the VM (the CPU-model group, cpu_model.rs).
         cap::VM_ATTRIBUTES => 1,
         // KVM_PRE_FAULT_MEMORY maps guest pages ahead of the guest (gmap.rs).

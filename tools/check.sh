@@ -7,6 +7,8 @@
 #   tcg       QEMU TCG (no SIE): refusal to load, KUnit suites
 #   hercules  Hercules (real SIE): our selftests and mainline kselftests
 #   hercules-debug  Hercules on the debug kernel: the reliability selection
+#   hercules-qemu   QEMU (-accel kvm) inside the Hercules host: the bare-metal
+#                   guest and Linux (the same as make qemu-check)
 # Results: $RESULTS/summary.tsv (bed, backend, test, PASS/FAIL/SKIP/XFAIL,
 # reason), one line per test or subtest ("binary:subtest"), after
 # tests/expectations.tsv decided which SKIPs and failures are expected; printed
@@ -74,6 +76,10 @@ run_bed run-tcg.sh mainline "$MAINLINE_KO" --tests "$CACHE/stage/tcg"
 # run at the same time; on one CPU they only interleave at preemption points.
 run_bed run-hercules.sh ours "$OUR_KO" --tests "$CACHE/stage/hercules" --mem 2048 --cpus 2
 run_bed run-hercules.sh mainline "$MAINLINE_KO" --tests "$CACHE/stage/hercules" --mem 2048 --cpus 2
+
+# QEMU 10 with -accel kvm inside the Hercules host, both guests (under a minute
+# per backend; README "QEMU bed").
+KVM_S390_RESULTS=$RESULTS "$REPO/tools/qemu-check.sh" --no-build ours mainline || status=1
 
 # The debug kernel (tools/kconfig/debug.config: lockdep, atomic-sleep, list, slab,
 # object and hung-task checks, kmemleak): the reliability selection

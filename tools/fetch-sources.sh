@@ -8,6 +8,10 @@
 # deleted and fetched again).  A private apt state directory is used so the
 # machine's own apt sources are never touched, and no root is needed.  The .debs
 # stay in the cache: backports move on.
+#
+#   tools/fetch-sources.sh                 the kernel source and busybox
+#   tools/fetch-sources.sh --qemu          the QEMU bed's packages (tools/qemu-debs)
+#   tools/fetch-sources.sh --resolve-qemu  prints today's closure for tools/qemu-debs
 
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -55,6 +59,46 @@ fetch_deb() {
 	[ "$apt_name" = "$file" ] || mv "$apt_name" "$file"
 	verify_download "$file" || die "$(basename "$file"): sha256 differs from tools/sha256sums after a fresh download"
 }
+
+BOOKWORM_S390X_LINES="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm-backports main"
+
+# The QEMU bed's packages (tools/qemu-debs): each verified, and those missing
+# or wrong downloaded in one apt-get call.
+fetch_qemu_debs() {
+	local name version arch file missing=() apt_names=() files=() i
+	while read -r name version arch; do
+		case $name in '#'* | '') continue ;; esac
+		file=$DEBS/${name}_${version#*:}_$arch.deb
+		verify_download "$file" && continue
+		missing+=("$name=$version")
+		apt_names+=("$DEBS/${name}_${version//:/%3a}_$arch.deb")
+		files+=("$file")
+	done < "$QEMU_DEBS_LIST"
+	[ ${#missing[@]} -gt 0 ] || return 0
+	log "downloading ${#missing[@]} packages of tools/qemu-debs (s390x)"
+	private_apt bookworm-bpo-s390x s390x "$BOOKWORM_S390X_LINES" download "${missing[@]}" ||
+		die "cannot download the QEMU packages: if Debian moved on, update tools/qemu-debs (--resolve-qemu) and tools/sha256sums"
+	for i in "${!files[@]}"; do
+		[ "${apt_names[$i]}" = "${files[$i]}" ] || mv "${apt_names[$i]}" "${files[$i]}"
+		verify_download "${files[$i]}" ||
+			die "$(basename "${files[$i]}"): sha256 differs from tools/sha256sums after a fresh download"
+	done
+}
+
+# Prints a fresh tools/qemu-debs body: the closure apt resolves today.
+resolve_qemu_debs() {
+	private_apt bookworm-bpo-s390x s390x "$BOOKWORM_S390X_LINES" \
+		-s install --no-install-recommends -t bookworm-backports qemu-system-s390x strace |
+		sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*\[\([a-z0-9]*\)\]).*$/\1\t\2\t\3/p'
+}
+
+case ${1:-} in
+--resolve-qemu) resolve_qemu_debs; exit 0 ;;
+--qemu) fetch_qemu_debs; exit 0 ;;
+'') ;;
+*) die "usage: ${0##*/} [--qemu | --resolve-qemu]" ;;
+esac
 
 fetch_deb "$LINUX_SOURCE_DEB" "linux-source-7.3=$LINUX_SOURCE_DEB_VERSION" amd64 \
 	"deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main" \

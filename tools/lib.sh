@@ -45,6 +45,10 @@ LINUX_SOURCE_DEB_VERSION=7.3.4-1~bpo13+1
 LINUX_SOURCE_DEB=$DEBS/linux-source-7.3_${LINUX_SOURCE_DEB_VERSION}_all.deb
 BUSYBOX_DEB_VERSION=1:1.35.0-4+deb12u1+b1
 BUSYBOX_DEB=$DEBS/busybox-static_${BUSYBOX_DEB_VERSION#*:}_s390x.deb
+# QEMU 10 and strace for s390x, with their libraries, for the QEMU bed: pinned
+# in tools/qemu-debs, unpacked once into $QEMU_ROOT.
+QEMU_DEBS_LIST=$REPO/tools/qemu-debs
+QEMU_ROOT=$CACHE/qemu-root
 
 export ARCH=s390
 export CROSS_COMPILE=s390x-linux-gnu-

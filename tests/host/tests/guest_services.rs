@@ -272,6 +272,7 @@ fn the_switches_are_reported() {
         cap::S390_USER_OPEREXEC,
         cap::ONE_REG,
         cap::IOEVENTFD,
+        cap::S390_COW,
     ] {
         assert_eq!(capabilities::value(c, &host), 1, "cap {c}");
     }
