@@ -10,6 +10,7 @@
 #include <linux/kvm_host.h>
 #include <asm/facility.h>
 #include <asm/pgtable.h>
+#include <asm/sysinfo.h>
 #include <asm/tlbflush.h>
 #include "bindings_kvm.h"
 
@@ -217,4 +218,9 @@ bool kvm_s390_rust_is_sigpending_pfn(kvm_pfn_t pfn)
 bool kvm_s390_rust_is_error_noslot_pfn(kvm_pfn_t pfn)
 {
 	return is_error_noslot_pfn(pfn);
+}
+
+int kvm_s390_rust_stsi(void *sysinfo, int fc, int sel1, int sel2)
+{
+	return stsi(sysinfo, fc, sel1, sel2);
 }

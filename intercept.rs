@@ -11,8 +11,9 @@
 //! A handler has four outcomes: continue the guest, deliver a program interruption to it
 //! (done here, then continue), stop for user space ([`Outcome::UserExit`], `kvm_run`
 //! describes the exit), or a host error (`Err`, which ends `KVM_RUN` with that errno).
-//! Intercepts that mainline handles in the kernel but this backend does not handle yet
-//! (instructions, program interruptions, waits) go to user space as
+//! Instructions go to `instruction.rs`, which emulates those in its table. Intercepts that
+//! mainline handles in the kernel but this backend does not handle yet (the other
+//! instructions, program interruptions, waits) go to user space as
 //! `KVM_EXIT_S390_SIEIC`, exactly as mainline reports an intercept it forwards.
 
 use core::ptr::{addr_of_mut, write_volatile};
@@ -23,6 +24,7 @@ use kernel::prelude::*;
 
 use crate::gaccess;
 use crate::gmap::Faultin;
+use crate::instruction;
 use crate::interrupt;
 use crate::kvm_host::cpustat;
 use crate::logic::guest_dat::DatError;
@@ -39,8 +41,17 @@ pub(crate) enum Outcome {
     UserExit,
 }
 
+/// The guest registers the run loop holds while the guest is out of SIE (it writes them
+/// back to `kvm_run` when `KVM_RUN` returns, and loads them at the next entry).
+pub(crate) struct Regs<'a> {
+    /// General registers.
+    pub(crate) gprs: &'a mut [u64; 16],
+    /// Access registers.
+    pub(crate) acrs: &'a [u32; 16],
+}
+
 /// Handles one exit of `vcpu` from SIE. Called by the run loop with `kvm->srcu` held.
-pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
+pub(crate) fn handle(vcpu: &Vcpu, exit: Exit, regs: &mut Regs<'_>) -> Result<Outcome> {
     let sie = vcpu.sie_block();
     count_exit(vcpu, exit);
     match exit {
@@ -77,6 +88,7 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit) -> Result<Outcome> {
             );
             Err(EINVAL)
         }
+        Exit::Intercept(icpt::INSTRUCTION) => instruction::handle(vcpu, regs),
         Exit::Intercept(code) => {
             sieic_exit(vcpu, code);
             Ok(Outcome::UserExit)
@@ -111,7 +123,7 @@ fn count_exit(vcpu: &Vcpu, exit: Exit) {
 }
 
 /// Reports an intercept to user space as `KVM_EXIT_S390_SIEIC`.
-fn sieic_exit(vcpu: &Vcpu, code: u8) {
+pub(crate) fn sieic_exit(vcpu: &Vcpu, code: u8) {
     let sie = vcpu.sie_block();
     let run = vcpu.run();
     vcpu.set_exit_reason(bindings::KVM_EXIT_S390_SIEIC);

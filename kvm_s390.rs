@@ -19,7 +19,8 @@
 //! - `gmap.rs`: guest memory (the DAT tables SIE translates guest addresses with);
 //! - `run.rs` and `sie64a.S`: `KVM_RUN`, the SIE run loop and its world switch;
 //! - `intercept.rs`: what is done with each exit from SIE (one `match`), calling into
-//!   `interrupt.rs` (delivery into the guest) and `gaccess.rs` (guest storage access);
+//!   `instruction.rs` (the instruction table; handlers in `privileged.rs`), `interrupt.rs`
+//!   (delivery into the guest) and `gaccess.rs` (guest storage access);
 //! - `stats.rs`: the binary statistics tables.
 //!
 //! What is not implemented yet answers with a defined errno, documented in
@@ -50,12 +51,14 @@ pub mod cpu_model;
 pub mod gaccess;
 pub mod gmap;
 pub mod host_mem;
+pub mod instruction;
 pub mod intercept;
 pub mod interrupt;
 pub mod kvm_host;
 mod layout_checks;
 pub mod logic;
 pub mod machine;
+pub mod privileged;
 pub mod run;
 pub mod stats;
 pub mod uapi_kvm;

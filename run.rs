@@ -173,7 +173,11 @@ impl Vcpu {
             // SAFETY: as above.
             let teid = unsafe { bindings::kvm_s390_rust_gmap_teid() } as u64;
             let exit = sie_exit::classify(icptcode, int_code, teid);
-            match intercept::handle(self, exit) {
+            let mut regs = intercept::Regs {
+                gprs: &mut *gprs,
+                acrs: &area.guest_acrs,
+            };
+            match intercept::handle(self, exit, &mut regs) {
                 Ok(Outcome::Continue) => continue,
                 Ok(Outcome::UserExit) => break Ok(()),
                 Err(e) => break Err(e),

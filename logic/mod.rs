@@ -6,13 +6,16 @@
 //! unchanged into the module and into the host test crate `tests/host`, where `cargo test`
 //! checks it in seconds. No `unsafe`, no allocation, no panics on any input.
 
+pub mod access;
 pub mod capabilities;
 pub mod cpu_reset;
 pub mod dat;
 pub mod facilities;
 pub mod guest_dat;
+pub mod instruction;
 pub mod memslots;
 pub mod prefix;
 pub mod psw;
 pub mod sie_exit;
+pub mod stsi;
 pub mod vcpu_limits;
