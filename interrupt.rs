@@ -16,8 +16,8 @@ use crate::kvm_host::Psw;
 use crate::logic::prefix::GuestReal;
 use crate::logic::psw;
 use crate::logic::sie_exit::{self, pgm};
-use crate::stats::count;
 use crate::uapi_kvm::{self, KvmS390PgmInfo};
+use crate::stats::count;
 use crate::vcpu::Vcpu;
 
 /// Performs a program interruption of the guest: stores `old` and the code in the
@@ -68,12 +68,13 @@ pub(crate) fn inject_program(vcpu: &Vcpu, info: &KvmS390PgmInfo) -> Result {
     } else {
         sie_exit::intercepted_ilen(icptcode, ipa, icptstatus, pgmilc)
     };
-    let old =
-        if pgm::nullifies(info.code) && info.flags & uapi_kvm::KVM_S390_PGM_FLAGS_NO_REWIND == 0 {
-            psw::backward(gpsw, ilen)
-        } else {
-            gpsw
-        };
+    let old = if pgm::nullifies(info.code)
+        && info.flags & uapi_kvm::KVM_S390_PGM_FLAGS_NO_REWIND == 0
+    {
+        psw::backward(gpsw, ilen)
+    } else {
+        gpsw
+    };
     if pgm::stores_teid(info.code) {
         gaccess::write_real(
             vcpu,
