@@ -13,6 +13,7 @@
 use kernel::bindings;
 use kernel::prelude::*;
 
+use crate::gmap::Faultin;
 use crate::kvm_host::Psw;
 use crate::logic::access::{self, AccessError, Mode};
 use crate::logic::dat::PAGE_SHIFT;
@@ -20,6 +21,7 @@ use crate::logic::facilities;
 use crate::logic::guest_dat::{self, Controls, DatError, GuestMemory, MemoryError};
 use crate::logic::prefix::{real_to_absolute, GuestReal};
 use crate::logic::psw;
+use crate::logic::skey;
 use crate::vcpu::Vcpu;
 
 /// The guest absolute address of the instruction the PSW designates.
@@ -190,10 +192,15 @@ impl access::Storage for GuestAbsoluteMemory<'_> {
         exists(self.0, abs)
     }
 
-    fn key(&self, _abs: u64) -> core::result::Result<u8, MemoryError> {
-        // The backend keeps no guest storage keys yet (SSKE/ISKE/RRBE go to user space):
-        // every page has key 0, as a fresh machine's storage.
-        Ok(0)
+    fn key(&self, abs: u64) -> core::result::Result<u8, MemoryError> {
+        let read = |real: Option<u8>, pgste: u64| {
+            (skey::KeyState { real, pgste }, skey::guest_key(real, pgste))
+        };
+        match with_key(self.0, abs, false, read) {
+            Ok(KeyOp::Done(k)) => Ok(k),
+            Ok(KeyOp::Addressing) => Err(MemoryError::Addressing),
+            Ok(KeyOp::Retry) | Err(_) => Err(MemoryError::Host),
+        }
     }
 }
 
@@ -209,4 +216,48 @@ pub(crate) fn test_protection(
     access::test_protection(&GuestAbsoluteMemory(vcpu), cpu, ga, ar, access_key, |abs| {
         writable(vcpu, abs)
     })
+}
+
+/// The outcome of a storage-key operation on a guest page.
+pub(crate) enum KeyOp<R> {
+    /// Done, with the operation's result.
+    Done(R),
+    /// No memory at the address: an addressing exception for the guest.
+    Addressing,
+    /// The memslot is changing or an invalidation raced: execute the instruction again.
+    Retry,
+}
+
+/// Runs a storage-key operation (`logic/skey.rs`) on the page at guest absolute `abs`:
+/// `op` gets the real key of the mapped frame (`None` if not mapped) and the PGSTE, and
+/// returns the new state (used when `modify`) and a result. A page that has no page table
+/// yet has key 0; to change its key, it is mapped first. Called with `kvm->srcu` held,
+/// not `kvm->mmu_lock`.
+pub(crate) fn with_key<R>(
+    vcpu: &Vcpu,
+    abs: u64,
+    modify: bool,
+    mut op: impl FnMut(Option<u8>, u64) -> (skey::KeyState, R),
+) -> Result<KeyOp<R>> {
+    if !exists(vcpu, abs) {
+        return Ok(KeyOp::Addressing);
+    }
+    let vm = vcpu.vm();
+    // SAFETY: the VM is live; we do not hold the lock, and `with_key` does not sleep.
+    unsafe { bindings::kvm_s390_rust_mmu_write_lock(vm.as_raw()) };
+    let done = vm.gmap().with_key(abs, modify, &mut op);
+    // SAFETY: taken above.
+    unsafe { bindings::kvm_s390_rust_mmu_write_unlock(vm.as_raw()) };
+    if let Some(r) = done {
+        return Ok(KeyOp::Done(r));
+    }
+    if !modify {
+        return Ok(KeyOp::Done(op(None, 0).1));
+    }
+    // SAFETY: the gmap is this vCPU's VM's; srcu is held, mmu_lock is not.
+    match unsafe { vm.gmap().fault_in(vcpu, abs & !((1 << PAGE_SHIFT) - 1)) }? {
+        Faultin::Addressing => Ok(KeyOp::Addressing),
+        // Mapped (or about to be): the instruction runs again and finds the table.
+        Faultin::Mapped | Faultin::Retry | Faultin::SlotChanging => Ok(KeyOp::Retry),
+    }
 }

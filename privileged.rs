@@ -26,6 +26,7 @@ use crate::logic::instruction as decode;
 use crate::logic::prefix::GuestReal;
 use crate::logic::psw;
 use crate::logic::sie_exit::pgm;
+use crate::logic::skey;
 use crate::logic::stsi;
 use crate::stats::count;
 
@@ -534,5 +535,242 @@ pub(crate) fn sckpf(insn: &mut Insn<'_>) -> Result<Outcome> {
     let sie = insn.vcpu.sie_block();
     // SAFETY: the SIE block is ours while the guest is out.
     unsafe { (*sie).todpr = (insn.gprs[0] & 0xffff) as u32 };
+    Ok(Outcome::Continue)
+}
+
+/// Moves the PSW back onto the intercepted instruction, so that the guest executes it
+/// again (after a page was mapped, or while a memslot changes).
+fn retry(insn: &Insn<'_>) -> Result<Outcome> {
+    let p = insn.psw();
+    insn.set_psw(Psw {
+        mask: p.mask,
+        addr: instruction_address(insn),
+    });
+    Ok(Outcome::Continue)
+}
+
+/// The guest absolute address of the 4 KiB block a key instruction names by real
+/// address in a general register.
+fn key_block(insn: &Insn<'_>, reg: usize) -> u64 {
+    let cpu = insn.cpu();
+    let real = access::effective(&cpu, insn.gprs[reg] & !(access::PAGE_SIZE - 1));
+    crate::logic::prefix::real_to_absolute(cpu.prefix, GuestReal(real)).0
+}
+
+/// Reads the guest's key of the page at `abs`.
+fn read_key(insn: &Insn<'_>, abs: u64) -> Result<gaccess::KeyOp<u8>> {
+    gaccess::with_key(insn.vcpu, abs, false, |real, pgste| {
+        (skey::KeyState { real, pgste }, skey::guest_key(real, pgste))
+    })
+}
+
+/// INSERT STORAGE KEY EXTENDED (B229).
+pub(crate) fn iske(insn: &mut Insn<'_>) -> Result<Outcome> {
+    count!(insn.vcpu, instruction_iske);
+    if insn.problem_state() {
+        return insn.program(pgm::PRIVILEGED_OP);
+    }
+    let (r1, r2) = decode::rre_registers(insn.ipb);
+    match read_key(insn, key_block(insn, r2))? {
+        gaccess::KeyOp::Done(key) => {
+            insn.gprs[r1] = (insn.gprs[r1] & !0xff) | u64::from(key & 0xfe);
+            Ok(Outcome::Continue)
+        }
+        gaccess::KeyOp::Addressing => insn.program(pgm::ADDRESSING),
+        gaccess::KeyOp::Retry => retry(insn),
+    }
+}
+
+/// RESET REFERENCE BIT EXTENDED (B22A): condition code from R and C before.
+pub(crate) fn rrbe(insn: &mut Insn<'_>) -> Result<Outcome> {
+    count!(insn.vcpu, instruction_rrbe);
+    if insn.problem_state() {
+        return insn.program(pgm::PRIVILEGED_OP);
+    }
+    let (_, r2) = decode::rre_registers(insn.ipb);
+    let abs = key_block(insn, r2);
+    match gaccess::with_key(insn.vcpu, abs, true, |real, pgste| {
+        let (cc, state) = skey::reset_reference(real, pgste);
+        (state, cc)
+    })? {
+        gaccess::KeyOp::Done(cc) => {
+            insn.set_cc(cc);
+            Ok(Outcome::Continue)
+        }
+        gaccess::KeyOp::Addressing => insn.program(pgm::ADDRESSING),
+        gaccess::KeyOp::Retry => retry(insn),
+    }
+}
+
+/// SSKE M3 bits: nonquiescing, reference-bit update mask, change-bit update mask,
+/// multiple-block.
+const SSKE_NQ: u8 = 0x8;
+const SSKE_MR: u8 = 0x4;
+const SSKE_MC: u8 = 0x2;
+const SSKE_MB: u8 = 0x1;
+
+/// Sets the key of one page, conditionally with `mr`/`mc`: whether it was set and the
+/// key before.
+fn set_key(
+    insn: &Insn<'_>,
+    abs: u64,
+    key: u8,
+    conditional: Option<(bool, bool)>,
+) -> Result<gaccess::KeyOp<(bool, u8)>> {
+    gaccess::with_key(insn.vcpu, abs, true, |real, pgste| {
+        let old = skey::guest_key(real, pgste);
+        let needed = match conditional {
+            Some((mr, mc)) => skey::conditional_set_needed(old, key, mr, mc),
+            None => true,
+        };
+        let state = if needed {
+            skey::set(real, pgste, key)
+        } else {
+            skey::KeyState { real, pgste }
+        };
+        (state, (needed, old))
+    })
+}
+
+/// SET STORAGE KEY EXTENDED (B22B), with the conditional (facility 10), multiple-block
+/// (facility 8) and nonquiescing (facility 14, the same as quiescing here) controls the
+/// guest has, as mainline's `handle_sske`.
+pub(crate) fn sske(insn: &mut Insn<'_>) -> Result<Outcome> {
+    count!(insn.vcpu, instruction_sske);
+    if insn.problem_state() {
+        return insn.program(pgm::PRIVILEGED_OP);
+    }
+    let vm = insn.vcpu.vm();
+    let mut m3 = (insn.ipb >> 28) as u8;
+    if !vm.has_facility(8) {
+        m3 &= !SSKE_MB;
+    }
+    if !vm.has_facility(10) {
+        m3 &= !(SSKE_MC | SSKE_MR);
+    }
+    if !vm.has_facility(14) {
+        m3 &= !SSKE_NQ;
+    }
+    let (r1, r2) = decode::rre_registers(insn.ipb);
+    let key = (insn.gprs[r1] & 0xfe) as u8;
+    let conditional =
+        (m3 & (SSKE_MR | SSKE_MC) != 0).then_some((m3 & SSKE_MR != 0, m3 & SSKE_MC != 0));
+    let cpu = insn.cpu();
+    let block = access::effective(&cpu, insn.gprs[r2] & !(access::PAGE_SIZE - 1));
+    let (mut abs, end) = if m3 & SSKE_MB != 0 {
+        // The operand is an absolute address; the keys up to the next 1 MiB boundary.
+        (block, (block | 0xf_ffff).wrapping_add(1))
+    } else {
+        let abs = crate::logic::prefix::real_to_absolute(cpu.prefix, GuestReal(block)).0;
+        (abs, abs.wrapping_add(access::PAGE_SIZE))
+    };
+    let mut last = (false, 0u8);
+    while abs != end {
+        match set_key(insn, abs, key, conditional)? {
+            gaccess::KeyOp::Done(r) => last = r,
+            gaccess::KeyOp::Addressing => return insn.program(pgm::ADDRESSING),
+            // Keys set so far stay set: setting them again is harmless.
+            gaccess::KeyOp::Retry => return retry(insn),
+        }
+        abs = abs.wrapping_add(access::PAGE_SIZE);
+    }
+    if conditional.is_some() {
+        if m3 & SSKE_MB != 0 {
+            // The old key in R1 is unpredictable for multiple blocks.
+            insn.set_cc(3);
+        } else {
+            insn.set_cc(u8::from(last.0));
+            insn.gprs[r1] = (insn.gprs[r1] & !0xff00) | (u64::from(last.1) << 8);
+        }
+    }
+    if m3 & SSKE_MB != 0 {
+        let mask = psw::address_mask(insn.psw().mask);
+        let keep = if mask == u64::MAX {
+            0xfff
+        } else {
+            !0xffff_f000u64
+        };
+        insn.gprs[r2] = (insn.gprs[r2] & keep) | (end & mask);
+    }
+    Ok(Outcome::Continue)
+}
+
+/// PFMF R1 bits (bit numbers of the low word of general register R1).
+const PFMF_RESERVED: u64 = 0xfffc_0101;
+const PFMF_SK: u64 = 0x0002_0000;
+const PFMF_CF: u64 = 0x0001_0000;
+const PFMF_FSC: u64 = 0x0000_7000;
+const PFMF_NQ: u64 = 0x0000_0800;
+const PFMF_MR: u64 = 0x0000_0400;
+const PFMF_MC: u64 = 0x0000_0200;
+const PFMF_KEY: u64 = 0x0000_00fe;
+
+/// PERFORM FRAME MANAGEMENT FUNCTION (B9AF): clears frames and/or sets their keys, for
+/// a 4 KiB, 1 MiB or (with EDAT-2) 2 GiB frame, as mainline's `handle_pfmf`.
+pub(crate) fn pfmf(insn: &mut Insn<'_>) -> Result<Outcome> {
+    count!(insn.vcpu, instruction_pfmf);
+    let (r1, r2) = decode::rre_registers(insn.ipb);
+    let vm = insn.vcpu.vm();
+    if !vm.has_facility(8) {
+        return insn.program(pgm::OPERATION);
+    }
+    if insn.problem_state() {
+        return insn.program(pgm::PRIVILEGED_OP);
+    }
+    let ctl = insn.gprs[r1];
+    if ctl & PFMF_RESERVED != 0 || (ctl & PFMF_NQ != 0 && !vm.has_facility(14)) {
+        return insn.program(pgm::SPECIFICATION);
+    }
+    let conditional = (ctl & PFMF_SK != 0 && vm.has_facility(10))
+        .then_some((ctl & PFMF_MR != 0, ctl & PFMF_MC != 0))
+        .filter(|(mr, mc)| *mr || *mc);
+    let key = (ctl & PFMF_KEY) as u8;
+    let cpu = insn.cpu();
+    let mut start = access::effective(&cpu, insn.gprs[r2] & !(access::PAGE_SIZE - 1));
+    if ctl & PFMF_CF != 0 {
+        if let Err(e) = access::check_low_address_real(&cpu, start) {
+            return insn.access_failed(e);
+        }
+    }
+    let mask = psw::address_mask(insn.psw().mask);
+    let end = match ctl & PFMF_FSC {
+        0x0000 => {
+            // Only a 4 KiB frame is named by real address.
+            start = crate::logic::prefix::real_to_absolute(cpu.prefix, GuestReal(start)).0;
+            start.wrapping_add(access::PAGE_SIZE)
+        }
+        0x1000 => (start | 0xf_ffff).wrapping_add(1),
+        0x2000 if vm.has_facility(78) && mask != 0x00ff_ffff => {
+            (start | 0x7fff_ffff).wrapping_add(1)
+        }
+        _ => return insn.program(pgm::SPECIFICATION),
+    };
+    static ZERO: [u8; access::PAGE_SIZE as usize] = [0; access::PAGE_SIZE as usize];
+    let mut abs = start;
+    while abs != end {
+        if ctl & PFMF_CF != 0 {
+            if !gaccess::exists(insn.vcpu, abs) {
+                return insn.program(pgm::ADDRESSING);
+            }
+            gaccess::write_absolute(insn.vcpu, abs, &ZERO).map_err(|_| EFAULT)?;
+        }
+        if ctl & PFMF_SK != 0 {
+            match set_key(insn, abs, key, conditional)? {
+                gaccess::KeyOp::Done(_) => {}
+                gaccess::KeyOp::Addressing => return insn.program(pgm::ADDRESSING),
+                // Start over from the first frame: clearing and keying again is harmless.
+                gaccess::KeyOp::Retry => return retry(insn),
+            }
+        }
+        abs = abs.wrapping_add(access::PAGE_SIZE);
+    }
+    if ctl & PFMF_FSC != 0 {
+        // R2 gets the address of the next frame, in the addressing mode.
+        if mask == u64::MAX {
+            insn.gprs[r2] = end;
+        } else {
+            insn.gprs[r2] = (insn.gprs[r2] & !0xffff_ffff) | (end & mask);
+        }
+    }
     Ok(Outcome::Continue)
 }

@@ -17,5 +17,6 @@ pub mod memslots;
 pub mod prefix;
 pub mod psw;
 pub mod sie_exit;
+pub mod skey;
 pub mod stsi;
 pub mod vcpu_limits;

@@ -769,4 +769,76 @@ TEST_F(guest, handlers_count_in_mainlines_stats)
 	ksft_print_msg("handled by the backend:%s\n", counted);
 }
 
+/*
+ * SSKE sets a page's key (here one the guest never touched), ISKE reads it
+ * back, RRBE reports R and C in the condition code and resets R.
+ */
+TEST_F(guest, sske_iske_rrbe)
+{
+	static const uint8_t code[] = {
+		0xe3, 0x00, 0x30, 0x00, 0x00, 0x04,	/* +0  lg   %r0,0(%r3) */
+		0xb2, 0x2b, 0x00, 0x23,			/* +6  sske %r2,%r3 */
+		0xb2, 0x29, 0x00, 0x43,			/* +10 iske %r4,%r3 */
+		0xb2, 0x2a, 0x00, 0x03,			/* +14 rrbe %r3 */
+		IPM_R7,					/* +18 */
+		0xb2, 0x29, 0x00, 0x53,			/* +22 iske %r5,%r3 */
+		DIAG_501, J_SELF,			/* +26 */
+	};
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	self->run->s.regs.gprs[2] = 0x36;	/* ACC 3, R, C */
+	self->run->s.regs.gprs[3] = SLOT1_GPA + 0x40120;	/* any byte of the block */
+	self->run->s.regs.gprs[4] = 0x1111111111111111UL;
+	self->run->s.regs.gprs[5] = 0x5555555555555555UL;
+	RUN_TO_DIAG(CODE_GPA + 30);
+	EXPECT_EQ(0x1111111111111136UL, self->run->s.regs.gprs[4]);
+	EXPECT_EQ(3, CC(self));
+	EXPECT_EQ(0x5555555555555532UL, self->run->s.regs.gprs[5]);
+}
+
+/*
+ * Key-controlled protection with the PSW key: after the guest gives a page
+ * key 3, STIDP (emulated) and STG (the CPU's own store) with PSW key 4 are
+ * protection exceptions that store nothing (TEID bit 60 for the emulated
+ * one); with PSW key 3 the store is done.
+ */
+TEST_F(guest, key_controlled_protection)
+{
+	static const uint8_t code[] = {
+		0xb2, 0x2b, 0x00, 0x23,			/* +0  sske  %r2,%r3 */
+		0xb2, 0x02, 0x30, 0x00,			/* +4  stidp 0(%r3) */
+		DIAG_501,				/* +8 */
+		0xe3, 0x50, 0x30, 0x08, 0x00, 0x24,	/* +12 stg   %r5,8(%r3) */
+		DIAG_501, J_SELF,			/* +18 */
+	};
+	const uint64_t page = SLOT1_GPA + 0x41000;
+	const uint64_t key4 = 0x0040000000000000UL, key3 = 0x0030000000000000UL;
+
+	setup_pgm(self);
+	load_code(self, CODE_GPA, code, sizeof(code));
+	u64_at(self, page)[0] = 0x1111;
+	u64_at(self, page)[1] = 0x2222;
+	self->run->psw_mask = PSW_MASK_64 | key4;
+	self->run->s.regs.gprs[2] = 0x30;
+	self->run->s.regs.gprs[3] = page;
+	self->run->s.regs.gprs[5] = 0x5555;
+	RUN_TO_PGM(PGM_PROTECTION, 4, CODE_GPA + 8);
+	EXPECT_EQ(0x1111, u64_at(self, page)[0]);
+	EXPECT_EQ(0x8, *u64_at(self, LC_TEID) & 0x8c);	/* bit 60 */
+	EXPECT_EQ(page, *u64_at(self, LC_TEID) & ~0xfffUL);
+
+	setup_pgm(self);
+	self->run->psw_mask = PSW_MASK_64 | key4;
+	self->run->psw_addr = CODE_GPA + 12;
+	RUN_TO_PGM(PGM_PROTECTION, 6, CODE_GPA + 18);
+	EXPECT_EQ(0x2222, u64_at(self, page)[1]);
+
+	self->run->psw_mask = PSW_MASK_64 | key3;
+	self->run->psw_addr = CODE_GPA + 4;
+	RUN_TO_DIAG(CODE_GPA + 12);
+	EXPECT_NE(0x1111, u64_at(self, page)[0]);
+	RUN_TO_DIAG(CODE_GPA + 22);
+	EXPECT_EQ(0x5555, u64_at(self, page)[1]);
+}
+
 TEST_HARNESS_MAIN
