@@ -68,6 +68,10 @@ bool kvm_s390_rust_is_noslot_pfn(kvm_pfn_t pfn);
 bool kvm_s390_rust_is_sigpending_pfn(kvm_pfn_t pfn);
 bool kvm_s390_rust_is_error_noslot_pfn(kvm_pfn_t pfn);
 int kvm_s390_rust_stsi(void *sysinfo, int fc, int sel1, int sel2);
+int kvm_s390_rust_srcu_read_lock(struct kvm *kvm);
+void kvm_s390_rust_srcu_read_unlock(struct kvm *kvm, int idx);
+void *kvm_s390_rust_page_address(struct page *page);
+int kvm_s390_rust_cmpxchg(void *address, int len, void *old, const void *new);
 
 /* Allocation flags of guest DAT tables: accounted to the VM's creator. */
 const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_DAT_TABLE = GFP_KERNEL_ACCOUNT | __GFP_ZERO;

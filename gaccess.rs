@@ -23,6 +23,7 @@ use crate::logic::prefix::{real_to_absolute, GuestReal};
 use crate::logic::psw;
 use crate::logic::skey;
 use crate::vcpu::Vcpu;
+use crate::vm::Vm;
 
 /// The guest absolute address of the instruction the PSW designates.
 pub(crate) fn instruction_address(
@@ -97,7 +98,7 @@ pub(crate) fn cpu_state(vcpu: &Vcpu, acrs: &[u32; 16]) -> access::Cpu {
 }
 
 /// The enhanced-DAT controls the guest enabled in CR0 and has in its facility list.
-fn controls(vm: &crate::vm::Vm, crs: &[u64; 16]) -> Controls {
+fn controls(vm: &Vm, crs: &[u64; 16]) -> Controls {
     let edat = crs[0] & guest_dat::CR0_EDAT != 0 && vm.has_facility(facilities::EDAT1);
     Controls {
         edat1: edat,
@@ -105,13 +106,14 @@ fn controls(vm: &crate::vm::Vm, crs: &[u64; 16]) -> Controls {
     }
 }
 
-/// Reads `buf.len()` bytes at logical address `ga` (access register `ar`) with the PSW
-/// key, checking every page before the first byte moves. Called with `kvm->srcu` held.
+/// Reads `buf.len()` bytes at logical address `ga` (access register `ar`) with access key
+/// `key`, checking every page before the first byte moves. Called with `kvm->srcu` held.
 pub(crate) fn read_logical(
     vcpu: &Vcpu,
     cpu: &access::Cpu,
     ga: u64,
     ar: u8,
+    key: u8,
     buf: &mut [u8],
 ) -> core::result::Result<(), AccessError> {
     let len = buf.len();
@@ -122,7 +124,7 @@ pub(crate) fn read_logical(
         ar,
         len,
         Mode::Fetch,
-        cpu.psw_key(),
+        key,
         |_, f| {
             let part = buf
                 .get_mut(f.offset..f.offset + f.len)
@@ -132,14 +134,15 @@ pub(crate) fn read_logical(
     )
 }
 
-/// Writes `buf` at logical address `ga` (access register `ar`) with the PSW key, checking
-/// every page before the first byte moves; the pages are marked dirty. Called with
-/// `kvm->srcu` held.
+/// Writes `buf` at logical address `ga` (access register `ar`) with access key `key`,
+/// checking every page before the first byte moves; the pages are marked dirty. Called
+/// with `kvm->srcu` held.
 pub(crate) fn write_logical(
     vcpu: &Vcpu,
     cpu: &access::Cpu,
     ga: u64,
     ar: u8,
+    key: u8,
     buf: &[u8],
 ) -> core::result::Result<(), AccessError> {
     access::access_range(
@@ -149,7 +152,7 @@ pub(crate) fn write_logical(
         ar,
         buf.len(),
         Mode::Store,
-        cpu.psw_key(),
+        key,
         |_, f| {
             let part = buf
                 .get(f.offset..f.offset + f.len)
@@ -193,13 +196,10 @@ impl access::Storage for GuestAbsoluteMemory<'_> {
     }
 
     fn key(&self, abs: u64) -> core::result::Result<u8, MemoryError> {
-        let read = |real: Option<u8>, pgste: u64| {
-            (skey::KeyState { real, pgste }, skey::guest_key(real, pgste))
-        };
-        match with_key(self.0, abs, false, read) {
-            Ok(KeyOp::Done(k)) => Ok(k),
-            Ok(KeyOp::Addressing) => Err(MemoryError::Addressing),
-            Ok(KeyOp::Retry) | Err(_) => Err(MemoryError::Host),
+        match guest_key(self.0.vm(), abs) {
+            Ok(Some(k)) => Ok(k),
+            Ok(None) => Err(MemoryError::Addressing),
+            Err(_) => Err(MemoryError::Host),
         }
     }
 }
@@ -234,15 +234,14 @@ pub(crate) enum KeyOp<R> {
 /// yet has key 0; to change its key, it is mapped first. Called with `kvm->srcu` held,
 /// not `kvm->mmu_lock`.
 pub(crate) fn with_key<R>(
-    vcpu: &Vcpu,
+    vm: &Vm,
     abs: u64,
     modify: bool,
     mut op: impl FnMut(Option<u8>, u64) -> (skey::KeyState, R),
 ) -> Result<KeyOp<R>> {
-    if !exists(vcpu, abs) {
+    if !exists_in(vm, abs) {
         return Ok(KeyOp::Addressing);
     }
-    let vm = vcpu.vm();
     // SAFETY: the VM is live; we do not hold the lock, and `with_key` does not sleep.
     unsafe { bindings::kvm_s390_rust_mmu_write_lock(vm.as_raw()) };
     let done = vm.gmap().with_key(abs, modify, &mut op);
@@ -254,10 +253,52 @@ pub(crate) fn with_key<R>(
     if !modify {
         return Ok(KeyOp::Done(op(None, 0).1));
     }
-    // SAFETY: the gmap is this vCPU's VM's; srcu is held, mmu_lock is not.
-    match unsafe { vm.gmap().fault_in(vcpu, abs & !((1 << PAGE_SHIFT) - 1)) }? {
+    // SAFETY: the gmap is the VM's; srcu is held, mmu_lock is not.
+    match unsafe { vm.gmap().fault_in_vm(vm, abs & !((1 << PAGE_SHIFT) - 1)) }? {
         Faultin::Addressing => Ok(KeyOp::Addressing),
         // Mapped (or about to be): the instruction runs again and finds the table.
         Faultin::Mapped | Faultin::Retry | Faultin::SlotChanging => Ok(KeyOp::Retry),
     }
+}
+
+/// The guest's storage key of the page at guest absolute `abs` (`None`: no memory there).
+/// Called with `kvm->srcu` held, not `kvm->mmu_lock`.
+pub(crate) fn guest_key(vm: &Vm, abs: u64) -> Result<Option<u8>> {
+    let read = |real: Option<u8>, pgste: u64| {
+        (skey::KeyState { real, pgste }, skey::guest_key(real, pgste))
+    };
+    Ok(match with_key(vm, abs, false, read)? {
+        KeyOp::Done(k) => Some(k),
+        KeyOp::Addressing | KeyOp::Retry => None,
+    })
+}
+
+/// Whether a memslot backs the guest absolute address (without a vCPU). Called with
+/// `kvm->srcu` held.
+pub(crate) fn exists_in(vm: &Vm, abs: u64) -> bool {
+    // SAFETY: the caller holds `kvm->srcu`, as the memslot lookup requires.
+    !unsafe { bindings::gfn_to_memslot(vm.as_raw(), abs >> PAGE_SHIFT) }.is_null()
+}
+
+/// Checks an access of `len` bytes at logical address `ga` without making it
+/// (`KVM_S390_MEMOP_F_CHECK_ONLY`). Called with `kvm->srcu` held.
+pub(crate) fn check_logical(
+    vcpu: &Vcpu,
+    cpu: &access::Cpu,
+    ga: u64,
+    ar: u8,
+    len: usize,
+    mode: Mode,
+    key: u8,
+) -> core::result::Result<(), AccessError> {
+    access::access_range(
+        &GuestAbsoluteMemory(vcpu),
+        cpu,
+        ga,
+        ar,
+        len,
+        mode,
+        key,
+        |_, _| Ok(()),
+    )
 }

@@ -40,6 +40,9 @@ pub struct Gmap {
     top: *mut u64,
     top_level: Level,
     asce: u64,
+    /// Whether the guest (or user space) ever set or read storage keys: until then,
+    /// `KVM_S390_GET_SKEYS` reports that there are none (mainline's `uses_skeys`).
+    uses_skeys: core::sync::atomic::AtomicBool,
 }
 
 // SAFETY: the tables are plain memory; concurrent access is synchronised by `kvm->mmu_lock`
@@ -180,6 +183,7 @@ impl Gmap {
                 top,
                 top_level,
                 asce,
+                uses_skeys: core::sync::atomic::AtomicBool::new(false),
             },
             GFP_KERNEL,
         )
@@ -187,6 +191,16 @@ impl Gmap {
             // SAFETY: just allocated, not shared.
             unsafe { free_table(top, top_level) }
         })?)
+    }
+
+    /// Whether storage keys were ever used in the VM (see the field).
+    pub fn uses_skeys(&self) -> bool {
+        self.uses_skeys.load(Ordering::Relaxed)
+    }
+
+    /// Records that storage keys are used in the VM.
+    pub fn enable_skeys(&self) {
+        self.uses_skeys.store(true, Ordering::Relaxed);
     }
 
     /// The ASCE SIE translates guest absolute addresses with.
@@ -454,13 +468,24 @@ impl Gmap {
     /// `self` is `vcpu.vm().gmap()`; the caller holds the VM's `kvm->srcu` for reading
     /// (memslot lookup) and not `kvm->mmu_lock`; may sleep.
     pub unsafe fn fault_in(&self, vcpu: &Vcpu, gaddr: u64) -> Result<Faultin> {
-        let kvm = vcpu.vm().as_raw();
-        let vcpu = vcpu.as_raw();
+        // SAFETY: per the contract.
+        unsafe { self.fault_in_vm(vcpu.vm(), gaddr) }
+    }
+
+    /// [`Gmap::fault_in`] for a VM-wide operation without a vCPU (`KVM_S390_SET_SKEYS`,
+    /// `KVM_S390_MEM_OP` on the VM).
+    ///
+    /// # Safety
+    ///
+    /// `self` is `vm.gmap()`; the caller holds `kvm->srcu` for reading and not
+    /// `kvm->mmu_lock`; may sleep.
+    pub unsafe fn fault_in_vm(&self, vm: &crate::vm::Vm, gaddr: u64) -> Result<Faultin> {
+        let kvm = vm.as_raw();
         let gfn = gaddr >> dat::PAGE_SHIFT;
         // SAFETY: `kvm` is live.
         let seq = unsafe { bindings::kvm_s390_rust_mmu_invalidate_seq(kvm) };
         // SAFETY: the caller holds `kvm->srcu`.
-        let slot = unsafe { bindings::kvm_vcpu_gfn_to_memslot(vcpu, gfn) };
+        let slot = unsafe { bindings::gfn_to_memslot(kvm, gfn) };
         if slot.is_null() {
             return Ok(Faultin::Addressing);
         }

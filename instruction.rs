@@ -164,7 +164,8 @@ impl Insn<'_> {
         ar: u8,
         buf: &mut [u8],
     ) -> core::result::Result<(), AccessError> {
-        gaccess::read_logical(self.vcpu, &self.cpu(), ga, ar, buf)
+        let cpu = self.cpu();
+        gaccess::read_logical(self.vcpu, &cpu, ga, ar, cpu.psw_key(), buf)
     }
 
     /// Writes an operand at logical address `ga` (access register `ar`) with the PSW key.
@@ -174,7 +175,8 @@ impl Insn<'_> {
         ar: u8,
         buf: &[u8],
     ) -> core::result::Result<(), AccessError> {
-        gaccess::write_logical(self.vcpu, &self.cpu(), ga, ar, buf)
+        let cpu = self.cpu();
+        gaccess::write_logical(self.vcpu, &cpu, ga, ar, cpu.psw_key(), buf)
     }
 
     /// Presents program exception `code` for this instruction, and continues the guest.

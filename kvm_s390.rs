@@ -58,6 +58,7 @@ pub mod kvm_host;
 mod layout_checks;
 pub mod logic;
 pub mod machine;
+pub mod mem_op;
 pub mod privileged;
 pub mod run;
 pub mod stats;
@@ -111,6 +112,15 @@ unsafe impl kernel::transmute::FromBytes for KvmS390Psw {}
 fn ret(r: Result) -> c_int {
     match r {
         Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// As [`ret`], for ioctls whose success value is not 0 (`KVM_S390_MEM_OP` returns a
+/// program-interruption code).
+fn ret_value(r: Result<i32>) -> c_int {
+    match r {
+        Ok(v) => v,
         Err(e) => e.to_errno(),
     }
 }
@@ -204,7 +214,8 @@ pub unsafe extern "C" fn kvm_arch_free_vm(kvm: *mut bindings::kvm) {
     unsafe { bindings::kvfree(kvm.cast()) };
 }
 
-/// VM ioctls of the s390 ABI: the VM attributes (CPU model, `cpu_model.rs`).
+/// VM ioctls of the s390 ABI: the VM attributes (CPU model, `cpu_model.rs`), absolute
+/// guest memory access and storage keys (`mem_op.rs`).
 ///
 /// # Safety
 ///
@@ -226,6 +237,9 @@ pub unsafe extern "C" fn kvm_arch_vm_ioctl(
         uapi_kvm::KVM_SET_DEVICE_ATTR
         | uapi_kvm::KVM_GET_DEVICE_ATTR
         | uapi_kvm::KVM_HAS_DEVICE_ATTR => ret(vm.attr_ioctl(ioctl, arg)),
+        uapi_kvm::KVM_S390_MEM_OP => ret_value(mem_op::vm_mem_op(vm, arg as usize)),
+        uapi_kvm::KVM_S390_GET_SKEYS => ret_value(mem_op::get_skeys(vm, arg as usize)),
+        uapi_kvm::KVM_S390_SET_SKEYS => ret_value(mem_op::set_skeys(vm, arg as usize)),
         _ => ENOTTY.to_errno(),
     }
 }
@@ -763,6 +777,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
         uapi_kvm::KVM_S390_INITIAL_RESET => {
             vcpu.initial_reset();
             Ok(())
+        }
+        uapi_kvm::KVM_S390_MEM_OP => {
+            return ret_value(mem_op::vcpu_mem_op(vcpu, arg as usize)) as c_long;
         }
         _ => Err(ENOTTY),
     };

@@ -559,7 +559,7 @@ fn key_block(insn: &Insn<'_>, reg: usize) -> u64 {
 
 /// Reads the guest's key of the page at `abs`.
 fn read_key(insn: &Insn<'_>, abs: u64) -> Result<gaccess::KeyOp<u8>> {
-    gaccess::with_key(insn.vcpu, abs, false, |real, pgste| {
+    gaccess::with_key(insn.vcpu.vm(), abs, false, |real, pgste| {
         (skey::KeyState { real, pgste }, skey::guest_key(real, pgste))
     })
 }
@@ -570,6 +570,7 @@ pub(crate) fn iske(insn: &mut Insn<'_>) -> Result<Outcome> {
     if insn.problem_state() {
         return insn.program(pgm::PRIVILEGED_OP);
     }
+    insn.vcpu.vm().gmap().enable_skeys();
     let (r1, r2) = decode::rre_registers(insn.ipb);
     match read_key(insn, key_block(insn, r2))? {
         gaccess::KeyOp::Done(key) => {
@@ -587,9 +588,10 @@ pub(crate) fn rrbe(insn: &mut Insn<'_>) -> Result<Outcome> {
     if insn.problem_state() {
         return insn.program(pgm::PRIVILEGED_OP);
     }
+    insn.vcpu.vm().gmap().enable_skeys();
     let (_, r2) = decode::rre_registers(insn.ipb);
     let abs = key_block(insn, r2);
-    match gaccess::with_key(insn.vcpu, abs, true, |real, pgste| {
+    match gaccess::with_key(insn.vcpu.vm(), abs, true, |real, pgste| {
         let (cc, state) = skey::reset_reference(real, pgste);
         (state, cc)
     })? {
@@ -617,7 +619,7 @@ fn set_key(
     key: u8,
     conditional: Option<(bool, bool)>,
 ) -> Result<gaccess::KeyOp<(bool, u8)>> {
-    gaccess::with_key(insn.vcpu, abs, true, |real, pgste| {
+    gaccess::with_key(insn.vcpu.vm(), abs, true, |real, pgste| {
         let old = skey::guest_key(real, pgste);
         let needed = match conditional {
             Some((mr, mc)) => skey::conditional_set_needed(old, key, mr, mc),
@@ -640,6 +642,7 @@ pub(crate) fn sske(insn: &mut Insn<'_>) -> Result<Outcome> {
     if insn.problem_state() {
         return insn.program(pgm::PRIVILEGED_OP);
     }
+    insn.vcpu.vm().gmap().enable_skeys();
     let vm = insn.vcpu.vm();
     let mut m3 = (insn.ipb >> 28) as u8;
     if !vm.has_facility(8) {
@@ -755,6 +758,7 @@ pub(crate) fn pfmf(insn: &mut Insn<'_>) -> Result<Outcome> {
             gaccess::write_absolute(insn.vcpu, abs, &ZERO).map_err(|_| EFAULT)?;
         }
         if ctl & PFMF_SK != 0 {
+            vm.gmap().enable_skeys();
             match set_key(insn, abs, key, conditional)? {
                 gaccess::KeyOp::Done(_) => {}
                 gaccess::KeyOp::Addressing => return insn.program(pgm::ADDRESSING),

@@ -231,6 +231,13 @@ pub fn key_permits(
     cpu.crs[0] & CR0_SPO != 0 && key >> 4 == SPO_KEY
 }
 
+/// Key-controlled protection of an absolute access (no CPU, so no overrides): access key
+/// 0 and a matching key may do anything, others may fetch unless fetch protected.
+/// Mainline: `vm_check_access_key_gpa`.
+pub fn key_permits_absolute(access_key: u8, key: u8, mode: Mode) -> bool {
+    access_key == 0 || key >> 4 == access_key || (mode == Mode::Fetch && key & skey::FP == 0)
+}
+
 /// Translates the operand byte at logical address `ga` for an access of `len` bytes (all in
 /// one page) and checks its protection: the guest absolute address, or why not.
 pub fn translate(
@@ -350,7 +357,8 @@ pub fn access_range<M: Storage>(
         while offset < len {
             let in_page = (PAGE_SIZE - (ea & (PAGE_SIZE - 1))) as usize;
             let chunk = in_page.min(len - offset);
-            let abs = translate_in(mem, cpu, asce, ea, ar, chunk as u64, mode, access_key)?;
+            let abs = translate_in(mem, cpu, asce, ea, ar, chunk as u64, mode, access_key)
+                .map_err(|e| terminate_if_later_page(e, mode, offset))?;
             if pass == 1 {
                 each(
                     mem,
@@ -370,6 +378,24 @@ pub fn access_range<M: Storage>(
         }
     }
     Ok(())
+}
+
+/// A store whose operand is key protected on a page after the first is terminated, not
+/// suppressed (the architecture allows either; mainline's `access_guest_with_key`
+/// terminates): the TEID's protection code (bits 56, 60, 61) is then 0.
+fn terminate_if_later_page(e: AccessError, mode: Mode, offset: usize) -> AccessError {
+    match e {
+        AccessError::Program(mut x)
+            if mode == Mode::Store
+                && offset > 0
+                && x.code == pgm::PROTECTION
+                && x.teid & (TEID_B56 | TEID_B60 | TEID_B61) == TEID_B60 =>
+        {
+            x.teid &= !(TEID_B56 | TEID_B60 | TEID_B61);
+            AccessError::Program(x)
+        }
+        e => e,
+    }
 }
 
 /// Low-address protection of a store to guest real address `real` (for instructions that

@@ -13,6 +13,7 @@ pub mod dat;
 pub mod facilities;
 pub mod guest_dat;
 pub mod instruction;
+pub mod mem_op;
 pub mod memslots;
 pub mod prefix;
 pub mod psw;

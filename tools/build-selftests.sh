@@ -29,6 +29,7 @@ KSELFTESTS=(
 	"dirty_log_test 900"
 	"s390/resets 300"
 	"s390/tprot 300"
+	"s390/memop 600"
 )
 
 # The run-list kind of a test from its source: "tap" if it reports through the

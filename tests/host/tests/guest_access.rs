@@ -311,3 +311,20 @@ fn test_protection_condition_codes() {
         }))
     ));
 }
+
+#[test]
+fn a_store_key_protected_on_a_later_page_is_terminated() {
+    let mut m = Memory::new();
+    m.keys[0x30] = 0x10; // matches access key 1
+    m.keys[0x31] = 0x30;
+    let c = cpu(0);
+    let key = 1;
+    let store = |ga| access::access_range(&m, &c, ga, 0, 16, Mode::Store, key, |_, _| Ok(()));
+    // Protected on the first page: suppressed, TEID bit 60.
+    let x = program(store(0x31000));
+    assert_eq!((x.code, x.teid & 0x8c), (pgm::PROTECTION, 0x8));
+    // Protected on the second page: terminated, no protection code in the TEID.
+    let x = program(store(0x30ff8));
+    assert_eq!((x.code, x.teid & 0x8c), (pgm::PROTECTION, 0));
+    assert_eq!(x.teid & !0xfff, 0x31000);
+}
