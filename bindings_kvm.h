@@ -87,6 +87,9 @@ void kvm_s390_rust_hrtimer_start_ns(struct hrtimer *timer, u64 ns);
 u64 kvm_s390_rust_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns);
 int kvm_s390_rust_srcu_read_lock(struct kvm *kvm);
 void kvm_s390_rust_srcu_read_unlock(struct kvm *kvm, int idx);
+int kvm_s390_rust_stsi(void *sysinfo, int fc, int sel1, int sel2);
+void *kvm_s390_rust_page_address(struct page *page);
+int kvm_s390_rust_cmpxchg(void *address, int len, void *old, const void *new);
 
 /* Allocation flags of guest DAT tables: accounted to the VM's creator. */
 const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_DAT_TABLE = GFP_KERNEL_ACCOUNT | __GFP_ZERO;

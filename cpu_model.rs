@@ -67,6 +67,21 @@ impl Vm {
         facilities::test(&[word], nr % 64)
     }
 
+    /// The CPU id the guest's STIDP stores (`KVM_S390_VM_CPU_PROCESSOR`).
+    pub fn model_cpuid(&self) -> u64 {
+        // SAFETY: `model()` is valid; the id is written only before the first vCPU exists.
+        unsafe { (*self.model()).cpuid }
+    }
+
+    /// Doubleword `index` of the guest facility list (0 past the list's end).
+    pub fn facility_dword(&self, index: usize) -> u64 {
+        if index >= HOST_DWORDS {
+            return 0;
+        }
+        // SAFETY: as in `has_facility`.
+        unsafe { self.fac_list().add(index).read() }
+    }
+
     /// The instruction-blocking control of the guest CPU model.
     pub fn model_ibc(&self) -> u16 {
         // SAFETY: `model()` is valid; the IBC is written only before the first vCPU exists.

@@ -13,33 +13,30 @@
 use kernel::bindings;
 use kernel::prelude::*;
 
-use crate::intercept::{sieic_exit, Outcome};
-use crate::interrupt;
+use crate::instruction::Insn;
+use crate::intercept::Outcome;
 use crate::kvm_host::cpustat;
 use crate::logic::diag::{self, Function, Operands};
-use crate::logic::psw;
-use crate::logic::sie_exit::{icpt, pgm};
+use crate::logic::sie_exit::pgm;
 use crate::stats::count;
-use crate::uapi_kvm::{self, KvmS390PgmInfo};
+use crate::uapi_kvm;
 use crate::vcpu::Vcpu;
 
-/// Handles an instruction intercept of DIAGNOSE. Called by the intercept dispatch with
-/// `kvm->srcu` held; `gprs` are the guest's general registers.
-pub(crate) fn handle(vcpu: &Vcpu, gprs: &mut [u64; 16]) -> Result<Outcome> {
-    let sie = vcpu.sie_block();
-    // SAFETY: the SIE block is ours while the guest is out.
-    let (ipa, ipb, mask) = unsafe { ((*sie).ipa, (*sie).ipb, (*sie).gpsw.mask) };
-    if mask & psw::MASK_PSTATE != 0 {
-        return program_exception(vcpu, pgm::PRIVILEGED_OP);
+/// Handles an instruction intercept of DIAGNOSE (an entry of the instruction table).
+/// Called with `kvm->srcu` held.
+pub(crate) fn handle(insn: &mut Insn<'_>) -> Result<Outcome> {
+    if insn.problem_state() {
+        return insn.program(pgm::PRIVILEGED_OP);
     }
-    let ops = diag::decode(ipa, ipb);
+    let vcpu = insn.vcpu;
+    let ops = diag::decode(insn.ipa, insn.ipb);
     let base = if ops.base == 0 {
         0
     } else {
-        gprs[ops.base & 15]
+        insn.gprs[ops.base & 15]
     };
     match diag::function(diag::function_code(base, ops.disp)) {
-        Function::ReleasePages => release_pages(vcpu, gprs, ops),
+        Function::ReleasePages => release_pages(insn, ops),
         Function::TimeSliceEnd => {
             count!(vcpu, instruction_diagnose_44);
             // SAFETY: called on the vCPU's own thread, which holds its mutex and `kvm->srcu`
@@ -47,44 +44,29 @@ pub(crate) fn handle(vcpu: &Vcpu, gprs: &mut [u64; 16]) -> Result<Outcome> {
             unsafe { bindings::kvm_vcpu_on_spin(vcpu.as_raw(), true) };
             Ok(Outcome::Continue)
         }
-        Function::DirectedYield => directed_yield(vcpu, gprs, ops),
+        Function::DirectedYield => directed_yield(vcpu, insn.gprs, ops),
         Function::PageReference => {
             count!(vcpu, instruction_diagnose_258);
-            Ok(forward(vcpu))
+            Ok(insn.forward())
         }
-        Function::Ipl => ipl(vcpu, gprs, ops),
-        Function::Virtio => virtio(vcpu, gprs),
+        Function::Ipl => ipl(insn, ops),
+        Function::Virtio => virtio(insn),
         Function::Other(_) => {
             count!(vcpu, instruction_diagnose_other);
-            Ok(forward(vcpu))
+            Ok(insn.forward())
         }
     }
-}
-
-/// Hands the DIAGNOSE to user space as the instruction intercept it is.
-fn forward(vcpu: &Vcpu) -> Outcome {
-    sieic_exit(vcpu, icpt::INSTRUCTION);
-    Outcome::UserExit
-}
-
-fn program_exception(vcpu: &Vcpu, code: u16) -> Result<Outcome> {
-    let info = KvmS390PgmInfo {
-        code,
-        ..Default::default()
-    };
-    interrupt::inject_program(vcpu, &info)?;
-    Ok(Outcome::Continue)
 }
 
 /// DIAGNOSE 0x010: the guest no longer needs the contents of a range of pages. The range is
 /// checked as mainline checks it (specification exception); then nothing is done: the
 /// contents after the function are unpredictable for the guest, so keeping them is correct,
 /// and the host reclaims guest memory through its own means (the MMU notifier).
-fn release_pages(vcpu: &Vcpu, gprs: &[u64; 16], ops: Operands) -> Result<Outcome> {
-    count!(vcpu, instruction_diagnose_10);
-    match diag::release_pages_range(gprs[ops.rx & 15], gprs[ops.ry & 15]) {
+fn release_pages(insn: &Insn<'_>, ops: Operands) -> Result<Outcome> {
+    count!(insn.vcpu, instruction_diagnose_10);
+    match diag::release_pages_range(insn.gprs[ops.rx & 15], insn.gprs[ops.ry & 15]) {
         Some(_) => Ok(Outcome::Continue),
-        None => program_exception(vcpu, pgm::SPECIFICATION),
+        None => insn.program(pgm::SPECIFICATION),
     }
 }
 
@@ -117,10 +99,11 @@ fn directed_yield(vcpu: &Vcpu, gprs: &[u64; 16], ops: Operands) -> Result<Outcom
 
 /// DIAGNOSE 0x308: the re-IPL subcodes stop the vCPU and ask user space for the resets of
 /// an IPL (`KVM_EXIT_S390_RESET` with mainline's flags); the others are user space's.
-fn ipl(vcpu: &Vcpu, gprs: &[u64; 16], ops: Operands) -> Result<Outcome> {
+fn ipl(insn: &Insn<'_>, ops: Operands) -> Result<Outcome> {
+    let vcpu = insn.vcpu;
     count!(vcpu, instruction_diagnose_308);
-    let Some(flags) = diag::ipl_reset_flags(gprs[ops.ry & 15]) else {
-        return Ok(forward(vcpu));
+    let Some(flags) = diag::ipl_reset_flags(insn.gprs[ops.ry & 15]) else {
+        return Ok(insn.forward());
     };
     // Without user-controlled CPU state the kernel stops the vCPU, as mainline does; user
     // space then resets it and sets its initial PSW (allowed only while stopped).
@@ -140,11 +123,13 @@ fn ipl(vcpu: &Vcpu, gprs: &[u64; 16], ops: Operands) -> Result<Outcome> {
 /// call). An ioeventfd registered for the subchannel and queue on
 /// `KVM_VIRTIO_CCW_NOTIFY_BUS` is signalled and the new cookie returned in register 2;
 /// without one (or without CSS support, or for another subfunction) user space handles it.
-fn virtio(vcpu: &Vcpu, gprs: &mut [u64; 16]) -> Result<Outcome> {
+fn virtio(insn: &mut Insn<'_>) -> Result<Outcome> {
+    let vcpu = insn.vcpu;
     count!(vcpu, instruction_diagnose_500);
-    if !diag::is_virtio_notification(vcpu.vm().css_support(), gprs[1]) {
-        return Ok(forward(vcpu));
+    if !diag::is_virtio_notification(vcpu.vm().css_support(), insn.gprs[1]) {
+        return Ok(insn.forward());
     }
+    let gprs = &*insn.gprs;
     let queue = gprs[3];
     // SAFETY: the run loop holds `kvm->srcu`, under which the bus is looked up; `queue`
     // outlives the call, which compares its 8 bytes with the ioeventfds' datamatch.
@@ -160,9 +145,9 @@ fn virtio(vcpu: &Vcpu, gprs: &mut [u64; 16]) -> Result<Outcome> {
     };
     if ret == EOPNOTSUPP.to_errno() {
         // No ioeventfd matches.
-        return Ok(forward(vcpu));
+        return Ok(insn.forward());
     }
-    gprs[2] = i64::from(ret) as u64;
+    insn.gprs[2] = i64::from(ret) as u64;
     if ret < 0 {
         return Err(Error::from_errno(ret));
     }

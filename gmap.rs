@@ -26,6 +26,7 @@ use kernel::prelude::*;
 
 use crate::host_mem::{phys_to_virt, virt_to_phys};
 use crate::logic::dat::{self, Level};
+use crate::logic::skey;
 use crate::vcpu::Vcpu;
 
 /// The guest mapping of one VM.
@@ -39,6 +40,9 @@ pub struct Gmap {
     top: *mut u64,
     top_level: Level,
     asce: u64,
+    /// Whether the guest (or user space) ever set or read storage keys: until then,
+    /// `KVM_S390_GET_SKEYS` reports that there are none (mainline's `uses_skeys`).
+    uses_skeys: core::sync::atomic::AtomicBool,
 }
 
 // SAFETY: the tables are plain memory; concurrent access is synchronised by `kvm->mmu_lock`
@@ -114,15 +118,48 @@ unsafe fn entry<'a>(entry: *mut u64) -> &'a AtomicU64 {
     unsafe { AtomicU64::from_ptr(entry) }
 }
 
-/// Whether the change bit of the host frame at `frame` is set.
+/// The storage key of the host frame at `frame`.
 ///
 /// # Safety
 ///
 /// `frame` is the address of a host frame that stays allocated during the call.
-unsafe fn frame_changed(frame: u64) -> bool {
+unsafe fn frame_key(frame: u64) -> u8 {
     // SAFETY: per the contract.
-    let key = unsafe { bindings::kvm_s390_rust_get_storage_key(frame as usize) };
-    key & dat::STORAGE_KEY_CHANGE != 0
+    unsafe { bindings::kvm_s390_rust_get_storage_key(frame as usize) }
+}
+
+/// Sets the storage key of the host frame at `frame`.
+///
+/// # Safety
+///
+/// `frame` is the address of a host frame that stays allocated during the call, and no
+/// access through the guest mapping can use it concurrently (not mapped yet, or quiesced
+/// by IPTE), so no R or C bit the guest sets meanwhile is lost.
+unsafe fn set_frame_key(frame: u64, key: u8) {
+    // SAFETY: per the contract.
+    unsafe { bindings::kvm_s390_rust_set_storage_key(frame as usize, key) }
+}
+
+/// The PGSTE of the page-table entry at `pte`: a page table is 256 entries followed by
+/// their 256 PGSTEs.
+///
+/// # Safety
+///
+/// `pte` is a page-table entry of a live page table of the gmap.
+unsafe fn pgste<'a>(pte: *mut u64) -> &'a AtomicU64 {
+    // SAFETY: the PGSTE lies in the same page as the entry (see `logic/dat.rs`).
+    unsafe { entry(pte.add(Level::Page.entries())) }
+}
+
+/// Replaces the software part of a PGSTE (the key bits) with `value`'s; the caller holds
+/// `kvm->mmu_lock` for writing, the only writer of these bits, but the word is updated
+/// atomically because SIE may set its own bits (the PCL lock) in it.
+fn update_pgste(p: &AtomicU64, value: u64) {
+    const OURS: u64 =
+        skey::PGSTE_ACC | skey::PGSTE_FP | skey::PGSTE_HC | skey::PGSTE_GR | skey::PGSTE_GC;
+    let _ = p.fetch_update(Ordering::AcqRel, Ordering::Acquire, |old| {
+        Some((old & !OURS) | (value & OURS))
+    });
 }
 
 /// Where a walk towards a page-table entry ended.
@@ -146,6 +183,7 @@ impl Gmap {
                 top,
                 top_level,
                 asce,
+                uses_skeys: core::sync::atomic::AtomicBool::new(false),
             },
             GFP_KERNEL,
         )
@@ -153,6 +191,16 @@ impl Gmap {
             // SAFETY: just allocated, not shared.
             unsafe { free_table(top, top_level) }
         })?)
+    }
+
+    /// Whether storage keys were ever used in the VM (see the field).
+    pub fn uses_skeys(&self) -> bool {
+        self.uses_skeys.load(Ordering::Relaxed)
+    }
+
+    /// Records that storage keys are used in the VM.
+    pub fn enable_skeys(&self) {
+        self.uses_skeys.store(true, Ordering::Relaxed);
     }
 
     /// The ASCE SIE translates guest absolute addresses with.
@@ -198,10 +246,34 @@ impl Gmap {
                 let old = pte_ref.load(Ordering::Relaxed);
                 let new = dat::pte(pfn, writable);
                 if old != new {
+                    // SAFETY: `pte` is an entry of a live page table.
+                    let pgste = unsafe { pgste(pte) };
+                    let same_frame = dat::pte_valid(old) && dat::pte_pfn(old) == pfn;
                     if dat::pte_valid(old) {
                         // SIE may hold a translation of the old entry: purge it first.
                         // SAFETY: `pte` is a page-table entry of a live table; the lock is held.
                         unsafe { bindings::kvm_s390_rust_ipte(gaddr as usize, pte) };
+                        if !same_frame {
+                            // The old frame's key goes to the PGSTE, its change to HC.
+                            let frame = dat::pte_pfn(old) << dat::PAGE_SHIFT;
+                            // SAFETY: the frame was mapped until the IPTE; the lock keeps
+                            // it allocated.
+                            let (p, changed) = skey::save_on_unmap(
+                                unsafe { frame_key(frame) },
+                                pgste.load(Ordering::Acquire),
+                            );
+                            update_pgste(pgste, if changed { p | skey::PGSTE_HC } else { p });
+                        }
+                    }
+                    if !same_frame {
+                        // The new frame gets the guest's ACC and F: SIE applies them.
+                        // SAFETY: the frame is not mapped for the guest yet.
+                        unsafe {
+                            set_frame_key(
+                                pfn << dat::PAGE_SHIFT,
+                                skey::key_on_map(pgste.load(Ordering::Acquire)),
+                            )
+                        };
                     }
                     pte_ref.store(new, Ordering::Release);
                 }
@@ -268,10 +340,16 @@ impl Gmap {
             // SAFETY: `pte` is a page-table entry of a live table; the lock is held.
             unsafe { bindings::kvm_s390_rust_ipte(addr as usize, pte.as_ptr()) };
             pte.store(Level::Page.invalid_entry(), Ordering::Release);
+            // The guest's key survives in the PGSTE (`logic/skey.rs`).
+            // SAFETY: `pte` is an entry of a live page table.
+            let pgste = unsafe { pgste(pte.as_ptr()) };
+            // SAFETY: the frame was mapped until just now and the caller's notifier
+            // range keeps it allocated until we return.
+            let key = unsafe { frame_key(frame) };
+            let (p, was_changed) = skey::save_on_unmap(key, pgste.load(Ordering::Acquire));
+            update_pgste(pgste, p);
             if let Some(report) = changed.as_mut() {
-                // SAFETY: the frame was mapped until just now and the caller's notifier
-                // range keeps it allocated until we return.
-                if unsafe { frame_changed(frame) } {
+                if was_changed {
                     report(addr);
                 }
             }
@@ -300,26 +378,78 @@ impl Gmap {
         self.for_each_mapped(start, end, |addr, pte| {
             let entry = pte.load(Ordering::Relaxed);
             let frame = dat::pte_pfn(entry) << dat::PAGE_SHIFT;
+            // SAFETY: `pte` is an entry of a live page table.
+            let pgste = unsafe { pgste(pte.as_ptr()) };
             // SAFETY: `frame` is a host frame mapped by a valid entry, kept alive by the
             // mapping while the lock is held.
-            let key = unsafe { bindings::kvm_s390_rust_get_storage_key(frame as usize) };
-            if key & dat::STORAGE_KEY_CHANGE == 0 {
+            let key = unsafe { frame_key(frame) };
+            if skey::harvest(key, pgste.load(Ordering::Acquire)).is_none() {
                 // Unchanged since the last reset: a store from now on sets the bit.
                 return;
             }
             // SAFETY: `pte` is a page-table entry of a live table; the lock is held.
             unsafe { bindings::kvm_s390_rust_ipte(addr as usize, pte.as_ptr()) };
-            // SAFETY: as above; the frame stays mapped by us (only the entry is invalid).
-            unsafe {
-                bindings::kvm_s390_rust_set_storage_key(
-                    frame as usize,
-                    key & !dat::STORAGE_KEY_CHANGE,
-                )
-            };
+            // Read again now that no store can be in flight, so that the guest's C moves
+            // to GC with every store before the IPTE (`logic/skey.rs`).
+            // SAFETY: as above.
+            let key = unsafe { frame_key(frame) };
+            if let Some(state) = skey::harvest(key, pgste.load(Ordering::Acquire)) {
+                if let Some(real) = state.real {
+                    // SAFETY: as above; the frame stays mapped by us (only the entry is
+                    // invalid), and the IPTE quiesced the guest's accesses.
+                    unsafe { set_frame_key(frame, real) };
+                }
+                update_pgste(pgste, state.pgste);
+            }
             // The same frame, writable as before: no other writer (the lock is held).
             pte.store(entry, Ordering::Release);
             dirty(addr);
         });
+    }
+
+    /// Reads and, with `modify`, changes the guest's storage key of the page at `gaddr`:
+    /// `op` gets the real key of the mapped frame (`None` when not mapped) and the PGSTE,
+    /// and returns the new state and a result. `None` when the page has no page table yet
+    /// (it was never mapped: its key is 0 and the caller maps it to change it). A mapped
+    /// frame whose key changes is quiesced first (IPTE), as in [`Gmap::harvest_dirty`],
+    /// so that no R or C bit a concurrent access sets is lost. The caller holds
+    /// `kvm->mmu_lock` for writing.
+    pub fn with_key<R>(
+        &self,
+        gaddr: u64,
+        modify: bool,
+        op: impl FnOnce(Option<u8>, u64) -> (skey::KeyState, R),
+    ) -> Option<R> {
+        let Walk::Pte(pte) = self.walk(gaddr) else {
+            return None;
+        };
+        // SAFETY: `pte` is in a live table; the lock excludes other writers.
+        let pte_ref = unsafe { entry(pte) };
+        // SAFETY: as above.
+        let pgste = unsafe { pgste(pte) };
+        let entry = pte_ref.load(Ordering::Relaxed);
+        let frame = dat::pte_valid(entry).then(|| dat::pte_pfn(entry) << dat::PAGE_SHIFT);
+        if modify && frame.is_some() {
+            // SAFETY: `pte` is a page-table entry of a live table; the lock is held.
+            unsafe { bindings::kvm_s390_rust_ipte(gaddr as usize, pte) };
+        }
+        // SAFETY: a frame mapped by a valid entry stays allocated while the lock is held.
+        let real = frame.map(|f| unsafe { frame_key(f) });
+        let (state, result) = op(real, pgste.load(Ordering::Acquire));
+        if modify {
+            if let (Some(f), Some(k)) = (frame, state.real) {
+                if Some(k) != real {
+                    // SAFETY: as above; quiesced by the IPTE.
+                    unsafe { set_frame_key(f, k) };
+                }
+            }
+            update_pgste(pgste, state.pgste);
+            if frame.is_some() {
+                // The same frame, as before: no other writer (the lock is held).
+                pte_ref.store(entry, Ordering::Release);
+            }
+        }
+        Some(result)
     }
 
     /// Resolves a guest fault on `gaddr` by mapping the frame of the memslot behind it.
@@ -338,13 +468,24 @@ impl Gmap {
     /// `self` is `vcpu.vm().gmap()`; the caller holds the VM's `kvm->srcu` for reading
     /// (memslot lookup) and not `kvm->mmu_lock`; may sleep.
     pub unsafe fn fault_in(&self, vcpu: &Vcpu, gaddr: u64) -> Result<Faultin> {
-        let kvm = vcpu.vm().as_raw();
-        let vcpu = vcpu.as_raw();
+        // SAFETY: per the contract.
+        unsafe { self.fault_in_vm(vcpu.vm(), gaddr) }
+    }
+
+    /// [`Gmap::fault_in`] for a VM-wide operation without a vCPU (`KVM_S390_SET_SKEYS`,
+    /// `KVM_S390_MEM_OP` on the VM).
+    ///
+    /// # Safety
+    ///
+    /// `self` is `vm.gmap()`; the caller holds `kvm->srcu` for reading and not
+    /// `kvm->mmu_lock`; may sleep.
+    pub unsafe fn fault_in_vm(&self, vm: &crate::vm::Vm, gaddr: u64) -> Result<Faultin> {
+        let kvm = vm.as_raw();
         let gfn = gaddr >> dat::PAGE_SHIFT;
         // SAFETY: `kvm` is live.
         let seq = unsafe { bindings::kvm_s390_rust_mmu_invalidate_seq(kvm) };
         // SAFETY: the caller holds `kvm->srcu`.
-        let slot = unsafe { bindings::kvm_vcpu_gfn_to_memslot(vcpu, gfn) };
+        let slot = unsafe { bindings::gfn_to_memslot(kvm, gfn) };
         if slot.is_null() {
             return Ok(Faultin::Addressing);
         }

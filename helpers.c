@@ -11,6 +11,7 @@
 #include <asm/facility.h>
 #include <asm/pgtable.h>
 #include <asm/timex.h>
+#include <asm/sysinfo.h>
 #include <asm/tlbflush.h>
 #include <asm/timex.h>
 #include <linux/hrtimer.h>
@@ -323,6 +324,11 @@ u64 kvm_s390_rust_memslots_end(struct kvm *kvm)
 	return end;
 }
 
+int kvm_s390_rust_stsi(void *sysinfo, int fc, int sel1, int sel2)
+{
+	return stsi(sysinfo, fc, sel1, sel2);
+}
+
 int kvm_s390_rust_srcu_read_lock(struct kvm *kvm)
 {
 	return srcu_read_lock(&kvm->srcu);
@@ -331,4 +337,50 @@ int kvm_s390_rust_srcu_read_lock(struct kvm *kvm)
 void kvm_s390_rust_srcu_read_unlock(struct kvm *kvm, int idx)
 {
 	srcu_read_unlock(&kvm->srcu, idx);
+}
+
+void *kvm_s390_rust_page_address(struct page *page)
+{
+	return page_address(page);
+}
+
+/*
+ * __cmpxchg_key{1,2,4,8,16} with access key 0 on @len bytes at @address: @old holds the
+ * expected value and gets the value found.  0, or -EFAULT; -EINVAL for another @len.
+ */
+int kvm_s390_rust_cmpxchg(void *address, int len, void *old, const void *new)
+{
+	union {
+		unsigned char one;
+		unsigned short two;
+		unsigned int four;
+		unsigned long eight;
+		__uint128_t sixteen;
+	} o, n, t;
+	int rc;
+
+	memcpy(&o, old, len > 16 ? 0 : len);
+	memcpy(&n, new, len > 16 ? 0 : len);
+	switch (len) {
+	case 1:
+		rc = __cmpxchg_key1(address, &t.one, o.one, n.one, 0);
+		break;
+	case 2:
+		rc = __cmpxchg_key2(address, &t.two, o.two, n.two, 0);
+		break;
+	case 4:
+		rc = __cmpxchg_key4(address, &t.four, o.four, n.four, 0);
+		break;
+	case 8:
+		rc = __cmpxchg_key8(address, &t.eight, o.eight, n.eight, 0);
+		break;
+	case 16:
+		rc = __cmpxchg_key16(address, &t.sixteen, o.sixteen, n.sixteen, 0);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!rc)
+		memcpy(old, &t, len);
+	return rc;
 }

@@ -11,10 +11,11 @@
 //! A handler has four outcomes: continue the guest, deliver a program interruption to it
 //! (done here, then continue), stop for user space ([`Outcome::UserExit`], `kvm_run`
 //! describes the exit), or a host error (`Err`, which ends `KVM_RUN` with that errno).
-//! Intercepts that mainline handles in the kernel but this backend does not handle yet
-//! (instructions, program interruptions, waits) go to user space as
-//! `KVM_EXIT_S390_SIEIC`, exactly as mainline reports an intercept it forwards. Handled:
-//! DIAGNOSE (`diag.rs`), SET CLOCK (`tod.rs`), operation exceptions (`operexc.rs`).
+//! Instructions go to `instruction.rs`, whose one table names the handler of every
+//! instruction emulated in the kernel (privileged instructions, DIAGNOSE, SIGNAL PROCESSOR,
+//! SET CLOCK). Intercepts that mainline handles in the kernel but this backend does not
+//! handle yet (the other instructions) go to user space as `KVM_EXIT_S390_SIEIC`, exactly
+//! as mainline reports an intercept it forwards.
 
 use core::ptr::{addr_of_mut, write_volatile};
 use core::sync::atomic::Ordering;
@@ -24,12 +25,12 @@ use kernel::prelude::*;
 
 use crate::gaccess;
 use crate::gmap::Faultin;
+use crate::instruction;
 use crate::interrupt;
 use crate::kvm_host::cpustat;
 use crate::logic::guest_dat::DatError;
 use crate::logic::psw;
 use crate::logic::sie_exit::{self, icpt, Exit};
-use crate::sigp;
 use crate::stats::count;
 use crate::vcpu::Vcpu;
 
@@ -80,18 +81,6 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit, regs: &mut Regs<'_>) -> Result<Out
             o => Ok(o),
         },
         Exit::Intercept(icpt::PROGRAM) => handle_prog(vcpu),
-        // MERGE: SIGNAL PROCESSOR (opcode 0xae00) becomes one line of the instruction
-        // dispatch table of the insn branch: `sigp::handle(vcpu, regs.gprs)`, with the
-        // same user exit.
-        Exit::Intercept(icpt::INSTRUCTION) if is_sigp(vcpu) => {
-            match sigp::handle(vcpu, regs.gprs)? {
-                Outcome::UserExit => {
-                    sieic_exit(vcpu, icpt::INSTRUCTION);
-                    Ok(Outcome::UserExit)
-                }
-                o => Ok(o),
-            }
-        }
         Exit::Intercept(icpt::VALIDITY) => {
             // SAFETY: the SIE block is ours while the guest is out.
             let (ipb, gpsw) = unsafe { ((*sie).ipb, (*sie).gpsw) };
@@ -109,19 +98,7 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit, regs: &mut Regs<'_>) -> Result<Out
             );
             Err(EINVAL)
         }
-        // svc branch: the DIAG arm, to be folded into the instruction-dispatch table at the
-        // merge (opcode 0x83 -> `diag::handle`).
-        Exit::Intercept(icpt::INSTRUCTION)
-            if crate::logic::diag::is_diagnose(intercepted_ipa(vcpu)) =>
-        {
-            crate::diag::handle(vcpu, regs.gprs)
-        }
-        // svc branch: SET CLOCK, also for the instruction table.
-        Exit::Intercept(icpt::INSTRUCTION)
-            if intercepted_ipa(vcpu) == crate::logic::tod::IPA_SCK =>
-        {
-            crate::tod::handle_sck(vcpu, regs.gprs)
-        }
+        Exit::Intercept(icpt::INSTRUCTION) => instruction::handle(vcpu, regs),
         Exit::Intercept(icpt::OPERATION_EXCEPTION) => crate::operexc::handle(vcpu),
         Exit::Intercept(code) => {
             sieic_exit(vcpu, code);
@@ -137,18 +114,6 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit, regs: &mut Regs<'_>) -> Result<Out
             Err(EFAULT)
         }
     }
-}
-
-/// The first halfword of the intercepted instruction (svc branch, for the DIAG arm).
-fn intercepted_ipa(vcpu: &Vcpu) -> u16 {
-    // SAFETY: the SIE block is ours while the guest is out.
-    unsafe { (*vcpu.sie_block()).ipa }
-}
-
-/// Whether the intercepted instruction is SIGNAL PROCESSOR (MERGE: see `handle`).
-fn is_sigp(vcpu: &Vcpu) -> bool {
-    // SAFETY: the SIE block is ours while the guest is out.
-    unsafe { (*vcpu.sie_block()).ipa >> 8 == 0xae }
 }
 
 /// Counts an exit in the counter mainline counts it in.

@@ -19,12 +19,14 @@
 //! - `gmap.rs`: guest memory (the DAT tables SIE translates guest addresses with);
 //! - `run.rs` and `sie64a.S`: `KVM_RUN`, the SIE run loop and its world switch;
 //! - `intercept.rs`: what is done with each exit from SIE (one `match`), calling into
-//!   `interrupt.rs` (interruptions: pending state, injection, delivery, the wait state),
-//!   `sigp.rs` (SIGNAL PROCESSOR) and `gaccess.rs` (guest storage access);
-//! - `diag.rs` (DIAGNOSE), `operexc.rs` (operation-exception intercepts), `enable_cap.rs`
-//!   (`KVM_ENABLE_CAP` and the per-VM switches), `one_reg.rs` (`KVM_{GET,SET}_ONE_REG`),
-//!   `tod.rs` (guest TOD clock, SET CLOCK, memory limit), `vcpu_block.rs` (all vCPUs
-//!   kept out of SIE while VM-wide state changes), `store_status.rs` (STORE STATUS);
+//!   `instruction.rs` (the instruction table; handlers in `privileged.rs`, `diag.rs`,
+//!   `sigp.rs`, `tod.rs`), `interrupt.rs` (interruptions: pending state, injection,
+//!   delivery, the wait state) and `gaccess.rs` (guest storage access);
+//! - `operexc.rs` (operation-exception intercepts), `enable_cap.rs` (`KVM_ENABLE_CAP` and
+//!   the per-VM switches), `one_reg.rs` (`KVM_{GET,SET}_ONE_REG`), `tod.rs` (guest TOD
+//!   clock, SET CLOCK, memory limit), `vcpu_block.rs` (all vCPUs kept out of SIE while
+//!   VM-wide state changes), `store_status.rs` (STORE STATUS), `mem_op.rs`
+//!   (`KVM_S390_MEM_OP`, storage-key ioctls);
 //! - `stats.rs`: the binary statistics tables.
 //!
 //! What is not implemented yet answers with a defined errno, documented in
@@ -57,14 +59,17 @@ pub mod enable_cap;
 pub mod gaccess;
 pub mod gmap;
 pub mod host_mem;
+pub mod instruction;
 pub mod intercept;
 pub mod interrupt;
 pub mod kvm_host;
 mod layout_checks;
 pub mod logic;
 pub mod machine;
+pub mod mem_op;
 pub mod one_reg;
 pub mod operexc;
+pub mod privileged;
 pub mod run;
 pub mod sigp;
 pub mod stats;
@@ -134,6 +139,15 @@ fn read_user<T: kernel::transmute::FromBytes>(arg: c_ulong) -> Result<T> {
 fn ret(r: Result) -> c_int {
     match r {
         Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// As [`ret`], for ioctls whose success value is not 0 (`KVM_S390_MEM_OP` returns a
+/// program-interruption code).
+fn ret_value(r: Result<i32>) -> c_int {
+    match r {
+        Ok(v) => v,
         Err(e) => e.to_errno(),
     }
 }
@@ -222,7 +236,8 @@ pub unsafe extern "C" fn kvm_arch_free_vm(kvm: *mut bindings::kvm) {
     unsafe { bindings::kvfree(kvm.cast()) };
 }
 
-/// VM ioctls of the s390 ABI: the VM attributes (CPU model, `cpu_model.rs`).
+/// VM ioctls of the s390 ABI: the VM attributes (CPU model, `cpu_model.rs`), absolute
+/// guest memory access and storage keys (`mem_op.rs`).
 ///
 /// # Safety
 ///
@@ -246,6 +261,9 @@ pub unsafe extern "C" fn kvm_arch_vm_ioctl(
         | uapi_kvm::KVM_HAS_DEVICE_ATTR => ret(vm.attr_ioctl(ioctl, arg)),
         uapi_kvm::KVM_S390_INTERRUPT => ret(read_user::<uapi_kvm::KvmS390Interrupt>(arg)
             .and_then(|int| interrupt::inject_float(vm, &int))),
+        uapi_kvm::KVM_S390_MEM_OP => ret_value(mem_op::vm_mem_op(vm, arg as usize)),
+        uapi_kvm::KVM_S390_GET_SKEYS => ret_value(mem_op::get_skeys(vm, arg as usize)),
+        uapi_kvm::KVM_S390_SET_SKEYS => ret_value(mem_op::set_skeys(vm, arg as usize)),
         _ => ENOTTY.to_errno(),
     }
 }
@@ -853,6 +871,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
                 Ok(n) => n as c_long,
                 Err(e) => e.to_errno() as c_long,
             };
+        }
+        uapi_kvm::KVM_S390_MEM_OP => {
+            return ret_value(mem_op::vcpu_mem_op(vcpu, arg as usize)) as c_long;
         }
         _ => Err(ENOTTY),
     };

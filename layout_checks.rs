@@ -76,6 +76,18 @@ same!(
 );
 same!(size_of::<KvmS390Psw>(), size_of::<bindings::kvm_s390_psw>());
 same!(
+    size_of::<uapi_kvm::KvmS390MemOp>(),
+    size_of::<bindings::kvm_s390_mem_op>()
+);
+same!(
+    size_of::<uapi_kvm::KvmS390Skeys>(),
+    size_of::<bindings::kvm_s390_skeys>()
+);
+same!(
+    offset_of!(uapi_kvm::KvmS390MemOp, buf),
+    offset_of!(bindings::kvm_s390_mem_op, buf)
+);
+same!(
     size_of::<uapi_kvm::KvmS390PgmInfo>(),
     size_of::<bindings::kvm_s390_pgm_info>()
 );

@@ -19,17 +19,16 @@ use core::sync::atomic::Ordering;
 use kernel::bindings;
 use kernel::prelude::*;
 
+use crate::instruction::Insn;
 use crate::intercept::Outcome;
 use crate::interrupt;
 use crate::kvm_host::cpustat;
 use crate::logic::dat::PAGE_SHIFT;
 use crate::logic::facilities;
 use crate::logic::interrupt::LocalIrq;
-use crate::logic::psw;
 use crate::logic::sie_exit::pgm;
 use crate::logic::sigp::{self, cc, order, status, CondEmergencyTarget};
 use crate::stats::count;
-use crate::uapi_kvm::KvmS390PgmInfo;
 use crate::vcpu::Vcpu;
 
 /// What an order came to.
@@ -42,24 +41,19 @@ enum Answer {
     User,
 }
 
-/// Handles an intercepted SIGP (mainline's `kvm_s390_handle_sigp`). `gprs` are the guest
-/// general registers the run loop holds. Called with `kvm->srcu` held.
-pub(crate) fn handle(vcpu: &Vcpu, gprs: &mut [u64; 16]) -> Result<Outcome> {
-    let sie = vcpu.sie_block();
-    // SAFETY: the SIE block is ours while the guest is out.
-    let (mask, ipa, ipb) = unsafe { ((*sie).gpsw.mask, (*sie).ipa, (*sie).ipb) };
-    if mask & psw::MASK_PSTATE != 0 {
-        let info = KvmS390PgmInfo {
-            code: pgm::PRIVILEGED_OP,
-            ..Default::default()
-        };
-        interrupt::inject_program(vcpu, &info)?;
-        return Ok(Outcome::Continue);
+/// Handles an intercepted SIGP (mainline's `kvm_s390_handle_sigp`; an entry of the
+/// instruction table). Orders for user space go there as the instruction intercept.
+/// Called with `kvm->srcu` held.
+pub(crate) fn handle(insn: &mut Insn<'_>) -> Result<Outcome> {
+    if insn.problem_state() {
+        return insn.program(pgm::PRIVILEGED_OP);
     }
+    let (vcpu, ipa, ipb) = (insn.vcpu, insn.ipa, insn.ipb);
+    let gprs = &mut *insn.gprs;
     let ops = sigp::decode(ipa, ipb, gprs);
     if vcpu.vm().user_sigp() && sigp::forwarded_with_user_sigp(ops.order) {
         count_order(vcpu, ops.order);
-        return Ok(Outcome::UserExit);
+        return Ok(insn.forward());
     }
     let answer = if ops.order == order::SET_ARCHITECTURE {
         count!(vcpu, instruction_sigp_arch);
@@ -69,7 +63,7 @@ pub(crate) fn handle(vcpu: &Vcpu, gprs: &mut [u64; 16]) -> Result<Outcome> {
         to_cpu(vcpu, &ops)?
     };
     let cc = match answer {
-        Answer::User => return Ok(Outcome::UserExit),
+        Answer::User => return Ok(insn.forward()),
         Answer::Cc(cc) => cc,
         Answer::Status(s) => {
             // `r1` is a 4-bit field.
@@ -79,8 +73,7 @@ pub(crate) fn handle(vcpu: &Vcpu, gprs: &mut [u64; 16]) -> Result<Outcome> {
             cc::STATUS_STORED
         }
     };
-    // SAFETY: as above.
-    unsafe { (*sie).gpsw.mask = sigp::psw_with_cc((*sie).gpsw.mask, cc) };
+    insn.set_cc(cc);
     Ok(Outcome::Continue)
 }
 

@@ -18,16 +18,14 @@ use kernel::prelude::*;
 use kernel::uaccess::{UserPtr, UserSlice};
 
 use crate::gmap::Gmap;
-use crate::intercept::{sieic_exit, Outcome};
-use crate::interrupt;
+use crate::instruction::Insn;
+use crate::intercept::Outcome;
 use crate::logic::mem_limit::{self, LimitError};
-use crate::logic::prefix::GuestReal;
 use crate::logic::psw;
-use crate::logic::sie_exit::{icpt, pgm};
+use crate::logic::sie_exit::pgm;
 use crate::logic::tod::{self, Attr};
 use crate::stats::count;
-use crate::uapi_kvm::{self, KvmDeviceAttr, KvmS390PgmInfo, KvmS390VmTodClock};
-use crate::vcpu::Vcpu;
+use crate::uapi_kvm::{self, KvmDeviceAttr, KvmS390VmTodClock};
 use crate::vm::Vm;
 
 // SAFETY: integers and explicit padding bytes: any bit pattern is valid.
@@ -198,41 +196,21 @@ impl Vm {
     }
 }
 
-fn program_exception(vcpu: &Vcpu, code: u16) -> Result<Outcome> {
-    let info = KvmS390PgmInfo {
-        code,
-        ..Default::default()
-    };
-    interrupt::inject_program(vcpu, &info)?;
-    Ok(Outcome::Continue)
-}
-
-/// SET CLOCK (SCK): sets the guest clock of the whole VM from the doubleword operand.
-/// Called by the intercept dispatch with `kvm->srcu` held.
-///
-/// The operand is read as a real address when DAT is off; with DAT on the instruction goes
-/// to user space as before, until logical guest access exists (the `insn` work).
-pub(crate) fn handle_sck(vcpu: &Vcpu, gprs: &[u64; 16]) -> Result<Outcome> {
+/// SET CLOCK (SCK, an entry of the instruction table): sets the guest clock of the whole VM
+/// from the doubleword operand, a logical address. Called with `kvm->srcu` held.
+pub(crate) fn handle_sck(insn: &mut Insn<'_>) -> Result<Outcome> {
+    let vcpu = insn.vcpu;
     count!(vcpu, instruction_sck);
-    let sie = vcpu.sie_block();
-    // SAFETY: the SIE block is ours while the guest is out.
-    let (ipb, gpsw) = unsafe { ((*sie).ipb, (*sie).gpsw) };
-    if gpsw.mask & psw::MASK_PSTATE != 0 {
-        return program_exception(vcpu, pgm::PRIVILEGED_OP);
+    if insn.problem_state() {
+        return insn.program(pgm::PRIVILEGED_OP);
     }
-    let base = (ipb >> 28) as usize;
-    let base_value = if base == 0 { 0 } else { gprs[base & 15] };
-    let addr = tod::s_operand(base_value, (ipb >> 16) as u16, psw::address_mask(gpsw.mask));
+    let (addr, ar) = insn.s_operand();
     if !tod::sck_operand_aligned(addr) {
-        return program_exception(vcpu, pgm::SPECIFICATION);
-    }
-    if gpsw.mask & psw::MASK_DAT != 0 {
-        sieic_exit(vcpu, icpt::INSTRUCTION);
-        return Ok(Outcome::UserExit);
+        return insn.program(pgm::SPECIFICATION);
     }
     let mut operand = [0u8; 8];
-    if crate::gaccess::read_real(vcpu, GuestReal(addr), &mut operand).is_err() {
-        return program_exception(vcpu, pgm::ADDRESSING);
+    if let Err(e) = insn.read(addr, ar, &mut operand) {
+        return insn.access_failed(e);
     }
     let vm = vcpu.vm();
     // The usual order is `kvm->lock` before `vcpu->mutex`, which this thread holds: only a
@@ -240,14 +218,13 @@ pub(crate) fn handle_sck(vcpu: &Vcpu, gprs: &[u64; 16]) -> Result<Outcome> {
     // it), as in mainline.
     // SAFETY: the VM is live.
     if !unsafe { bindings::kvm_s390_rust_kvm_trylock(vm.as_raw()) } {
-        // SAFETY: the SIE block is ours while the guest is out.
-        unsafe { (*sie).gpsw = psw::backward(gpsw, 4) };
+        let gpsw = insn.psw();
+        insn.set_psw(psw::backward(gpsw, 4));
         return Ok(Outcome::Continue);
     }
     vm.set_guest_tod(u64::from_be_bytes(operand));
     // SAFETY: taken above.
     unsafe { bindings::kvm_s390_rust_kvm_unlock(vm.as_raw()) };
-    // SAFETY: as above.
-    unsafe { (*sie).gpsw.mask = tod::with_cc(gpsw.mask, 0) };
+    insn.set_cc(0);
     Ok(Outcome::Continue)
 }

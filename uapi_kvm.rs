@@ -186,6 +186,85 @@ const _: () = assert!(offset_of!(KvmSregs, crs) == 64);
 const _: () = assert!(size_of::<KvmFpu>() == 136);
 const _: () = assert!(offset_of!(KvmFpu, fprs) == 8);
 
+/// `struct kvm_s390_mem_op` (`KVM_S390_MEM_OP`), with the union's logical-access member
+/// spelled out (`sida_offset` overlays `ar`, `key` and `pad1`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmS390MemOp {
+    /// Guest address.
+    pub gaddr: u64,
+    /// `KVM_S390_MEMOP_F_*`.
+    pub flags: u64,
+    /// Number of bytes.
+    pub size: u32,
+    /// `KVM_S390_MEMOP_*`.
+    pub op: u32,
+    /// User buffer.
+    pub buf: u64,
+    /// Access register number (logical accesses).
+    pub ar: u8,
+    /// Access key (with `KVM_S390_MEMOP_F_SKEY_PROTECTION`).
+    pub key: u8,
+    /// Ignored.
+    pub pad1: [u8; 6],
+    /// Address of the old value (`KVM_S390_MEMOP_ABSOLUTE_CMPXCHG`).
+    pub old_addr: u64,
+    /// Ignored.
+    pub reserved: [u8; 16],
+}
+
+/// `struct kvm_s390_skeys` (`KVM_S390_GET_SKEYS`, `KVM_S390_SET_SKEYS`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmS390Skeys {
+    /// First guest frame number.
+    pub start_gfn: u64,
+    /// Number of keys.
+    pub count: u64,
+    /// User buffer of `count` key bytes.
+    pub skeydata_addr: u64,
+    /// Must be 0.
+    pub flags: u32,
+    /// Ignored.
+    pub reserved: [u32; 9],
+}
+
+/// `KVM_S390_MEM_OP` operations.
+pub mod memop {
+    /// Read guest logical storage (vCPU).
+    pub const LOGICAL_READ: u32 = 0;
+    /// Write guest logical storage (vCPU).
+    pub const LOGICAL_WRITE: u32 = 1;
+    /// Read guest absolute storage (VM).
+    pub const ABSOLUTE_READ: u32 = 4;
+    /// Write guest absolute storage (VM).
+    pub const ABSOLUTE_WRITE: u32 = 5;
+    /// Compare and exchange guest absolute storage (VM).
+    pub const ABSOLUTE_CMPXCHG: u32 = 6;
+    /// Only check that the access would succeed.
+    pub const F_CHECK_ONLY: u64 = 1 << 0;
+    /// Present an access exception to the guest (vCPU).
+    pub const F_INJECT_EXCEPTION: u64 = 1 << 1;
+    /// Apply key-controlled protection with `key`.
+    pub const F_SKEY_PROTECTION: u64 = 1 << 2;
+    /// `KVM_CAP_S390_MEM_OP_EXTENSION`: the key-protection extension.
+    pub const EXTENSION_CAP_BASE: i64 = 1 << 0;
+    /// `KVM_CAP_S390_MEM_OP_EXTENSION`: `ABSOLUTE_CMPXCHG`.
+    pub const EXTENSION_CAP_CMPXCHG: i64 = 1 << 1;
+    /// Largest transfer (the `KVM_CAP_S390_MEM_OP` value).
+    pub const MAX_SIZE: u32 = 65536;
+}
+
+/// `KVM_S390_GET_SKEYS` return value for a guest that never used storage keys.
+pub const KVM_S390_GET_SKEYS_NONE: i32 = 1;
+/// Most keys one `KVM_S390_GET_SKEYS`/`SET_SKEYS` moves.
+pub const KVM_S390_SKEYS_MAX: u64 = 1_048_576;
+
+const _: () = assert!(size_of::<KvmS390MemOp>() == 64);
+const _: () = assert!(offset_of!(KvmS390MemOp, ar) == 32);
+const _: () = assert!(offset_of!(KvmS390MemOp, old_addr) == 40);
+const _: () = assert!(size_of::<KvmS390Skeys>() == 64);
+
 /// The `KVM_GET_API_VERSION` value.
 pub const KVM_API_VERSION: i32 = 12;
 
@@ -277,6 +356,12 @@ pub const KVM_MP_STATE_CHECK_STOP: u32 = 6;
 pub const KVM_MP_STATE_OPERATING: u32 = 7;
 /// `KVM_MP_STATE_LOAD`.
 pub const KVM_MP_STATE_LOAD: u32 = 8;
+/// `KVM_S390_MEM_OP` (vCPU and VM).
+pub const KVM_S390_MEM_OP: u32 = iow::<KvmS390MemOp>(0xb1);
+/// `KVM_S390_GET_SKEYS` (VM).
+pub const KVM_S390_GET_SKEYS: u32 = iow::<KvmS390Skeys>(0xb2);
+/// `KVM_S390_SET_SKEYS` (VM).
+pub const KVM_S390_SET_SKEYS: u32 = iow::<KvmS390Skeys>(0xb3);
 
 /// The pfault token value meaning "no pfault handshake" (`KVM_S390_PFAULT_TOKEN_INVALID`).
 pub const KVM_S390_PFAULT_TOKEN_INVALID: u64 = u64::MAX;
@@ -342,6 +427,12 @@ pub mod cap {
     pub const S390_IRQ_STATE: i64 = 114;
     /// `KVM_CAP_S390_VCPU_RESETS`: `KVM_S390_NORMAL_RESET` and `KVM_S390_CLEAR_RESET`.
     pub const S390_VCPU_RESETS: i64 = 179;
+    /// `KVM_CAP_S390_MEM_OP`: `KVM_S390_MEM_OP` on a vCPU; the value is the largest size.
+    pub const S390_MEM_OP: i64 = 108;
+    /// `KVM_CAP_S390_SKEYS`: `KVM_S390_GET_SKEYS`/`SET_SKEYS`.
+    pub const S390_SKEYS: i64 = 110;
+    /// `KVM_CAP_S390_MEM_OP_EXTENSION`: key protection and absolute accesses (flag bits).
+    pub const S390_MEM_OP_EXTENSION: i64 = 211;
 }
 
 /// `struct kvm_enable_cap` (`KVM_ENABLE_CAP`).

@@ -571,6 +571,13 @@ impl Vcpu {
         unsafe { read_volatile(addr_of!((*self.sync_regs()).gprs)) }
     }
 
+    /// The guest access registers from `kvm_run` (where they are while the vCPU is out of
+    /// `KVM_RUN`).
+    pub(crate) fn acrs(&self) -> [u32; 16] {
+        // SAFETY: the sync-register area is valid; user space may write it concurrently.
+        unsafe { read_volatile(addr_of!((*self.sync_regs()).acrs)) }
+    }
+
     /// Stores the guest general registers back into `kvm_run`.
     pub(crate) fn gprs_out(&self, gprs: &[u64; 16]) {
         // SAFETY: the sync-register area is valid.

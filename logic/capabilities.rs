@@ -58,6 +58,14 @@ pub fn value(capability: i64, host: &Host) -> i64 {
         // MAX_VCPU_ID equals MAX_VCPUS, as api.rst asks: ids index the SCA.
         cap::MAX_VCPUS | cap::MAX_VCPU_ID => max_vcpus,
         cap::NR_VCPUS => core::cmp::min(i64::from(host.online_cpus), max_vcpus),
+        // KVM_S390_MEM_OP on vCPUs (logical) and VMs (absolute, cmpxchg), with key
+        // protection (mem_op.rs); storage keys get and set (logic/skey.rs).
+        cap::S390_MEM_OP => i64::from(crate::uapi_kvm::memop::MAX_SIZE),
+        cap::S390_MEM_OP_EXTENSION => {
+            crate::uapi_kvm::memop::EXTENSION_CAP_BASE
+                | crate::uapi_kvm::memop::EXTENSION_CAP_CMPXCHG
+        }
+        cap::S390_SKEYS => 1,
         _ => 0,
     }
 }

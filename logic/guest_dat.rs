@@ -54,6 +54,10 @@ pub struct Controls {
 pub struct Translation {
     /// The guest absolute address.
     pub absolute: u64,
+    /// Whether a DAT-protection bit on the way forbids stores (table entries' bit 54:
+    /// the page-protection bit always, the segment-protection bit of a segment-table
+    /// entry always, the region entries' only with EDAT-1, as the architecture says).
+    pub protected: bool,
 }
 
 /// CR0 bit 40: enhanced-DAT enablement.
@@ -70,6 +74,7 @@ pub fn instruction_asce(psw_mask: u64, crs: &[u64; 16]) -> u64 {
 }
 
 const INVALID: u64 = 0x20; // bit 58 of region and segment entries
+const PROTECT: u64 = 0x200; // bit 54 of region, segment and page-table entries
 const PTE_INVALID: u64 = 0x400; // bit 53
 const PTE_ZERO: u64 = 0x800; // bit 52: must be zero
 const FORMAT_CONTROL: u64 = 0x400; // bit 53 of region-third and segment entries
@@ -108,14 +113,16 @@ pub fn translate(
             MemoryError::Host => DatError::Host,
         })
     };
-    let real = |r: u64| {
+    let real = |r: u64, protected: bool| {
         Ok(Translation {
             absolute: real_to_absolute(prefix, GuestReal(r)).0,
+            protected,
         })
     };
     if asce & ASCE_REAL != 0 {
-        return real(vaddr);
+        return real(vaddr, false);
     }
+    let mut protected = false;
     let (rfx, rsx, rtx, sx) = (
         index(vaddr, 53),
         index(vaddr, 42),
@@ -194,8 +201,14 @@ pub fn translate(
             if entry & FORMAT_CONTROL != 0 && ctl.edat2 {
                 // A 2 GiB region frame (absolute).
                 let absolute = (entry & !0x7fff_ffff) | (vaddr & 0x7fff_ffff);
-                return Ok(Translation { absolute });
+                return Ok(Translation {
+                    absolute,
+                    protected: protected || entry & PROTECT != 0,
+                });
             }
+        }
+        if ctl.edat1 {
+            protected |= entry & PROTECT != 0;
         }
         let first_bits = next_index >> 9;
         if first_bits < table_offset(entry) || first_bits > table_length(entry) {
@@ -216,10 +229,14 @@ pub fn translate(
     if entry & COMMON != 0 && asce & ASCE_PRIVATE != 0 {
         return Err(DatError::Program(PGM_TRANSLATION_SPEC));
     }
+    protected |= entry & PROTECT != 0;
     if entry & FORMAT_CONTROL != 0 && ctl.edat1 {
         // A 1 MiB segment frame (absolute).
         let absolute = (entry & !0xf_ffff) | (vaddr & 0xf_ffff);
-        return Ok(Translation { absolute });
+        return Ok(Translation {
+            absolute,
+            protected,
+        });
     }
     let pte = fetch((entry & !0x7ff).wrapping_add(px * 8))?;
     if pte & PTE_INVALID != 0 {
@@ -228,5 +245,8 @@ pub fn translate(
     if pte & PTE_ZERO != 0 {
         return Err(DatError::Program(PGM_TRANSLATION_SPEC));
     }
-    real((pte & !0xfff) | (vaddr & 0xfff))
+    real(
+        (pte & !0xfff) | (vaddr & 0xfff),
+        protected || pte & PROTECT != 0,
+    )
 }

@@ -6,6 +6,7 @@
 //! unchanged into the module and into the host test crate `tests/host`, where `cargo test`
 //! checks it in seconds. No `unsafe`, no allocation, no panics on any input.
 
+pub mod access;
 pub mod capabilities;
 pub mod cpu_reset;
 pub mod dat;
@@ -13,8 +14,10 @@ pub mod diag;
 pub mod enable_cap;
 pub mod facilities;
 pub mod guest_dat;
+pub mod instruction;
 pub mod interrupt;
 pub mod mem_limit;
+pub mod mem_op;
 pub mod memslots;
 pub mod one_reg;
 pub mod operexc;
@@ -22,6 +25,8 @@ pub mod prefix;
 pub mod psw;
 pub mod sie_exit;
 pub mod sigp;
+pub mod skey;
 pub mod store_status;
+pub mod stsi;
 pub mod tod;
 pub mod vcpu_limits;

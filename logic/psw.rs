@@ -84,3 +84,39 @@ pub fn psw_from_bytes(bytes: [u8; 16]) -> Psw {
         addr: u64::from_be_bytes(addr),
     }
 }
+
+/// PSW mask bits that must be zero (mainline's `PSW_MASK_UNASSIGNED`): bits 0, 2-4, 12
+/// (which only the short format has), 24-30 and 33-63.
+const MASK_UNASSIGNED: u64 = 0xb808_00fe_7fff_ffff;
+
+/// Whether a PSW is valid to load (Principles of Operation, "Exceptions Associated with
+/// the PSW"; mainline: `is_valid_psw`): no unassigned bit set, a valid addressing mode,
+/// an instruction address within it, and even.
+pub fn is_valid(psw: Psw) -> bool {
+    if psw.mask & MASK_UNASSIGNED != 0 {
+        return false;
+    }
+    match (psw.mask & MASK_EA != 0, psw.mask & MASK_BA != 0) {
+        (true, false) => return false,
+        (false, true) if psw.addr & !0x7fff_ffff != 0 => return false,
+        (false, false) if psw.addr & !0x00ff_ffff != 0 => return false,
+        _ => {}
+    }
+    psw.addr & 1 == 0
+}
+
+/// The PSW a short (ESA/390-format, 8-byte) PSW stands for, as LOAD PSW loads it: `None`
+/// when bit 12 is zero, which makes the short format invalid. The addressing-mode bit 32
+/// moves into the mask; the mask's high half takes bits 0-31 without bit 12.
+pub fn from_short(bytes: [u8; 8]) -> Option<Psw> {
+    const SHORT_BIT12: u32 = 0x0008_0000;
+    let mask = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    let addr = u32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+    if mask & SHORT_BIT12 == 0 {
+        return None;
+    }
+    Some(Psw {
+        mask: (u64::from(mask & !SHORT_BIT12) << 32) | u64::from(addr & 0x8000_0000),
+        addr: u64::from(addr & 0x7fff_ffff),
+    })
+}

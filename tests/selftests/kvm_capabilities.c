@@ -726,9 +726,10 @@ static const struct cap_case cases[] = {
 	{ CAP(S390_IRQCHIP), MAINLINE_ONLY, false, use_enable_on_new_vm },
 	{ CAP(S390_VSIE_ESAMODE), MAINLINE_ONLY, false, use_enable_on_new_vm },
 	{ CAP(S390_AIS), MAINLINE_ONLY, false, use_enable_on_new_vm },
-	{ CAP(S390_SKEYS), MAINLINE_ONLY, false, use_skeys },
-	{ CAP(S390_MEM_OP), MAINLINE_ONLY, false, use_mem_op },
-	{ CAP(S390_MEM_OP_EXTENSION), MAINLINE_ONLY, false, use_mem_op },
+	/* Also exercised by kvm_instructions (keys) and the kselftest s390/memop. */
+	{ CAP(S390_SKEYS), ALWAYS, ALWAYS, false, use_skeys },
+	{ CAP(S390_MEM_OP), ALWAYS, ALWAYS, false, use_mem_op },
+	{ CAP(S390_MEM_OP_EXTENSION), ALWAYS, ALWAYS, false, use_mem_op },
 	{ CAP(SET_GUEST_DEBUG), MAINLINE_ONLY, false, use_guest_debug },
 	{ CAP(SET_GUEST_DEBUG2), MAINLINE_ONLY, false, use_guest_debug },
 	{ CAP(S390_DIAG318), MAINLINE_ONLY, false, use_diag318 },

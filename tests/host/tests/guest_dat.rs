@@ -60,7 +60,13 @@ fn three_level() -> (Memory, u64) {
 fn walks_three_levels_to_a_page() {
     let (m, asce) = three_level();
     let t = guest_dat::translate(&m, asce, 0x8000_3abc, 0, Controls::default()).unwrap();
-    assert_eq!(t, Translation { absolute: 0x5abc });
+    assert_eq!(
+        t,
+        Translation {
+            absolute: 0x5abc,
+            protected: false
+        }
+    );
 }
 
 #[test]
