@@ -256,6 +256,13 @@ impl Vcpu {
     /// purges every CPU's TLB when an entry goes.
     fn handle_requests(&self) -> Result {
         self.apply_vm_switches();
+        // SAFETY: the vCPU is live; `requests` is a bitmap that other threads change only
+        // atomically, so one racy read tells whether any request is there (generic KVM's
+        // `kvm_request_pending`); one made after the read waits for the next round, as it
+        // would after the checks below.
+        if unsafe { read_volatile(addr_of!((*self.as_raw()).requests)) } == 0 {
+            return Ok(());
+        }
         // SAFETY: the vCPU is live; `requests` is an atomic bitmap.
         if unsafe { bindings::kvm_s390_rust_vm_dead_requested(self.as_raw()) } {
             return Err(EIO);
