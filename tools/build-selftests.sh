@@ -60,17 +60,28 @@ make -s -C "$KSRC/tools/testing/selftests/kvm" CROSS_COMPILE="$CROSS_COMPILE" \
 	OUTPUT="$KSELF" KHDR_INCLUDES="-isystem $UAPI/include" \
 	LDFLAGS="-static -pthread -no-pie" -j"$(nproc)" >/dev/null
 
-stage() { # bed
-	local bed=$1 dir=$CACHE/stage/$1
+# A fresh stage directory for BED with the common and the bed's own scripts, and
+# the head of its run list: the bed's entries before unload-kvm (the rest, from
+# unload-kvm on, goes at the end: stage_tail).
+stage_head() { # bed dir
+	local bed=$1 dir=$2 f
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	local f
 	for f in "$REPO"/tests/beds/common/*.sh "$REPO"/tests/beds/"$bed"/*.sh; do
 		[ -e "$f" ] && cp "$f" "$dir"/
 	done
-	# The bed's own entries: those before unload-kvm first, the rest at the end.
-	local bedlist=$REPO/tests/beds/$bed/run-list
-	awk -F'\t' '/^#/ { next } $1 == "unload-kvm" { exit } { print }' "$bedlist" > "$dir/run-list"
+	awk -F'\t' '/^#/ { next } $1 == "unload-kvm" { exit } { print }' \
+		"$REPO/tests/beds/$bed/run-list" > "$dir/run-list"
+}
+
+stage_tail() { # bed dir
+	awk -F'\t' '/^#/ { next } $1 == "unload-kvm" { tail = 1 } tail { print }' \
+		"$REPO/tests/beds/$1/run-list" >> "$2/run-list"
+}
+
+stage() { # bed
+	local bed=$1 dir=$CACHE/stage/$1
+	stage_head "$bed" "$dir"
 	if [ "$bed" = hercules ]; then
 		# Our selftests, in the order of their run list.
 		local name timeout cmd kind
@@ -88,21 +99,15 @@ stage() { # bed
 			kind=$(kind_of "$KSRC/tools/testing/selftests/kvm/$path.c")
 			printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" "$kind" "$name" >> "$dir/run-list"
 		done
-		awk -F'\t' '/^#/ { next } $1 == "unload-kvm" { tail = 1 } tail { print }' "$bedlist" >> "$dir/run-list"
 	fi
+	stage_tail "$bed" "$dir"
 }
+
 # A bed that runs a selection of the Hercules bed's tests (tests/beds/BED/select,
 # one run-list name per line) between its own first and last entries.
 stage_selection() { # bed
 	local bed=$1 dir=$CACHE/stage/$1 from=$CACHE/stage/hercules
-	rm -rf "$dir"
-	mkdir -p "$dir"
-	local f
-	for f in "$REPO"/tests/beds/common/*.sh "$REPO"/tests/beds/"$bed"/*.sh; do
-		[ -e "$f" ] && cp "$f" "$dir"/
-	done
-	local bedlist=$REPO/tests/beds/$bed/run-list
-	awk -F'\t' '/^#/ { next } $1 == "unload-kvm" { exit } { print }' "$bedlist" > "$dir/run-list"
+	stage_head "$bed" "$dir"
 	local name
 	while read -r name; do
 		case $name in '#'* | '') continue ;; esac
@@ -111,7 +116,7 @@ stage_selection() { # bed
 			die "tests/beds/$bed/select names $name, which the Hercules bed does not run"
 		cp "$from/$name" "$dir/$name"
 	done < "$REPO/tests/beds/$bed/select"
-	awk -F'\t' '/^#/ { next } $1 == "unload-kvm" { tail = 1 } tail { print }' "$bedlist" >> "$dir/run-list"
+	stage_tail "$bed" "$dir"
 }
 stage tcg
 stage hercules
