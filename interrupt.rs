@@ -250,6 +250,17 @@ fn clear_pending(mask: &AtomicUsize, kind: Kind) {
     mask.fetch_and(!(kind.bit() as usize), Ordering::SeqCst);
 }
 
+/// Makes `kind`'s bit say `on`, writing (an atomic read-modify-write) only when it does not.
+fn sync_pending(mask: &AtomicUsize, kind: Kind, on: bool) {
+    if (mask.load(Ordering::SeqCst) as u64 & kind.bit() != 0) != on {
+        if on {
+            set_pending(mask, kind);
+        } else {
+            clear_pending(mask, kind);
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Set-up and tear-down.
 
@@ -1001,25 +1012,28 @@ fn deliver_external(vcpu: &Vcpu, s: ExternalStore) -> Result {
 /// before every SIE entry, with `kvm->srcu` held.
 pub(crate) fn deliver_pending(vcpu: &Vcpu, regs: &RegsView<'_>) -> Result {
     let sie = vcpu.sie_block();
+    let li = local_pending(vcpu);
+    // Timer conditions may have gone (the guest changed the comparator) or come.
+    sync_pending(li, Kind::ClockComp, ckc_pending(vcpu));
+    sync_pending(li, Kind::CpuTimer, cputm_pending(vcpu));
+    let armed = cpustat::IO_INT | cpustat::EXT_INT | cpustat::STOP_INT;
+    // Nothing pending and no intercept request left from an earlier round: the steps
+    // below would deliver nothing and leave the same state, so skip them (the common
+    // case, before every entry). An injection racing with this sets its pending bit
+    // before it kicks, so it is either seen here or kicks SIE out after the entry.
+    // SAFETY: the SIE block is ours while the guest is out.
+    if pending(vcpu) == 0
+        && unsafe { (*sie).lctl == 0 && (*sie).ictl & irq::ICTL_LPSW == 0 }
+        && vcpu.cpuflags().load(Ordering::SeqCst) & armed == 0
+    {
+        return Ok(());
+    }
     // SAFETY: the SIE block is ours while the guest is out; cpuflags is atomic.
     unsafe {
         (*sie).lctl = 0;
         (*sie).ictl &= !irq::ICTL_LPSW;
     }
-    vcpu.cpuflags().fetch_and(
-        !(cpustat::IO_INT | cpustat::EXT_INT | cpustat::STOP_INT),
-        Ordering::SeqCst,
-    );
-    let li = local_pending(vcpu);
-    // Timer conditions may have gone (the guest changed the comparator) or come.
-    clear_pending(li, Kind::ClockComp);
-    if ckc_pending(vcpu) {
-        set_pending(li, Kind::ClockComp);
-    }
-    clear_pending(li, Kind::CpuTimer);
-    if cputm_pending(vcpu) {
-        set_pending(li, Kind::CpuTimer);
-    }
+    vcpu.cpuflags().fetch_and(!armed, Ordering::SeqCst);
     let mut result = Ok(());
     // Each delivery loads a new PSW, which usually disables further ones; at most one
     // round per kind and pending entry, bounded to keep a misbehaving guest finite.

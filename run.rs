@@ -138,8 +138,16 @@ impl Vcpu {
             if let Err(e) = interrupt::deliver_pending(self, &regs) {
                 break Err(e);
             }
-            if let Err(e) = self.map_prefix_pages() {
-                break Err(e);
+            // The walk is skipped while the prefix is the one last found mapped: an
+            // invalidation that unmaps it since makes SIE refuse the entry (validity
+            // intercept), which forgets it below, and the next round maps it again.
+            let prefix = self.prefix();
+            if self.prefix_known_mapped() != Some(prefix) {
+                match self.map_prefix_pages() {
+                    Ok(true) => self.set_prefix_known_mapped(Some(prefix)),
+                    Ok(false) => {}
+                    Err(e) => break Err(e),
+                }
             }
             // SAFETY: the SIE block is valid and the guest is not running, so these plain
             // stores cannot race with SIE.
@@ -193,6 +201,9 @@ impl Vcpu {
             // SAFETY: as above.
             let teid = unsafe { bindings::kvm_s390_rust_gmap_teid() } as u64;
             let exit = sie_exit::classify(icptcode, int_code, teid);
+            if exit == sie_exit::Exit::Intercept(sie_exit::icpt::VALIDITY) {
+                self.set_prefix_known_mapped(None);
+            }
             let mut regs = intercept::Regs {
                 gprs: &mut *gprs,
                 acrs: &area.guest_acrs,
@@ -245,6 +256,13 @@ impl Vcpu {
     /// purges every CPU's TLB when an entry goes.
     fn handle_requests(&self) -> Result {
         self.apply_vm_switches();
+        // SAFETY: the vCPU is live; `requests` is a bitmap that other threads change only
+        // atomically, so one racy read tells whether any request is there (generic KVM's
+        // `kvm_request_pending`); one made after the read waits for the next round, as it
+        // would after the checks below.
+        if unsafe { read_volatile(addr_of!((*self.as_raw()).requests)) } == 0 {
+            return Ok(());
+        }
         // SAFETY: the vCPU is live; `requests` is an atomic bitmap.
         if unsafe { bindings::kvm_s390_rust_vm_dead_requested(self.as_raw()) } {
             return Err(EIO);
@@ -257,19 +275,38 @@ impl Vcpu {
         Ok(())
     }
 
+    /// The prefix whose two pages the run loop last found mapped, if any. Kept across
+    /// `KVM_RUN`s in `vcpu->arch.host_acrs[0]`, a field this backend has no other use for
+    /// (the switch area holds the host's access registers), as the prefix plus one: a
+    /// prefix is 8 KiB aligned, and 0 means none. Only the vCPU's thread, holding
+    /// `vcpu->mutex`, reads or writes it.
+    fn prefix_known_mapped(&self) -> Option<u32> {
+        // SAFETY: the vCPU is live and its mutex held (type invariant).
+        let v = unsafe { (*self.arch()).host_acrs[0] };
+        v.checked_sub(1)
+    }
+
+    fn set_prefix_known_mapped(&self, prefix: Option<u32>) {
+        // SAFETY: as in `prefix_known_mapped`.
+        unsafe { (*self.arch()).host_acrs[0] = prefix.map_or(0, |p| p | 1) };
+    }
+
     /// Makes sure both pages of the guest's prefix area are mapped: SIE refuses to run
-    /// (validity intercept) otherwise. Called with `kvm->srcu` held.
-    fn map_prefix_pages(&self) -> Result {
+    /// (validity intercept) otherwise. Returns whether both are mapped now (not when a
+    /// fault must be retried). Called with `kvm->srcu` held.
+    fn map_prefix_pages(&self) -> Result<bool> {
         let vm = self.vm();
         let gmap = vm.gmap();
         let prefix = u64::from(self.prefix());
+        let mut mapped = true;
         for page in [prefix, prefix + PAGE_SIZE] {
             if gmap.is_mapped(page) {
                 continue;
             }
             // SAFETY: the gmap is this vCPU's VM's; srcu held, mmu_lock not held.
             match unsafe { gmap.fault_in(self, page) }? {
-                Faultin::Mapped | Faultin::Retry | Faultin::SlotChanging => {}
+                Faultin::Mapped => {}
+                Faultin::Retry | Faultin::SlotChanging => mapped = false,
                 Faultin::Addressing => {
                     warn_limited!(
                         "vcpu {}: prefix {:#x} is outside guest memory\n",
@@ -280,6 +317,6 @@ impl Vcpu {
                 }
             }
         }
-        Ok(())
+        Ok(mapped)
     }
 }

@@ -13,12 +13,24 @@
  *                    host DAT fault, the memslot lookup, the mapping
  *   vm_lifecycle     create a VM with a memslot and a vCPU, run one guest
  *                    instruction, destroy it all
+ *   diag44_loop      a DIAG 0x44 intercept handled in the kernel and the
+ *                    re-entry, N of them inside one KVM_RUN: the run loop's
+ *                    cost per round without the way out to user space
+ *   irq_inject       KVM_S390_IRQ of an emergency signal from a second
+ *                    thread until the guest's handler has stored its count,
+ *                    the guest in an enabled wait: kick, wake-up, delivery
+ *   ckc_wakeup       how late the guest's clock-comparator handler runs
+ *                    after the comparator (set 100 us ahead, then an enabled
+ *                    wait), measured by the guest with STCK: the host timer,
+ *                    the wake-up from the wait and the delivery
  *
  * Absolute numbers mean little on an emulator; the ratio between the
  * backends in the same run is what tells.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +46,13 @@
 #define CODE_GPA	0x10000UL
 #define DATA_GPA	0x100000UL
 #define PSW_MASK_64	0x0000000180000000UL
+#define PSW_MASK_EXT	0x0100000000000000UL
+#define PSW_MASK_WAIT	0x0002000000000000UL
+#define LC_EXT_CPU_ADDR	0x84
+#define LC_EXT_INT_CODE	0x86
+#define LC_EXT_NEW_PSW	0x1b0
+#define CR0_EMERGENCY	0x4000UL	/* CR0 bit 49: emergency-signal subclass */
+#define CR0_CKC		0x0800UL	/* CR0 bit 52: clock-comparator subclass */
 
 struct vm {
 	int fd, vcpu;
@@ -181,12 +200,245 @@ static int bench_vm_lifecycle(int rep)
 	return 0;
 }
 
+/* Stores a big-endian doubleword into guest memory. */
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = v;
+}
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	return p[0] << 8 | p[1];
+}
+
+/*
+ * Prepares an interrupt benchmark: the external new PSW points at the handler at
+ * CODE_GPA + handler, the wait PSW at CODE_GPA + 0x100 is an enabled wait, CR0 enables
+ * the subclass cr0_bits; %r10 = CODE_GPA, %r5 = DATA_GPA.
+ */
+static int irq_setup(struct vm *vm, unsigned int handler, uint64_t cr0_bits)
+{
+	struct kvm_sregs sregs;
+
+	put_be64(vm->mem + LC_EXT_NEW_PSW, PSW_MASK_64);
+	put_be64(vm->mem + LC_EXT_NEW_PSW + 8, CODE_GPA + handler);
+	put_be64(vm->mem + CODE_GPA + 0x100, PSW_MASK_64 | PSW_MASK_EXT | PSW_MASK_WAIT);
+	put_be64(vm->mem + CODE_GPA + 0x108, CODE_GPA + 4);
+	if (ioctl(vm->vcpu, KVM_GET_SREGS, &sregs))
+		return -1;
+	sregs.crs[0] |= cr0_bits;
+	if (ioctl(vm->vcpu, KVM_SET_SREGS, &sregs))
+		return -1;
+	vm->run->s.regs.gprs[5] = DATA_GPA;
+	vm->run->s.regs.gprs[10] = CODE_GPA;
+	return 0;
+}
+
+/* DIAG 0x44 N times inside one KVM_RUN, then DIAG 0x501. */
+static int bench_diag44(int rep)
+{
+	static const uint8_t code[] = {
+		0x83, 0x00, 0x00, 0x44,		/* +0  diag  0,0,0x44 */
+		0xa7, 0x37, 0xff, 0xfe,		/* +4  brctg %r3,+0 */
+		0x83, 0x00, 0x05, 0x01,		/* +8  diag  0,0,0x501 */
+		0xa7, 0xf4, 0x00, 0x00,		/* +12 j     . */
+	};
+	const int n = 20000;
+	struct vm vm;
+	double t;
+
+	if (vm_create(&vm, code, sizeof(code)))
+		return -1;
+	vm.run->s.regs.gprs[3] = n;
+	t = now();
+	if (run_to_diag(&vm))
+		return -1;
+	t = now() - t;
+	/* The loop counted down to 0 and left at the DIAG 0x501 after it. */
+	if (vm.run->s.regs.gprs[3] != 0 || vm.run->psw_addr != CODE_GPA + 12) {
+		fprintf(stderr, "diag44_loop: r3 %llx, PSW at %llx\n",
+			(unsigned long long)vm.run->s.regs.gprs[3],
+			(unsigned long long)vm.run->psw_addr);
+		return -1;
+	}
+	printf("BENCH diag44_loop %d %.2f us\n", rep, t / n * 1e6);
+	vm_destroy(&vm);
+	return 0;
+}
+
+static void *run_thread(void *arg)
+{
+	struct vm *vm = arg;
+
+	return (void *)(intptr_t)run_to_diag(vm);
+}
+
+/*
+ * The guest waits enabled; each emergency signal runs the handler, which counts in
+ * %r4 and at DATA_GPA and returns to the wait, until the count reaches %r3.
+ */
+static int bench_irq_inject(int rep)
+{
+	static const uint8_t code[] = {
+		0x07, 0x00, 0x07, 0x00,			/* +0x00 nopr; nopr */
+		0xb2, 0xb2, 0xa1, 0x00,			/* +0x04 lpswe 0x100(%r10) */
+		0xa7, 0xf4, 0x00, 0x00,			/* +0x08 j     . */
+		0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
+		0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
+		0x07, 0x00, 0x07, 0x00,			/* +0x0c .. +0x1f nopr */
+		0xa7, 0x4b, 0x00, 0x01,			/* +0x20 aghi  %r4,1 */
+		0xe3, 0x40, 0x50, 0x00, 0x00, 0x24,	/* +0x24 stg   %r4,0(%r5) */
+		0xb9, 0x20, 0x00, 0x43,			/* +0x2a cgr   %r4,%r3 */
+		0xa7, 0x84, 0x00, 0x04,			/* +0x2e je    +0x36 */
+		0xb2, 0xb2, 0x01, 0x30,			/* +0x32 lpswe 0x130 (ext old) */
+		0x83, 0x00, 0x05, 0x01,			/* +0x36 diag  0,0,0x501 */
+		0xa7, 0xf4, 0x00, 0x00,			/* +0x3a j     . */
+	};
+	struct kvm_s390_irq irq = { .type = KVM_S390_INT_EMERGENCY, .u.emerg.code = 0 };
+	volatile uint64_t *count;
+	const int n = 2000;
+	pthread_t thread;
+	void *ret;
+	struct vm vm;
+	double t;
+	int i;
+
+	if (vm_create(&vm, code, sizeof(code)) || irq_setup(&vm, 0x20, CR0_EMERGENCY))
+		return -1;
+	count = (volatile uint64_t *)(vm.mem + DATA_GPA);
+	vm.run->s.regs.gprs[3] = n;
+	vm.run->s.regs.gprs[4] = 0;
+	if (pthread_create(&thread, NULL, run_thread, &vm))
+		return -1;
+	t = now();
+	for (i = 1; i <= n; i++) {
+		if (ioctl(vm.vcpu, KVM_S390_IRQ, &irq)) {
+			perror("irq_inject: KVM_S390_IRQ");
+			return -1;
+		}
+		/* Big-endian guest doubleword; the host is s390x too. */
+		while (*count < (uint64_t)i) {
+			if (now() - t > 30) {
+				fprintf(stderr, "irq_inject: signal %d not taken\n", i);
+				return -1;
+			}
+			sched_yield();
+		}
+	}
+	t = now() - t;
+	if (pthread_join(thread, &ret) || ret)
+		return -1;
+	/* Every signal was taken once, as an emergency signal from CPU 0. */
+	if (*count != (uint64_t)n || vm.run->psw_addr != CODE_GPA + 0x3a ||
+	    get_be16(vm.mem + LC_EXT_INT_CODE) != 0x1201 ||
+	    get_be16(vm.mem + LC_EXT_CPU_ADDR) != 0) {
+		fprintf(stderr, "irq_inject: count %llu, PSW at %llx, code %04x\n",
+			(unsigned long long)*count, (unsigned long long)vm.run->psw_addr,
+			get_be16(vm.mem + LC_EXT_INT_CODE));
+		return -1;
+	}
+	printf("BENCH irq_inject %d %.2f us\n", rep, t / n * 1e6);
+	vm_destroy(&vm);
+	return 0;
+}
+
+/*
+ * Each round sets the clock comparator 100 us ahead (%r8 in TOD units) and waits
+ * enabled; the handler adds STCK - comparator to %r9, counts in %r4 until %r3, and
+ * sets %r11 if it ever ran before the comparator was reached.
+ */
+static int bench_ckc_wakeup(int rep)
+{
+	static const uint8_t code[] = {
+		0xb2, 0x05, 0x51, 0x00,			/* +0x00 stck  0x100(%r5) */
+		0xe3, 0x70, 0x51, 0x00, 0x00, 0x04,	/* +0x04 lg    %r7,0x100(%r5) */
+		0xb9, 0x0a, 0x00, 0x78,			/* +0x0a algr  %r7,%r8 */
+		0xe3, 0x70, 0x51, 0x08, 0x00, 0x24,	/* +0x0e stg   %r7,0x108(%r5) */
+		0xb2, 0x06, 0x51, 0x08,			/* +0x14 sckc  0x108(%r5) */
+		0xb2, 0xb2, 0xa1, 0x00,			/* +0x18 lpswe 0x100(%r10) */
+		0xa7, 0xf4, 0x00, 0x00,			/* +0x1c j     . */
+		0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
+		0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
+		0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
+		0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
+		/* +0x20 .. +0x3f nopr */
+		0xb2, 0x05, 0x51, 0x10,			/* +0x40 stck  0x110(%r5) */
+		0xe3, 0x70, 0x51, 0x10, 0x00, 0x04,	/* +0x44 lg    %r7,0x110(%r5) */
+		0xe3, 0x70, 0x51, 0x08, 0x00, 0x09,	/* +0x4a sg    %r7,0x108(%r5) */
+		0xa7, 0x44, 0x00, 0x0e,			/* +0x50 jl    +0x6c */
+		0xb9, 0x08, 0x00, 0x97,			/* +0x54 agr   %r9,%r7 */
+		0xa7, 0x4b, 0x00, 0x01,			/* +0x58 aghi  %r4,1 */
+		0xb9, 0x20, 0x00, 0x43,			/* +0x5c cgr   %r4,%r3 */
+		0xa7, 0x74, 0xff, 0xd0,			/* +0x60 jne   +0x00 */
+		0x83, 0x00, 0x05, 0x01,			/* +0x64 diag  0,0,0x501 */
+		0xa7, 0xf4, 0x00, 0x00,			/* +0x68 j     . */
+		0xa7, 0xb9, 0x00, 0x01,			/* +0x6c lghi  %r11,1 */
+		0xa7, 0xf4, 0xff, 0xfa,			/* +0x70 j     +0x64 */
+	};
+	const int n = 200;
+	struct vm vm;
+
+	if (vm_create(&vm, code, sizeof(code)) || irq_setup(&vm, 0x40, CR0_CKC))
+		return -1;
+	/* The wait PSW resumes nowhere: every wake-up is the handler's. */
+	vm.run->s.regs.gprs[3] = n;
+	vm.run->s.regs.gprs[4] = 0;
+	vm.run->s.regs.gprs[8] = 100 << 12;	/* 100 us; TOD bit 51 is 1 us */
+	vm.run->s.regs.gprs[9] = 0;
+	vm.run->s.regs.gprs[11] = 0;
+	if (run_to_diag(&vm))
+		return -1;
+	/* n clock-comparator interruptions, none of them early. */
+	if (vm.run->s.regs.gprs[4] != (uint64_t)n || vm.run->s.regs.gprs[11] ||
+	    vm.run->psw_addr != CODE_GPA + 0x68 ||
+	    get_be16(vm.mem + LC_EXT_INT_CODE) != 0x1004) {
+		fprintf(stderr, "ckc_wakeup: count %llu, early %llu, PSW at %llx, code %04x\n",
+			(unsigned long long)vm.run->s.regs.gprs[4],
+			(unsigned long long)vm.run->s.regs.gprs[11],
+			(unsigned long long)vm.run->psw_addr,
+			get_be16(vm.mem + LC_EXT_INT_CODE));
+		return -1;
+	}
+	printf("BENCH ckc_wakeup %d %.2f us\n", rep,
+	       (double)vm.run->s.regs.gprs[9] / 4096 / n);
+	vm_destroy(&vm);
+	return 0;
+}
+
+static const struct bench {
+	const char *name;
+	int (*fn)(int rep);
+} benches[] = {
+	{ "exit_roundtrip", bench_exit_roundtrip },
+	{ "faultin_page", bench_faultin },
+	{ "vm_lifecycle", bench_vm_lifecycle },
+	{ "diag44_loop", bench_diag44 },
+	{ "irq_inject", bench_irq_inject },
+	{ "ckc_wakeup", bench_ckc_wakeup },
+};
+
+/* Whether benchmark name was asked for: all of them without names after REPS. */
+static int wanted(const char *name, int argc, char **argv)
+{
+	int i;
+
+	for (i = 2; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return 1;
+	return argc <= 2;
+}
+
+/*   kvm_bench [REPS [NAME...]] */
 int main(int argc, char **argv)
 {
 	int reps = argc > 1 ? atoi(argv[1]) : 5, rep;
 	/* A first guest absorbs the test bed's first-fault quirk (see README). */
 	static const uint8_t warmup[] = { 0x07, 0x00, 0x07, 0x00, 0x83, 0x00, 0x05, 0x01 };
 	struct vm vm;
+	size_t b;
 
 	kvm = open("/dev/kvm", O_RDWR);
 	run_size = kvm < 0 ? -1 : ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -199,11 +451,17 @@ int main(int argc, char **argv)
 	vm_destroy(&vm);
 
 	for (rep = 1; rep <= reps; rep++) {
-		if (bench_exit_roundtrip(rep) || bench_faultin(rep) || bench_vm_lifecycle(rep)) {
-			fprintf(stderr, "benchmark failed: %s\n", strerror(errno));
-			return 1;
+		for (b = 0; b < sizeof(benches) / sizeof(benches[0]); b++) {
+			if (!wanted(benches[b].name, argc, argv))
+				continue;
+			if (benches[b].fn(rep)) {
+				fprintf(stderr, "benchmark %s failed: %s\n", benches[b].name,
+					strerror(errno));
+				return 1;
+			}
 		}
 		fflush(stdout);
 	}
+	close(kvm);
 	return 0;
 }
