@@ -87,6 +87,10 @@ void kvm_s390_rust_hrtimer_start_ns(struct hrtimer *timer, u64 ns);
 u64 kvm_s390_rust_hrtimer_forward_now_ns(struct hrtimer *timer, u64 ns);
 int kvm_s390_rust_srcu_read_lock(struct kvm *kvm);
 void kvm_s390_rust_srcu_read_unlock(struct kvm *kvm, int idx);
+struct page *kvm_s390_rust_pin_guest_page(struct kvm *kvm, unsigned long uaddr);
+void *kvm_s390_rust_page_address(struct page *page);
+bool kvm_s390_rust_gpa_to_hva(struct kvm *kvm, u64 gpa, unsigned long *hva);
+void kvm_s390_rust_mark_gpa_dirty(struct kvm *kvm, u64 gpa);
 
 /* Allocation flags of guest DAT tables: accounted to the VM's creator. */
 const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_DAT_TABLE = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
