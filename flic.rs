@@ -593,12 +593,14 @@ fn inject_airq(vm: &Vm, ad: &bindings::s390_io_adapter) -> Result {
         parm: 0,
         parm64: u64::from(f::isc_to_int_word(isc)),
     };
+    // Allocated before `ais_lock`, under which the decision and the queuing happen.
+    let prepared = interrupt::prepare_float(&int)?;
     let g = AisGuard::new(vm);
     let (simm, nimm) = g.modes();
     match f::airq(has_ais(vm), ad.suppressible, simm, nimm, isc) {
         Airq::Suppressed => Ok(()),
         Airq::Inject { single } => {
-            interrupt::inject_float(vm, &int)?;
+            interrupt::queue_float(vm, prepared)?;
             if single {
                 g.set_modes(simm, nimm | f::ais_mask(isc));
             }

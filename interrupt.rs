@@ -831,6 +831,19 @@ fn intercepted_ilen(vcpu: &Vcpu) -> u8 {
 /// Injects a floating interruption (`KVM_S390_INTERRUPT` on the VM; mainline's
 /// `kvm_s390_inject_vm`) and kicks a vCPU that can take it.
 pub(crate) fn inject_float(vm: &Vm, int: &KvmS390Interrupt) -> Result {
+    queue_float(vm, prepare_float(int)?)
+}
+
+/// A floating interruption checked and with its list entry allocated, ready to be queued
+/// where no allocation is allowed (under a spinlock: the FLIC's adapter-interruption
+/// suppression decides and queues under `float_int.ais_lock`).
+pub(crate) struct PreparedFloat {
+    req: FloatIrq,
+    node: Option<KBox<FloatNode>>,
+}
+
+/// Checks a floating interruption (EINVAL) and allocates its list entry (may sleep).
+pub(crate) fn prepare_float(int: &KvmS390Interrupt) -> Result<PreparedFloat> {
     let req = irq::float_from_interrupt(int.type_, int.parm, int.parm64).map_err(|_| EINVAL)?;
     // The list entry is allocated before the lock (no allocation under a spinlock).
     let node = match req {
@@ -846,6 +859,12 @@ pub(crate) fn inject_float(vm: &Vm, int: &KvmS390Interrupt) -> Result {
         )?),
         _ => None,
     };
+    Ok(PreparedFloat { req, node })
+}
+
+/// Queues a prepared floating interruption and kicks a vCPU; does not sleep.
+pub(crate) fn queue_float(vm: &Vm, prepared: PreparedFloat) -> Result {
+    let PreparedFloat { req, node } = prepared;
     let fpend = float_pending(vm);
     let request = {
         let g = FloatGuard::new(vm);
