@@ -29,6 +29,7 @@
 //! pin long-term), so injection never runs in atomic context (`kvm_arch_set_irq_inatomic`
 //! keeps generic KVM's answer, `-EWOULDBLOCK`, and irqfd injects from its worker).
 
+use core::marker::PhantomData;
 use core::ptr::{addr_of_mut, null_mut};
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, Ordering};
 
@@ -369,22 +370,56 @@ fn slot(vm: &Vm, id: usize) -> &AtomicPtr<bindings::s390_io_adapter> {
     unsafe { AtomicPtr::from_ptr(addr_of_mut!((*vm.arch()).adapters[id])) }
 }
 
+/// A registered adapter: a raw pointer, because `masked`, `nr_maps` and `maps` change
+/// under other threads (atomically or under `maps_lock`); the other fields are written
+/// only before the adapter is published.
+#[derive(Clone, Copy)]
+struct Adapter<'a> {
+    ptr: *mut bindings::s390_io_adapter,
+    _vm: PhantomData<&'a Vm>,
+}
+
+impl<'a> Adapter<'a> {
+    fn isc(&self) -> u8 {
+        // SAFETY: published adapters live as long as the VM (`'a`); `isc` is not written
+        // after publication.
+        unsafe { (*self.ptr).isc as u8 }
+    }
+
+    fn maskable(&self) -> bool {
+        // SAFETY: as in `isc`.
+        unsafe { (*self.ptr).maskable }
+    }
+
+    fn swap(&self) -> bool {
+        // SAFETY: as in `isc`.
+        unsafe { (*self.ptr).swap }
+    }
+
+    fn suppressible(&self) -> bool {
+        // SAFETY: as in `isc`.
+        unsafe { (*self.ptr).suppressible }
+    }
+
+    fn masked(&self) -> &'a AtomicBool {
+        // SAFETY: `masked` lives as long as the adapter; every access after publication is
+        // through this atomic view.
+        unsafe { AtomicBool::from_ptr(addr_of_mut!((*self.ptr).masked)) }
+    }
+}
+
 /// The registered adapter `id`, if any. Adapters live until the VM is destroyed.
-fn adapter(vm: &Vm, id: u32) -> Option<&bindings::s390_io_adapter> {
+fn adapter(vm: &Vm, id: u32) -> Option<Adapter<'_>> {
     if id >= f::MAX_IO_ADAPTERS {
         return None;
     }
-    let p = slot(vm, id as usize).load(Ordering::Acquire);
-    // SAFETY: a published adapter is fully initialised (Release in `register_adapter`) and
-    // freed only by `destroy_adapters`, when nothing can reach the VM any more. Its fields
-    // changed later (`masked`, `nr_maps`, `maps`) are only used atomically or under
-    // `maps_lock`, through raw pointers.
-    unsafe { p.as_ref() }
-}
-
-fn masked(ad: &bindings::s390_io_adapter) -> &AtomicBool {
-    // SAFETY: `masked` lives as long as the adapter; every access is through this view.
-    unsafe { AtomicBool::from_ptr(core::ptr::addr_of!(ad.masked).cast_mut()) }
+    // A published adapter is fully initialised (Release in `register_adapter`) and freed
+    // only by `destroy_adapters`, when nothing can reach the VM any more.
+    let ptr = slot(vm, id as usize).load(Ordering::Acquire);
+    (!ptr.is_null()).then_some(Adapter {
+        ptr,
+        _vm: PhantomData,
+    })
 }
 
 /// `KVM_DEV_FLIC_ADAPTER_REGISTER`: `struct kvm_s390_io_adapter` (id, isc, maskable,
@@ -427,8 +462,8 @@ struct MapsGuard {
 }
 
 impl MapsGuard {
-    fn new(ad: &bindings::s390_io_adapter) -> Self {
-        let ad = core::ptr::from_ref(ad).cast_mut();
+    fn new(ad: Adapter<'_>) -> Self {
+        let ad = ad.ptr;
         // SAFETY: `maps_lock` was initialised before the adapter was published.
         let flags =
             unsafe { bindings::kvm_s390_rust_spin_lock_irqsave(addr_of_mut!((*ad).maps_lock)) };
@@ -487,10 +522,10 @@ fn modify_adapter(vm: &Vm, addr: u64) -> Result {
     let ad = adapter(vm, id).ok_or(EINVAL)?;
     match b[4] {
         adapter_op::MASK => {
-            if !ad.maskable {
+            if !ad.maskable() {
                 return Err(EINVAL);
             }
-            masked(ad).store(b[5] != 0, Ordering::SeqCst);
+            ad.masked().store(b[5] != 0, Ordering::SeqCst);
             Ok(())
         }
         adapter_op::MAP => {
@@ -586,8 +621,8 @@ pub(crate) fn destroy_adapters(vm: &Vm) {
 
 /// Queues an adapter interruption for the adapter's subclass, unless suppressed
 /// (mainline's `kvm_s390_inject_airq`).
-fn inject_airq(vm: &Vm, ad: &bindings::s390_io_adapter) -> Result {
-    let isc = ad.isc as u8;
+fn inject_airq(vm: &Vm, ad: Adapter<'_>) -> Result {
+    let isc = ad.isc();
     let int = KvmS390Interrupt {
         type_: f::ADAPTER_IO_TYPE,
         parm: 0,
@@ -597,7 +632,7 @@ fn inject_airq(vm: &Vm, ad: &bindings::s390_io_adapter) -> Result {
     let prepared = interrupt::prepare_float(&int)?;
     let g = AisGuard::new(vm);
     let (simm, nimm) = g.modes();
-    match f::airq(has_ais(vm), ad.suppressible, simm, nimm, isc) {
+    match f::airq(has_ais(vm), ad.suppressible(), simm, nimm, isc) {
         Airq::Suppressed => Ok(()),
         Airq::Inject { single } => {
             interrupt::queue_float(vm, prepared)?;
@@ -669,7 +704,7 @@ unsafe extern "C" fn set_adapter_int(
         route.ind_addr,
         route.ind_gaddr,
         route.ind_offset,
-        ad.swap,
+        ad.swap(),
     )
     .and_then(|_| {
         set_indicator(
@@ -677,13 +712,13 @@ unsafe extern "C" fn set_adapter_int(
             route.summary_addr,
             route.summary_gaddr,
             u64::from(route.summary_offset),
-            ad.swap,
+            ad.swap(),
         )
     });
     match r {
         Err(_) => -1,
         Ok(true) => 0,
-        Ok(false) if masked(ad).load(Ordering::SeqCst) => 1,
+        Ok(false) if ad.masked().load(Ordering::SeqCst) => 1,
         Ok(false) => match inject_airq(vm, ad) {
             Ok(()) => 1,
             Err(e) => e.to_errno(),
