@@ -73,6 +73,12 @@ impl Vm {
         switch!(self, css_support).load(Ordering::Relaxed) != 0
     }
 
+    /// `KVM_CAP_S390_IRQCHIP` is enabled: `KVM_CREATE_IRQCHIP` succeeds (mainline's
+    /// `use_irqchip`; the FLIC, routes and irqfd work either way, as on mainline).
+    pub(crate) fn use_irqchip(&self) -> bool {
+        switch!(self, use_irqchip).load(Ordering::Relaxed) != 0
+    }
+
     /// Whether created vCPUs exist (under `kvm->lock`, which orders it against creation).
     fn vcpus_created(&self) -> bool {
         let kvm = self.as_raw();
@@ -99,6 +105,7 @@ impl Vm {
                 switch!(self, user_operexec).store(1, Ordering::SeqCst);
                 self.resync_vcpus();
             }
+            VmCap::Irqchip => switch!(self, use_irqchip).store(1, Ordering::Relaxed),
         }
         Ok(())
     }

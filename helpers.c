@@ -15,6 +15,7 @@
 #include <asm/tlbflush.h>
 #include <asm/timex.h>
 #include <linux/hrtimer.h>
+#include <linux/sched/mm.h>
 #include "bindings_kvm.h"
 
 unsigned long kvm_s390_rust_virt_to_phys(const void *addr)
@@ -339,6 +340,27 @@ void kvm_s390_rust_srcu_read_unlock(struct kvm *kvm, int idx)
 	srcu_read_unlock(&kvm->srcu, idx);
 }
 
+/*
+ * flic.rs: pins the page of user address uaddr in the VM's mm for writing, from any process
+ * context (the irqfd worker runs outside the VM's mm); NULL if it cannot (mainline's
+ * pin_map_page without FOLL_LONGTERM).
+ */
+struct page *kvm_s390_rust_pin_guest_page(struct kvm *kvm, unsigned long uaddr)
+{
+	struct mm_struct *mm = kvm->mm;
+	struct page *page = NULL;
+	int locked = 1;
+
+	if (mmget_not_zero(mm)) {
+		mmap_read_lock(mm);
+		pin_user_pages_remote(mm, uaddr, 1, FOLL_WRITE, &page, &locked);
+		if (locked)
+			mmap_read_unlock(mm);
+		mmput(mm);
+	}
+	return page;
+}
+
 void *kvm_s390_rust_page_address(struct page *page)
 {
 	return page_address(page);
@@ -383,4 +405,29 @@ int kvm_s390_rust_cmpxchg(void *address, int len, void *old, const void *new)
 	if (!rc)
 		memcpy(old, &t, len);
 	return rc;
+}
+
+/* flic.rs: the user address of guest physical address gpa (false if no memslot holds it). */
+bool kvm_s390_rust_gpa_to_hva(struct kvm *kvm, u64 gpa, unsigned long *hva)
+{
+	unsigned long addr;
+	int idx;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	addr = gfn_to_hva(kvm, gpa_to_gfn(gpa));
+	srcu_read_unlock(&kvm->srcu, idx);
+	if (kvm_is_error_hva(addr))
+		return false;
+	*hva = addr + offset_in_page(gpa);
+	return true;
+}
+
+/* flic.rs: marks the guest page of gpa dirty for dirty logging. */
+void kvm_s390_rust_mark_gpa_dirty(struct kvm *kvm, u64 gpa)
+{
+	int idx;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	mark_page_dirty(kvm, gpa_to_gfn(gpa));
+	srcu_read_unlock(&kvm->srcu, idx);
 }

@@ -270,6 +270,7 @@ pub(crate) fn init_vm(vm: &Vm) {
     // SAFETY: the VM is not yet reachable by other threads; the fields are zeroed.
     unsafe {
         bindings::kvm_s390_rust_spin_lock_init(addr_of_mut!((*fi).lock));
+        bindings::kvm_s390_rust_spin_lock_init(addr_of_mut!((*fi).ais_lock));
         for i in 0..(*fi).lists.len() {
             bindings::kvm_s390_rust_init_list_head(addr_of_mut!((*fi).lists[i]));
         }
@@ -288,6 +289,106 @@ pub(crate) fn destroy_vm(vm: &Vm) {
     }
     while g.pop(FIRQ_LIST_VIRTIO, FIRQ_CNTR_VIRTIO).is_some() {}
     float_pending(vm).store(0, Ordering::SeqCst);
+}
+
+/// Drops every pending floating interruption (the FLIC's `KVM_DEV_FLIC_CLEAR_IRQS`;
+/// mainline's `kvm_s390_clear_float_irqs`).
+pub(crate) fn clear_float(vm: &Vm) {
+    let g = FloatGuard::new(vm);
+    for isc in 0..8u8 {
+        while g.pop(usize::from(isc), FIRQ_CNTR_IO).is_some() {}
+    }
+    while g.pop(FIRQ_LIST_VIRTIO, FIRQ_CNTR_VIRTIO).is_some() {}
+    float_pending(vm).store(0, Ordering::SeqCst);
+    // SAFETY: the payloads are only used under the lock, which we hold.
+    unsafe {
+        (*g.fi).srv_signal = Default::default();
+        (*g.fi).mchk = Default::default();
+    }
+}
+
+/// Drops the first pending I/O interruption of subchannel `schid` (subchannel id and
+/// number), looking at the subclasses in priority order (the FLIC's
+/// `KVM_DEV_FLIC_CLEAR_IO_IRQ`; mainline's `kvm_s390_get_io_int`).
+pub(crate) fn clear_io(vm: &Vm, schid: u32) {
+    let node = {
+        let g = FloatGuard::new(vm);
+        let mut found = None;
+        for isc in 0..8usize {
+            let head = g.list(isc);
+            // SAFETY: the list is only changed under the lock, which we hold; each entry is
+            // the link of a `FloatNode` (see `FloatGuard::queue`).
+            unsafe {
+                let mut cur = (*head).next;
+                while cur != head {
+                    if (*cur.cast::<FloatNode>()).int.parm == schid {
+                        bindings::kvm_s390_rust_list_del(cur);
+                        (*g.fi).counters[FIRQ_CNTR_IO] -= 1;
+                        found = Some(KBox::from_raw(cur.cast::<FloatNode>()));
+                        break;
+                    }
+                    cur = (*cur).next;
+                }
+            }
+            if found.is_some() {
+                if g.is_empty(isc) {
+                    clear_pending(float_pending(vm), Kind::io(isc as u8));
+                }
+                break;
+            }
+        }
+        found
+    };
+    drop(node);
+}
+
+/// Stores every pending floating interruption as `struct kvm_s390_irq` records into
+/// `out` (at most `max` of them, ENOMEM if there are more, as mainline signals "retry with
+/// a bigger buffer"): the I/O interruptions by subclass, the virtio ones, then the service
+/// signal and the floating machine check (the FLIC's `KVM_DEV_FLIC_GET_ALL_IRQS`; mainline's
+/// `get_all_floating_irqs`). `out` has room for `max` records (no allocation under the
+/// lock). Returns the number of records.
+pub(crate) fn float_irqs(vm: &Vm, max: usize, out: &mut KVVec<u8>) -> Result<usize> {
+    let mut n = 0usize;
+    let mut emit = |type_: u64, u: &[u8; 64]| -> Result {
+        if n == max {
+            return Err(ENOMEM);
+        }
+        out.extend_from_slice(&type_.to_ne_bytes(), GFP_ATOMIC)?;
+        out.extend_from_slice(u, GFP_ATOMIC)?;
+        n += 1;
+        Ok(())
+    };
+    let g = FloatGuard::new(vm);
+    for idx in [0, 1, 2, 3, 4, 5, 6, 7, FIRQ_LIST_VIRTIO] {
+        let head = g.list(idx);
+        // SAFETY: as in `clear_io`: the lists are ours under the lock.
+        let mut cur = unsafe { (*head).next };
+        while cur != head {
+            // SAFETY: `cur` is the link of a queued `FloatNode`, alive under the lock.
+            let int = unsafe { (*cur.cast::<FloatNode>()).int };
+            emit(
+                u64::from(int.type_),
+                &crate::logic::flic::interrupt_to_irq(int.type_, int.parm, int.parm64),
+            )?;
+            // SAFETY: as above.
+            cur = unsafe { (*cur).next };
+        }
+    }
+    let pending = float_pending(vm).load(Ordering::SeqCst) as u64;
+    if pending & (Kind::Service.bit() | Kind::ServiceEvent.bit()) != 0 {
+        let mut u = [0u8; 64];
+        // SAFETY: `srv_signal` is only used under the lock, which we hold.
+        member_bytes(unsafe { &(*g.fi).srv_signal }, &mut u);
+        emit(irq::irq_type::SERVICE, &u)?;
+    }
+    if pending & Kind::MchkRepressible.bit() != 0 {
+        let mut u = [0u8; 64];
+        // SAFETY: `mchk` is only used under the lock, which we hold.
+        member_bytes(unsafe { &(*g.fi).mchk }, &mut u);
+        emit(irq::irq_type::MCHK, &u)?;
+    }
+    Ok(n)
 }
 
 /// Initialises the vCPU's local state and wake-up timer (`kvm_arch_vcpu_create`).
@@ -741,6 +842,19 @@ fn intercepted_ilen(vcpu: &Vcpu) -> u8 {
 /// Injects a floating interruption (`KVM_S390_INTERRUPT` on the VM; mainline's
 /// `kvm_s390_inject_vm`) and kicks a vCPU that can take it.
 pub(crate) fn inject_float(vm: &Vm, int: &KvmS390Interrupt) -> Result {
+    queue_float(vm, prepare_float(int)?)
+}
+
+/// A floating interruption checked and with its list entry allocated, ready to be queued
+/// where no allocation is allowed (under a spinlock: the FLIC's adapter-interruption
+/// suppression decides and queues under `float_int.ais_lock`).
+pub(crate) struct PreparedFloat {
+    req: FloatIrq,
+    node: Option<KBox<FloatNode>>,
+}
+
+/// Checks a floating interruption (EINVAL) and allocates its list entry (may sleep).
+pub(crate) fn prepare_float(int: &KvmS390Interrupt) -> Result<PreparedFloat> {
     let req = irq::float_from_interrupt(int.type_, int.parm, int.parm64).map_err(|_| EINVAL)?;
     // The list entry is allocated before the lock (no allocation under a spinlock).
     let node = match req {
@@ -756,6 +870,12 @@ pub(crate) fn inject_float(vm: &Vm, int: &KvmS390Interrupt) -> Result {
         )?),
         _ => None,
     };
+    Ok(PreparedFloat { req, node })
+}
+
+/// Queues a prepared floating interruption and kicks a vCPU; does not sleep.
+pub(crate) fn queue_float(vm: &Vm, prepared: PreparedFloat) -> Result {
+    let PreparedFloat { req, node } = prepared;
     let fpend = float_pending(vm);
     let request = {
         let g = FloatGuard::new(vm);

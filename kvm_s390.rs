@@ -27,6 +27,8 @@
 //!   clock, SET CLOCK, memory limit), `vcpu_block.rs` (all vCPUs kept out of SIE while
 //!   VM-wide state changes), `store_status.rs` (STORE STATUS), `mem_op.rs`
 //!   (`KVM_S390_MEM_OP`, storage-key ioctls);
+//! - `flic.rs`: the FLIC device (floating interruptions for user space), I/O adapters,
+//!   adapter routes and irqfd;
 //! - `stats.rs`: the binary statistics tables.
 //!
 //! What is not implemented yet answers with a defined errno, documented in
@@ -56,6 +58,7 @@ macro_rules! warn_limited {
 pub mod cpu_model;
 pub mod diag;
 pub mod enable_cap;
+pub mod flic;
 pub mod gaccess;
 pub mod gmap;
 pub mod host_mem;
@@ -103,6 +106,8 @@ impl kernel::Module for KvmS390 {
             pr_info!("SIE is not available\n");
             return Err(ENODEV);
         }
+        // The FLIC device type exists before /dev/kvm does (mainline's `kvm_s390_init`).
+        flic::register()?;
         let vcpu_size = core::mem::size_of::<bindings::kvm_vcpu>() as c_uint;
         // SAFETY: called once from module init; `module` is this module, alive until exit.
         kernel::error::to_result(unsafe { bindings::kvm_init(vcpu_size, 0, module.as_ptr()) })?;
@@ -220,6 +225,7 @@ pub unsafe extern "C" fn kvm_arch_destroy_vm(kvm: *mut bindings::kvm) {
     // SAFETY: the VM is freed only by `kvm_arch_free_vm`, after this call.
     let vm = unsafe { Vm::from_raw(kvm) };
     vm.destroy();
+    flic::destroy_adapters(vm);
 }
 
 /// Frees `struct kvm` as the generic default does (s390 declares `__KVM_HAVE_ARCH_VM_FREE`).
@@ -264,6 +270,14 @@ pub unsafe extern "C" fn kvm_arch_vm_ioctl(
         uapi_kvm::KVM_S390_MEM_OP => ret_value(mem_op::vm_mem_op(vm, arg as usize)),
         uapi_kvm::KVM_S390_GET_SKEYS => ret_value(mem_op::get_skeys(vm, arg as usize)),
         uapi_kvm::KVM_S390_SET_SKEYS => ret_value(mem_op::set_skeys(vm, arg as usize)),
+        // Accepted once KVM_CAP_S390_IRQCHIP is enabled, as mainline; nothing to create.
+        uapi_kvm::KVM_CREATE_IRQCHIP => {
+            if vm.use_irqchip() {
+                0
+            } else {
+                EINVAL.to_errno()
+            }
+        }
         _ => ENOTTY.to_errno(),
     }
 }
@@ -421,7 +435,8 @@ pub unsafe extern "C" fn kvm_test_age_gfn(
     false
 }
 
-/// No in-kernel interrupt controller yet (irqfd is refused).
+/// The FLIC and adapter routes are the in-kernel interrupt controller; always present, as
+/// on mainline (`KVM_SIGNAL_MSI` then reaches `kvm_set_msi`, which refuses it).
 ///
 /// # Safety
 ///
@@ -429,13 +444,12 @@ pub unsafe extern "C" fn kvm_test_age_gfn(
 /// holding no lock; process context.
 #[export]
 pub unsafe extern "C" fn kvm_arch_irqchip_in_kernel(_kvm: *mut bindings::kvm) -> bool {
-    false
+    true
 }
 
-/// `KVM_IRQFD` is refused (generic KVM answers `EINVAL`): no interrupt would ever reach the
-/// guest through the eventfd while interrupt routing and delivery do not exist. Generic KVM
-/// still reports `KVM_CAP_IRQFD`, unconditionally for `CONFIG_HAVE_KVM_IRQCHIP`, which the
-/// kernel selects for mainline's backend (see `Documentation/kvm_s390.rst`).
+/// `KVM_IRQFD` is allowed: an irqfd on the GSI of an adapter route injects an adapter
+/// interruption (`flic.rs`). The injection runs in generic KVM's irqfd worker: this backend
+/// keeps the generic `kvm_arch_set_irq_inatomic`, which answers `-EWOULDBLOCK`.
 ///
 /// # Safety
 ///
@@ -446,32 +460,33 @@ pub unsafe extern "C" fn kvm_arch_irqfd_allowed(
     _kvm: *mut bindings::kvm,
     _args: *mut bindings::kvm_irqfd,
 ) -> bool {
-    false
+    true
 }
 
-/// Interrupt routing is not implemented yet.
+/// `KVM_SET_GSI_ROUTING`: an entry of the new table; only adapter routes exist on s390
+/// (`flic.rs`).
 ///
 /// # Safety
 ///
 /// `kvm` is a live VM; `e` the kernel entry being built and `ue` the user's entry, already
-/// copied into the kernel (all unused). Called from `kvm_set_irq_routing` while it builds
-/// the new table, before it takes `kvm->irq_lock`; process context.
+/// copied into the kernel. Called from `kvm_set_irq_routing` while it builds the new table,
+/// before it takes `kvm->irq_lock`; process context.
 #[export]
 pub unsafe extern "C" fn kvm_set_routing_entry(
-    _kvm: *mut bindings::kvm,
-    _e: *mut bindings::kvm_kernel_irq_routing_entry,
-    _ue: *const bindings::kvm_irq_routing_entry,
+    kvm: *mut bindings::kvm,
+    e: *mut bindings::kvm_kernel_irq_routing_entry,
+    ue: *const bindings::kvm_irq_routing_entry,
 ) -> c_int {
-    EINVAL.to_errno()
+    // SAFETY: as in # Safety, which is `flic::set_routing_entry`'s contract.
+    ret(unsafe { flic::set_routing_entry(kvm, e, ue) })
 }
 
 /// MSI injection does not exist on s390.
 ///
 /// # Safety
 ///
-/// `e` is a routing entry on the caller's stack and `kvm` a live VM (both unused). Only reached
-/// through `KVM_SIGNAL_MSI` or an irqfd, both refused before they get here on this backend
-/// (`kvm_arch_irqchip_in_kernel`, `kvm_arch_irqfd_allowed` are false).
+/// `e` is a routing entry on the caller's stack and `kvm` a live VM (both unused). Reached
+/// through `KVM_SIGNAL_MSI`; no MSI route can exist (`kvm_set_routing_entry`).
 #[export]
 pub unsafe extern "C" fn kvm_set_msi(
     _e: *mut bindings::kvm_kernel_irq_routing_entry,

@@ -340,6 +340,8 @@ const _: () = assert!(size_of::<KvmS390Irq>() == 72);
 
 /// `KVM_S390_INTERRUPT`: inject a floating (VM) or local (vCPU) interruption.
 pub const KVM_S390_INTERRUPT: u32 = iow::<KvmS390Interrupt>(0x94);
+/// `KVM_CREATE_IRQCHIP`: on s390, accepted once `KVM_CAP_S390_IRQCHIP` is enabled.
+pub const KVM_CREATE_IRQCHIP: u32 = io(0x60);
 /// `KVM_S390_IRQ`: inject a local interruption into a vCPU.
 pub const KVM_S390_IRQ: u32 = iow::<KvmS390Irq>(0xb4);
 
@@ -411,6 +413,8 @@ pub mod cap {
     pub const S390_GS: i64 = 140;
     /// `KVM_CAP_S390_AIS`: adapter-interruption suppression.
     pub const S390_AIS: i64 = 141;
+    /// `KVM_CAP_S390_IRQCHIP`: adapter routes and irqfd (the in-kernel irqchip).
+    pub const S390_IRQCHIP: i64 = 99;
     /// `KVM_CAP_S390_HPAGE_1M`.
     pub const S390_HPAGE_1M: i64 = 156;
     /// `KVM_CAP_S390_CPU_TOPOLOGY`.

@@ -55,6 +55,9 @@ pub fn value(capability: i64, host: &Host) -> i64 {
         cap::S390_IRQ_STATE => 1,
         // KVM_S390_NORMAL_RESET and KVM_S390_CLEAR_RESET (vcpu.rs).
         cap::S390_VCPU_RESETS => 1,
+        // The FLIC device, adapter routes and irqfd (flic.rs): KVM_ENABLE_CAP of it and
+        // KVM_CREATE_IRQCHIP are accepted (enable_cap.rs).
+        cap::S390_IRQCHIP => 1,
         // MAX_VCPU_ID equals MAX_VCPUS, as api.rst asks: ids index the SCA.
         cap::MAX_VCPUS | cap::MAX_VCPU_ID => max_vcpus,
         cap::NR_VCPUS => core::cmp::min(i64::from(host.online_cpus), max_vcpus),

@@ -21,6 +21,8 @@ pub enum VmCap {
     UserInstr0,
     /// `KVM_CAP_S390_USER_OPEREXEC` (`kvm->arch.user_operexec`).
     UserOperexec,
+    /// `KVM_CAP_S390_IRQCHIP` (`kvm->arch.use_irqchip`: `KVM_CREATE_IRQCHIP` succeeds).
+    Irqchip,
 }
 
 /// A vCPU capability this backend enables.
@@ -68,6 +70,7 @@ pub fn vm(capability: i64, flags: u32, vcpus_created: bool) -> Result<VmCap, Ref
         cap::S390_USER_STSI => Ok(VmCap::UserStsi),
         cap::S390_USER_INSTR0 => Ok(VmCap::UserInstr0),
         cap::S390_USER_OPEREXEC => Ok(VmCap::UserOperexec),
+        cap::S390_IRQCHIP => Ok(VmCap::Irqchip),
         c if model_changing(c) && vcpus_created => Err(Refusal::Busy),
         _ => Err(Refusal::Invalid),
     }

@@ -13,6 +13,7 @@ pub mod dat;
 pub mod diag;
 pub mod enable_cap;
 pub mod facilities;
+pub mod flic;
 pub mod guest_dat;
 pub mod instruction;
 pub mod interrupt;

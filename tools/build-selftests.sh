@@ -32,6 +32,7 @@ KSELFTESTS=(
 	"s390/tprot 300"
 	"s390/user_operexec 300"
 	"s390/memop 600"
+	"irqfd_test 300"
 )
 
 # The run-list kind of a test from its source: "tap" if it reports through the

@@ -19,8 +19,8 @@
  * answers some capabilities before asking the backend, from the kernel's
  * configuration, which is the same for both backends (one kernel serves
  * both).  Where such a capability promises something ours cannot do yet,
- * the use below checks what ours does instead (KVM_IRQFD: EINVAL through
- * kvm_arch_irqfd_allowed) and Documentation/kvm_s390.rst says so.
+ * the use below checks what ours does instead and Documentation/kvm_s390.rst
+ * says so.
  *
  * Mainline reports more on this bed; its extra capabilities are expected on
  * mainline only.  The ones that depend on the machine's facilities are
@@ -300,9 +300,8 @@ static void use_pre_fault(struct __test_metadata *_metadata, struct ctx *c,
 }
 
 /*
- * IRQ_ROUTING (generic, HAVE_KVM_IRQ_ROUTING): an empty table is accepted
- * by both; an adapter route only by mainline (ours: kvm_set_routing_entry
- * refuses every entry with EINVAL until adapter interrupts exist).
+ * IRQ_ROUTING (generic, HAVE_KVM_IRQ_ROUTING): an empty table and an adapter
+ * route are accepted by both (kvm_flic: routes that reach the guest).
  */
 static void use_irq_routing(struct __test_metadata *_metadata, struct ctx *c,
 			    long cap, int value)
@@ -326,17 +325,14 @@ static void use_irq_routing(struct __test_metadata *_metadata, struct ctx *c,
 	t.e[0].type = KVM_IRQ_ROUTING_S390_ADAPTER;
 	t.e[0].u.adapter.ind_addr = 0x1000;
 	t.e[0].u.adapter.summary_addr = 0x2000;
-	if (c->backend == BACKEND_OURS)
-		EXPECT_ERRNO(EINVAL, ioctl(vm, KVM_SET_GSI_ROUTING, &t.r));
-	else
-		EXPECT_OK(ioctl(vm, KVM_SET_GSI_ROUTING, &t.r));
+	EXPECT_OK(ioctl(vm, KVM_SET_GSI_ROUTING, &t.r));
 	close(vm);
 	munmap(a, SZ_1M);
 }
 
 /*
- * IRQFD (generic, HAVE_KVM_IRQCHIP): mainline registers the eventfd; ours
- * refuses it (kvm_arch_irqfd_allowed: EINVAL), as nothing could deliver it.
+ * IRQFD (generic, HAVE_KVM_IRQCHIP): both register the eventfd (kvm_flic:
+ * an irqfd on an adapter route reaches the guest).
  */
 static void use_irqfd(struct __test_metadata *_metadata, struct ctx *c,
 		      long cap, int value)
@@ -349,13 +345,9 @@ static void use_irqfd(struct __test_metadata *_metadata, struct ctx *c,
 	EXPECT_LE(0, efd);
 	if (vm < 0 || efd < 0)
 		return;
-	if (c->backend == BACKEND_OURS) {
-		EXPECT_ERRNO(EINVAL, ioctl(vm, KVM_IRQFD, &irqfd));
-	} else {
-		EXPECT_OK(ioctl(vm, KVM_IRQFD, &irqfd));
-		irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
-		EXPECT_OK(ioctl(vm, KVM_IRQFD, &irqfd));
-	}
+	EXPECT_OK(ioctl(vm, KVM_IRQFD, &irqfd));
+	irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	EXPECT_OK(ioctl(vm, KVM_IRQFD, &irqfd));
 	close(vm);
 	close(efd);
 }
@@ -447,8 +439,7 @@ static void use_stats_fd(struct __test_metadata *_metadata, struct ctx *c,
 
 /*
  * DEVICE_CTRL (generic): KVM_CREATE_DEVICE.  The VFIO device (generic,
- * KVM_VFIO) can be created on both; the s390 FLIC only on mainline (ours
- * registers no device type yet: ENODEV).
+ * KVM_VFIO) and the s390 FLIC can be created on both (kvm_flic).
  */
 static void use_device_ctrl(struct __test_metadata *_metadata, struct ctx *c,
 			    long cap, int value)
@@ -461,10 +452,7 @@ static void use_device_ctrl(struct __test_metadata *_metadata, struct ctx *c,
 	EXPECT_EQ(1, value);
 	EXPECT_OK(ioctl(c->vm, KVM_CREATE_DEVICE, &cd));
 	cd.type = KVM_DEV_TYPE_FLIC;
-	if (c->backend == BACKEND_OURS)
-		EXPECT_ERRNO(ENODEV, ioctl(c->vm, KVM_CREATE_DEVICE, &cd));
-	else
-		EXPECT_OK(ioctl(c->vm, KVM_CREATE_DEVICE, &cd));
+	EXPECT_OK(ioctl(c->vm, KVM_CREATE_DEVICE, &cd));
 	cd.type = 0x7fff;
 	EXPECT_ERRNO(ENODEV, ioctl(c->vm, KVM_CREATE_DEVICE, &cd));
 }
@@ -721,9 +709,9 @@ static const struct cap_case cases[] = {
 	{ CAP(S390_COW), ALWAYS, ALWAYS, true, use_cow },
 	{ CAP(S390_IRQ_STATE), ALWAYS, ALWAYS, false, NULL,
 	  "kvm_vcpu_state irq_state; kvm_interrupts irq_state_round_trip" },
+	{ CAP(S390_IRQCHIP), ALWAYS, ALWAYS, false, use_enable_on_new_vm },
 
 	/* Only mainline reports them (ours: not implemented yet). */
-	{ CAP(S390_IRQCHIP), MAINLINE_ONLY, false, use_enable_on_new_vm },
 	{ CAP(S390_VSIE_ESAMODE), MAINLINE_ONLY, false, use_enable_on_new_vm },
 	{ CAP(S390_AIS), MAINLINE_ONLY, false, use_enable_on_new_vm },
 	/* Also exercised by kvm_instructions (keys) and the kselftest s390/memop. */
@@ -742,7 +730,7 @@ static const struct cap_case cases[] = {
 	{ CAP(S390_AIS_MIGRATION), MAINLINE_ONLY, false, NULL,
 	  "mainline's; not exercised here: a FLIC attribute for migration" },
 	{ CAP(IRQFD_RESAMPLE), MAINLINE_ONLY, false, NULL,
-	  "mainline's; not exercised here: needs adapter interrupts through irqfd" },
+	  "mainline's; not offered by ours: nothing acknowledges an adapter interruption on s390, so a resample eventfd would never be signalled" },
 	{ CAP(S390_KEYOP), MAINLINE_ONLY, false, NULL,
 	  "mainline's; kselftest s390/keyop (not in the bed's run list)" },
 

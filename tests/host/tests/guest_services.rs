@@ -222,6 +222,14 @@ fn enable_cap_vm_refusals() {
         enable_cap::vm(cap::ONE_REG, 0, false),
         Err(Refusal::Invalid)
     );
+    assert_eq!(
+        enable_cap::vm(cap::S390_IRQCHIP, 0, true),
+        Ok(VmCap::Irqchip)
+    );
+    assert_eq!(
+        enable_cap::vm(cap::S390_IRQCHIP, 1, false),
+        Err(Refusal::Invalid)
+    );
     // Model-changing capabilities: EBUSY once vCPUs exist, else not offered.
     for c in [
         cap::S390_VECTOR_REGISTERS,
@@ -273,6 +281,7 @@ fn the_switches_are_reported() {
         cap::ONE_REG,
         cap::IOEVENTFD,
         cap::S390_COW,
+        cap::S390_IRQCHIP,
     ] {
         assert_eq!(capabilities::value(c, &host), 1, "cap {c}");
     }
