@@ -444,7 +444,7 @@ fn register_adapter(vm: &Vm, addr: u64) -> Result {
         let p = KBox::into_raw(ad);
         // SAFETY: `p` is ours until published below.
         unsafe {
-            bindings::kvm_s390_rust_spin_lock_init(addr_of_mut!((*p).maps_lock));
+            bindings::kvm_s390_rust_init_adapter_maps_lock(addr_of_mut!((*p).maps_lock));
             bindings::kvm_s390_rust_init_list_head(addr_of_mut!((*p).maps));
         }
         slot(vm, id as usize).store(p, Ordering::Release);

@@ -2,9 +2,12 @@
 /*
  * C inline functions and macros the Rust backend calls, wrapped so that bindgen sees a
  * real symbol (the pattern of rust/helpers/).  Nothing else may go here: decisions belong
- * in the Rust files.  The one function longer than a line, kvm_s390_rust_enter_guest(),
- * is the interrupts-off bracket around guest entry, which must run in this order with
- * interrupts disabled and without instrumentation in between, as in every KVM port.
+ * in the Rust files.  The functions longer than a line are brackets that must stay
+ * together: kvm_s390_rust_enter_guest(), the interrupts-off bracket around guest entry,
+ * which must run in this order with interrupts disabled and without instrumentation in
+ * between, as in every KVM port; the cmpxchg dispatch over the kernel's sized
+ * __cmpxchg_key*() macros; kvm_s390_rust_pin_guest_page(), which holds the VM's mm and
+ * its lock around the pin; and the memslot walks that need their srcu bracket.
  */
 #include <linux/entry-virt.h>
 #include <linux/kvm_host.h>
@@ -224,7 +227,27 @@ bool kvm_s390_rust_is_error_noslot_pfn(kvm_pfn_t pfn)
 	return is_error_noslot_pfn(pfn);
 }
 
-void kvm_s390_rust_spin_lock_init(spinlock_t *lock)
+/*
+ * One initialiser per kind of spinlock: spin_lock_init() gives each call site a lock
+ * class of its own, and lockdep must tell the kinds apart (the FLIC takes the floating
+ * interrupt lock inside the AIS lock, which one shared class would report as recursion).
+ */
+void kvm_s390_rust_init_float_int_lock(spinlock_t *lock)
+{
+	spin_lock_init(lock);
+}
+
+void kvm_s390_rust_init_ais_lock(spinlock_t *lock)
+{
+	spin_lock_init(lock);
+}
+
+void kvm_s390_rust_init_local_int_lock(spinlock_t *lock)
+{
+	spin_lock_init(lock);
+}
+
+void kvm_s390_rust_init_adapter_maps_lock(spinlock_t *lock)
 {
 	spin_lock_init(lock);
 }

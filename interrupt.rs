@@ -269,8 +269,8 @@ pub(crate) fn init_vm(vm: &Vm) {
     let fi = float_int(vm);
     // SAFETY: the VM is not yet reachable by other threads; the fields are zeroed.
     unsafe {
-        bindings::kvm_s390_rust_spin_lock_init(addr_of_mut!((*fi).lock));
-        bindings::kvm_s390_rust_spin_lock_init(addr_of_mut!((*fi).ais_lock));
+        bindings::kvm_s390_rust_init_float_int_lock(addr_of_mut!((*fi).lock));
+        bindings::kvm_s390_rust_init_ais_lock(addr_of_mut!((*fi).ais_lock));
         for i in 0..(*fi).lists.len() {
             bindings::kvm_s390_rust_init_list_head(addr_of_mut!((*fi).lists[i]));
         }
@@ -396,7 +396,7 @@ pub(crate) fn init_vcpu(vcpu: &Vcpu) {
     let li = local_int(vcpu);
     // SAFETY: the vCPU is not yet reachable by other threads; the fields are zeroed.
     unsafe {
-        bindings::kvm_s390_rust_spin_lock_init(addr_of_mut!((*li).lock));
+        bindings::kvm_s390_rust_init_local_int_lock(addr_of_mut!((*li).lock));
         bindings::kvm_s390_rust_hrtimer_setup(
             addr_of_mut!((*vcpu.arch()).ckc_timer),
             Some(ckc_timer_expired),
