@@ -29,6 +29,8 @@ use crate::instruction;
 use crate::interrupt;
 use crate::kvm_host::cpustat;
 use crate::logic::guest_dat::DatError;
+use crate::logic::interrupt::{intercepted_external, lc, STOP_FLAG_STORE_STATUS};
+use crate::logic::prefix::GuestReal;
 use crate::logic::psw;
 use crate::logic::sie_exit::{self, icpt, Exit};
 use crate::stats::count;
@@ -71,7 +73,10 @@ pub(crate) fn handle(vcpu: &Vcpu, exit: Exit, regs: &mut Regs<'_>) -> Result<Out
         }
         Exit::Intercept(icpt::STOP) => handle_stop(vcpu, regs),
         // An interruption became deliverable: the run loop delivers it before re-entry.
-        Exit::Intercept(icpt::EXTERNAL_REQUEST | icpt::IO_REQUEST) => Ok(Outcome::Continue),
+        Exit::Intercept(
+            icpt::EXTERNAL_REQUEST | icpt::IO_REQUEST | icpt::MCHK_REQUEST | icpt::INT_ENABLE,
+        ) => Ok(Outcome::Continue),
+        Exit::Intercept(icpt::EXTERNAL_INTERRUPT) => handle_external_interrupt(vcpu),
         Exit::Intercept(icpt::WAIT) => match interrupt::handle_wait(vcpu)? {
             Outcome::UserExit => {
                 // A disabled wait: only user space can end it.
@@ -125,6 +130,7 @@ fn count_exit(vcpu: &Vcpu, exit: Exit) {
         Exit::Intercept(icpt::INSTRUCTION_PROGRAM) => count!(vcpu, exit_instr_and_program),
         Exit::Intercept(icpt::EXTERNAL_REQUEST) => count!(vcpu, exit_external_request),
         Exit::Intercept(icpt::IO_REQUEST) => count!(vcpu, exit_io_request),
+        Exit::Intercept(icpt::EXTERNAL_INTERRUPT) => count!(vcpu, exit_external_interrupt),
         Exit::Intercept(icpt::VALIDITY) => count!(vcpu, exit_validity),
         Exit::Intercept(icpt::STOP) => count!(vcpu, exit_stop_request),
         Exit::Intercept(icpt::OPERATION_EXCEPTION) => count!(vcpu, exit_operation_exception),
@@ -159,7 +165,7 @@ fn handle_stop(vcpu: &Vcpu, regs: &Regs<'_>) -> Result<Outcome> {
     let Some(flags) = interrupt::take_stop(vcpu) else {
         return Ok(Outcome::Continue);
     };
-    if flags & crate::logic::interrupt::STOP_FLAG_STORE_STATUS != 0 {
+    if flags & STOP_FLAG_STORE_STATUS != 0 {
         crate::store_status::store_status_loaded(
             vcpu,
             crate::uapi_kvm::KVM_S390_STORE_STATUS_NOADDR,
@@ -171,6 +177,28 @@ fn handle_stop(vcpu: &Vcpu, regs: &Regs<'_>) -> Result<Outcome> {
     }
     sieic_exit(vcpu, icpt::STOP);
     Ok(Outcome::UserExit)
+}
+
+/// An external interruption SIE did not present itself (intercept 0x14): queued for
+/// delivery before the next entry, or sent to user space when it cannot be delivered
+/// without a loop (`logic::interrupt::intercepted_external`).
+fn handle_external_interrupt(vcpu: &Vcpu) -> Result<Outcome> {
+    let sie = vcpu.sie_block();
+    // SAFETY: the SIE block is ours while the guest is out.
+    let params = unsafe { (*sie).eiparams_mcic };
+    let (extcpuaddr, eic) = ((params >> 16) as u16, params as u16);
+    let mut new_psw = [0u8; 16];
+    gaccess::read_real(vcpu, GuestReal(lc::EXT_NEW_PSW), &mut new_psw)?;
+    let mask = psw::psw_from_bytes(new_psw).mask;
+    let Some(irq) = intercepted_external(eic, extcpuaddr, mask) else {
+        sieic_exit(vcpu, icpt::EXTERNAL_INTERRUPT);
+        return Ok(Outcome::UserExit);
+    };
+    match interrupt::inject_local(vcpu, irq, None) {
+        // An external call is pending already: this one is the same condition.
+        Err(e) if e == EBUSY => Ok(Outcome::Continue),
+        r => r.map(|()| Outcome::Continue),
+    }
 }
 
 /// A program interruption SIE did not present itself (intercept 0x08, mainline's

@@ -659,6 +659,24 @@ pub const fn irq_type_of(kind: Kind) -> Option<u64> {
     })
 }
 
+/// The interruption behind an external-interruption intercept (0x14): SIE met an
+/// external interruption it did not present itself, and left its code (`eic`) and, for
+/// an external call, the sender (`extcpuaddr`) in the state description. The backend
+/// queues it like an injected one (mainline's `handle_external_interrupt`). `None` sends
+/// the intercept to user space: an unknown code, or a clock comparator or CPU timer
+/// whose external new PSW enables external interruptions again, which would deliver
+/// the same condition forever.
+pub fn intercepted_external(eic: u16, extcpuaddr: u16, ext_new_psw_mask: u64) -> Option<LocalIrq> {
+    let loops = ext_new_psw_mask & PSW_MASK_EXT != 0;
+    match eic {
+        ext_code::CLOCK_COMP | ext_code::CPU_TIMER if loops => None,
+        ext_code::CLOCK_COMP => Some(LocalIrq::ClockComp),
+        ext_code::CPU_TIMER => Some(LocalIrq::CpuTimer),
+        ext_code::EXTERNAL_CALL => Some(LocalIrq::ExternalCall { code: extcpuaddr }),
+        _ => None,
+    }
+}
+
 /// The kinds in ascending bit order, as `KVM_S390_GET_IRQ_STATE` lists them.
 pub fn kinds_by_bit() -> impl Iterator<Item = Kind> {
     (0..KIND_COUNT as u8).filter_map(|b| PRIORITY.iter().copied().find(|k| *k as u8 == b))

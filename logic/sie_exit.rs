@@ -79,6 +79,8 @@ pub mod icpt {
     pub const INSTRUCTION_PROGRAM: u8 = 0x0c;
     /// External interruption request (an interruption became deliverable).
     pub const EXTERNAL_REQUEST: u8 = 0x10;
+    /// External interruption: SIE met one it did not present to the guest.
+    pub const EXTERNAL_INTERRUPT: u8 = 0x14;
     /// I/O interruption request.
     pub const IO_REQUEST: u8 = 0x18;
     /// The guest loaded a wait PSW.
@@ -93,6 +95,11 @@ pub mod icpt {
     pub const PARTIAL_EXECUTION: u8 = 0x38;
     /// I/O instruction (SIE with I/O assists).
     pub const IO_INSTRUCTION: u8 = 0x40;
+    /// Machine-check request: PSW bit 13 or CR14 changed with a machine check pending.
+    pub const MCHK_REQUEST: u8 = 0x60;
+    /// Interruption enablement: the PSW masks or CR0/CR6/CR14 changed with an
+    /// interruption pending.
+    pub const INT_ENABLE: u8 = 0x64;
 }
 
 /// Validity-intercept reason (`ipb` bits 0-15) for guest prefix pages that are not mapped.

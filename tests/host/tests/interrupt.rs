@@ -267,3 +267,25 @@ fn irq_state_abi() {
     assert_eq!(irq_type_of(Kind::Emergency), None);
     assert_eq!(irq_type_of(Kind::IoIsc0), None);
 }
+
+#[test]
+fn external_interrupt_intercepts_become_injections() {
+    assert_eq!(
+        intercepted_external(ext_code::CLOCK_COMP, 0, 0),
+        Some(LocalIrq::ClockComp)
+    );
+    assert_eq!(
+        intercepted_external(ext_code::CPU_TIMER, 0, PSW_MASK_IO),
+        Some(LocalIrq::CpuTimer)
+    );
+    assert_eq!(
+        intercepted_external(ext_code::EXTERNAL_CALL, 3, PSW_MASK_EXT),
+        Some(LocalIrq::ExternalCall { code: 3 })
+    );
+    // A timer condition whose new PSW enables it again would loop: user space decides.
+    assert_eq!(intercepted_external(ext_code::CLOCK_COMP, 0, PSW_MASK_EXT), None);
+    assert_eq!(intercepted_external(ext_code::CPU_TIMER, 0, PSW_MASK_EXT), None);
+    // Codes SIE does not intercept this way.
+    assert_eq!(intercepted_external(ext_code::SERVICE_SIGNAL, 0, 0), None);
+    assert_eq!(intercepted_external(ext_code::EMERGENCY, 1, 0), None);
+}
