@@ -16,6 +16,7 @@ use core::ptr::{addr_of, addr_of_mut};
 
 use kernel::prelude::*;
 
+use crate::css;
 use crate::diag;
 use crate::gaccess;
 use crate::intercept::{self, Outcome, Regs};
@@ -51,22 +52,22 @@ const TABLE: &[(u16, Handler)] = &[
     (0xb22a, privileged::rrbe),
     (0xb22b, privileged::sske),
     (0xb22c, privileged::tb),
-    (0xb230, privileged::io),
-    (0xb231, privileged::io),
-    (0xb232, privileged::io),
-    (0xb233, privileged::io),
-    (0xb234, privileged::io),
-    (0xb235, privileged::io),
-    (0xb236, privileged::io),
-    (0xb237, privileged::io),
-    (0xb238, privileged::io),
-    (0xb239, privileged::io),
-    (0xb23a, privileged::io),
-    (0xb23b, privileged::io),
-    (0xb23c, privileged::io),
-    (0xb25f, privileged::io),
-    (0xb274, privileged::io),
-    (0xb276, privileged::io),
+    (0xb230, css::io),
+    (0xb231, css::io),
+    (0xb232, css::io),
+    (0xb233, css::io),
+    (0xb234, css::io),
+    (0xb235, css::io),
+    (0xb236, css::io),
+    (0xb237, css::io),
+    (0xb238, css::io),
+    (0xb239, css::io),
+    (0xb23a, css::io),
+    (0xb23b, css::io),
+    (0xb23c, css::io),
+    (0xb25f, css::io),
+    (0xb274, css::io),
+    (0xb276, css::io),
     (0xb27d, privileged::stsi),
     (0xb2b1, privileged::stfl),
     (0xb2b2, privileged::lpswe),

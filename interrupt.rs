@@ -307,40 +307,81 @@ pub(crate) fn clear_float(vm: &Vm) {
     }
 }
 
+/// A floating I/O interruption taken off its queue by TEST PENDING INTERRUPTION or TEST
+/// SUBCHANNEL; [`requeue_io`] puts it back when the instruction cannot complete.
+pub(crate) struct TakenIo {
+    node: KBox<FloatNode>,
+    /// What the interruption identifies.
+    pub(crate) info: irq::IoInfo,
+}
+
+/// Takes the first pending I/O interruption of a subclass enabled in `isc_mask` (CR6
+/// format: subclass 0 is bit `0x8000_0000`), looking at the subclasses in priority
+/// order, and of subchannel `schid` (subchannel id and number) unless it is 0
+/// (mainline's `kvm_s390_get_io_int`).
+pub(crate) fn take_io(vm: &Vm, isc_mask: u32, schid: u32) -> Option<TakenIo> {
+    let g = FloatGuard::new(vm);
+    for isc in 0..8usize {
+        if isc_mask & (0x8000_0000 >> isc) == 0 {
+            continue;
+        }
+        let head = g.list(isc);
+        // SAFETY: the list is only changed under the lock, which we hold; each entry is
+        // the link of a `FloatNode` (see `FloatGuard::queue`).
+        let node = unsafe {
+            let mut cur = (*head).next;
+            let mut found = None;
+            while cur != head {
+                if schid == 0 || (*cur.cast::<FloatNode>()).int.parm == schid {
+                    bindings::kvm_s390_rust_list_del(cur);
+                    (*g.fi).counters[FIRQ_CNTR_IO] -= 1;
+                    found = Some(KBox::from_raw(cur.cast::<FloatNode>()));
+                    break;
+                }
+                cur = (*cur).next;
+            }
+            found
+        };
+        let Some(node) = node else {
+            continue;
+        };
+        if g.is_empty(isc) {
+            clear_pending(float_pending(vm), Kind::io(isc as u8));
+        }
+        let int = node.int;
+        let info = match irq::float_from_interrupt(int.type_, int.parm, int.parm64) {
+            Ok(FloatIrq::Io(io)) => io,
+            // Only I/O interruptions are queued by subclass.
+            _ => irq::IoInfo::default(),
+        };
+        return Some(TakenIo { node, info });
+    }
+    None
+}
+
+/// Queues an I/O interruption [`take_io`] took back at the end of its subclass (mainline's
+/// `kvm_s390_reinject_io_int`: the order within the subclass may change, the priority
+/// does not).
+pub(crate) fn requeue_io(vm: &Vm, taken: TakenIo) -> Result {
+    let isc = irq::isc_of_int_word(taken.info.io_int_word);
+    {
+        let g = FloatGuard::new(vm);
+        g.queue(usize::from(isc), FIRQ_CNTR_IO, MAX_FLOAT_IRQS, taken.node)?;
+        set_pending(float_pending(vm), Kind::io(isc));
+    }
+    floating_kick(vm, cpustat::IO_INT);
+    Ok(())
+}
+
 /// Drops the first pending I/O interruption of subchannel `schid` (subchannel id and
 /// number), looking at the subclasses in priority order (the FLIC's
-/// `KVM_DEV_FLIC_CLEAR_IO_IRQ`; mainline's `kvm_s390_get_io_int`).
+/// `KVM_DEV_FLIC_CLEAR_IO_IRQ`).
 pub(crate) fn clear_io(vm: &Vm, schid: u32) {
-    let node = {
-        let g = FloatGuard::new(vm);
-        let mut found = None;
-        for isc in 0..8usize {
-            let head = g.list(isc);
-            // SAFETY: the list is only changed under the lock, which we hold; each entry is
-            // the link of a `FloatNode` (see `FloatGuard::queue`).
-            unsafe {
-                let mut cur = (*head).next;
-                while cur != head {
-                    if (*cur.cast::<FloatNode>()).int.parm == schid {
-                        bindings::kvm_s390_rust_list_del(cur);
-                        (*g.fi).counters[FIRQ_CNTR_IO] -= 1;
-                        found = Some(KBox::from_raw(cur.cast::<FloatNode>()));
-                        break;
-                    }
-                    cur = (*cur).next;
-                }
-            }
-            if found.is_some() {
-                if g.is_empty(isc) {
-                    clear_pending(float_pending(vm), Kind::io(isc as u8));
-                }
-                break;
-            }
-        }
-        found
-    };
-    drop(node);
+    drop(take_io(vm, ALL_ISCS, schid));
 }
+
+/// Every I/O-interruption subclass, in CR6 format.
+pub(crate) const ALL_ISCS: u32 = 0xff00_0000;
 
 /// Stores every pending floating interruption as `struct kvm_s390_irq` records into
 /// `out` (at most `max` of them, ENOMEM if there are more, as mainline signals "retry with
@@ -1407,10 +1448,7 @@ fn deliver_io(vcpu: &Vcpu, isc: u8) -> Result {
         return Ok(());
     };
     count!(vcpu, deliver_io);
-    put(vcpu, lc::SUBCHANNEL_ID, &io.subchannel_id.to_be_bytes())?;
-    put(vcpu, lc::SUBCHANNEL_NR, &io.subchannel_nr.to_be_bytes())?;
-    put(vcpu, lc::IO_INT_PARM, &io.io_int_parm.to_be_bytes())?;
-    put(vcpu, lc::IO_INT_WORD, &io.io_int_word.to_be_bytes())?;
+    put(vcpu, lc::SUBCHANNEL_ID, &io.code())?;
     swap_psw(vcpu, lc::IO_OLD_PSW, lc::IO_NEW_PSW)
 }
 

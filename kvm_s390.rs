@@ -19,8 +19,8 @@
 //! - `gmap.rs`: guest memory (the DAT tables SIE translates guest addresses with);
 //! - `run.rs` and `sie64a.S`: `KVM_RUN`, the SIE run loop and its world switch;
 //! - `intercept.rs`: what is done with each exit from SIE (one `match`), calling into
-//!   `instruction.rs` (the instruction table; handlers in `privileged.rs`, `diag.rs`,
-//!   `sigp.rs`, `tod.rs`), `interrupt.rs` (interruptions: pending state, injection,
+//!   `instruction.rs` (the instruction table; handlers in `privileged.rs`, `css.rs`,
+//!   `diag.rs`, `sigp.rs`, `tod.rs`), `interrupt.rs` (interruptions: pending state, injection,
 //!   delivery, the wait state) and `gaccess.rs` (guest storage access);
 //! - `operexc.rs` (operation-exception intercepts), `enable_cap.rs` (`KVM_ENABLE_CAP` and
 //!   the per-VM switches), `one_reg.rs` (`KVM_{GET,SET}_ONE_REG`), `tod.rs` (guest TOD
@@ -56,6 +56,7 @@ macro_rules! warn_limited {
 }
 
 pub mod cpu_model;
+pub mod css;
 pub mod diag;
 pub mod enable_cap;
 pub mod flic;

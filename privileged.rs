@@ -2,9 +2,8 @@
 
 //! Handlers of the privileged (and a few other) instructions SIE intercepts and the backend
 //! emulates: STIDP, SPX, STPX, STAP, STFL, STSI, LCTL(G), STCTL(G), LPSW(E/EY), EPSW, TB,
-//! TPROT, PTFF, SCKPF, the channel I/O instructions without CSS support, and the operation
-//! exception of runtime-instrumentation and guarded-storage instructions the guest lacks
-//! the facility for (Principles of Operation, chapter 10 "Control Instructions"; mainline:
+//! TPROT, PTFF, SCKPF, and the operation exception of runtime-instrumentation and
+//! guarded-storage instructions the guest lacks the facility for (Principles of Operation, chapter 10 "Control Instructions"; mainline:
 //! `priv.c`).
 //!
 //! Every handler has mainline's shape: count it in mainline's statistic, privileged-
@@ -467,29 +466,6 @@ pub(crate) fn lpswey(insn: &mut Insn<'_>) -> Result<Outcome> {
         return insn.program(pgm::SPECIFICATION);
     }
     // Unlike LPSW(E), LPSWEY does not record a breaking event.
-    Ok(Outcome::Continue)
-}
-
-/// The channel-subsystem I/O instructions (B230-B23C, B25F, B274, B276): with
-/// `KVM_CAP_S390_CSS_SUPPORT` user space emulates them; without, condition code 3 (no
-/// such subchannel) keeps the guest from using channel I/O, as mainline.
-pub(crate) fn io(insn: &mut Insn<'_>) -> Result<Outcome> {
-    if insn.problem_state() {
-        return insn.program(pgm::PRIVILEGED_OP);
-    }
-    let vm = insn.vcpu.vm();
-    // SAFETY: `arch()` is valid; `css_support` is an int written by KVM_ENABLE_CAP.
-    let css = unsafe { core::ptr::read_volatile(addr_of_mut!((*vm.arch()).css_support)) } != 0;
-    if css {
-        // TEST PENDING INTERRUPTION and the interrupt part of TEST SUBCHANNEL are the
-        // kernel's in mainline (floating I/O interrupts); until the interrupt core has
-        // them, user space gets them too.
-        if insn.ipa != 0xb236 && insn.ipa != 0xb235 {
-            count!(insn.vcpu, instruction_io_other);
-        }
-        return Ok(insn.forward());
-    }
-    insn.set_cc(3);
     Ok(Outcome::Continue)
 }
 

@@ -797,6 +797,21 @@ pub struct IoInfo {
     pub io_int_word: u32,
 }
 
+impl IoInfo {
+    /// The I/O-interruption code as the lowcore holds it from [`lc::SUBCHANNEL_ID`]
+    /// on, and as TEST PENDING INTERRUPTION stores it (its first 8 bytes at an operand
+    /// address): subchannel id, subchannel number, interruption parameter, interruption
+    /// word, big-endian.
+    pub fn code(&self) -> [u8; 12] {
+        let mut b = [0u8; 12];
+        b[0..2].copy_from_slice(&self.subchannel_id.to_be_bytes());
+        b[2..4].copy_from_slice(&self.subchannel_nr.to_be_bytes());
+        b[4..8].copy_from_slice(&self.io_int_parm.to_be_bytes());
+        b[8..12].copy_from_slice(&self.io_int_word.to_be_bytes());
+        b
+    }
+}
+
 /// Decodes `struct kvm_s390_interrupt` for the VM ioctl (mainline's `kvm_s390_inject_vm`).
 pub fn float_from_interrupt(type_: u32, parm: u32, parm64: u64) -> Result<FloatIrq, Invalid> {
     let t = u64::from(type_);

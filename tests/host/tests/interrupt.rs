@@ -289,3 +289,19 @@ fn external_interrupt_intercepts_become_injections() {
     assert_eq!(intercepted_external(ext_code::SERVICE_SIGNAL, 0, 0), None);
     assert_eq!(intercepted_external(ext_code::EMERGENCY, 1, 0), None);
 }
+
+#[test]
+fn io_interruption_code_layout() {
+    let io = IoInfo {
+        subchannel_id: 0x0001,
+        subchannel_nr: 0x0203,
+        io_int_parm: 0x0405_0607,
+        io_int_word: 0x8800_0000,
+    };
+    assert_eq!(
+        io.code(),
+        [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x88, 0x00, 0x00, 0x00]
+    );
+    // The subclass of the word above.
+    assert_eq!(isc_of_int_word(io.io_int_word), 1);
+}
