@@ -12,8 +12,8 @@
 #   qemu/lib/       ld64.so.1 and the shared libraries they need (NEEDED, recursively)
 #   qemu/share/     s390-ccw.img (QEMU's -L directory)
 #   guest/          sclp_hello.elf (tests/qemu/sclp_hello.S); for the whole bed
-#                   also bzImage (this tree's Linux 7.3) and initrd (busybox and
-#                   tests/qemu/guest-init)
+#                   also bzImage (this tree's Linux 7.3), initrd (busybox and
+#                   tests/qemu/guest-init) and disk.img with its disk.sha256
 # The .debs (tools/qemu-debs, pinned) are fetched once and unpacked once into
 # $QEMU_ROOT; nothing is installed on this machine.
 
@@ -66,7 +66,7 @@ stage_bed() { # dir full(0|1)
 		grep -v '^#' "$REPO/tests/beds/hercules-qemu/run-list" > "$dir/run-list"
 	else
 		grep -v '^#' "$REPO/tests/beds/hercules-qemu/run-list" |
-			awk -F'\t' '$1 != "qemu-linux"' > "$dir/run-list"
+			awk -F'\t' '$1 !~ /^qemu-linux/' > "$dir/run-list"
 	fi
 
 	cp "$QEMU_ROOT/usr/bin/qemu-system-s390x" "$QEMU_ROOT/usr/bin/strace" "$dir/qemu/bin/"
@@ -89,6 +89,9 @@ stage_bed() { # dir full(0|1)
 	if [ "$full" = 1 ]; then
 		cp "$KIMAGE" "$dir/guest/bzImage"
 		guest_initrd "$dir/guest/initrd"
+		# The data disk: 4 MiB (131072 lines of 32 bytes) that the guest checksums.
+		seq -f 'kvm_s390 data line %012.0f' 1 131072 > "$dir/guest/disk.img"
+		sha256sum < "$dir/guest/disk.img" | cut -d' ' -f1 > "$dir/guest/disk.sha256"
 	fi
 }
 

@@ -9,10 +9,14 @@
 # the tail of its ioctls is printed: the last ones show what QEMU needed from
 # the backend.
 #
-#   ./qemu-guest.sh bare     tests/qemu/sclp_hello.S: SCLP console and the
-#                            service-signal interrupt
-#   ./qemu-guest.sh linux    Linux 7.3 (this bed's own kernel) with a busybox
-#                            initramfs whose /init prints a line and powers off
+#   ./qemu-guest.sh bare          tests/qemu/sclp_hello.S: SCLP console and
+#                                 the service-signal interrupt
+#   ./qemu-guest.sh linux         Linux 7.3 (this bed's own kernel) with a
+#                                 busybox initramfs (tests/qemu/guest-init)
+#                                 that reads a virtio-blk disk and powers off
+#   ./qemu-guest.sh linux-smp     the same with two vCPUs (-smp 2)
+#   ./qemu-guest.sh linux-reboot  the guest reboots once (re-IPL through DIAG
+#                                 0x308, QEMU without -no-reboot), then powers off
 #
 # QEMU and strace run through their own dynamic loader and libraries
 # (qemu/lib, from Debian's s390x packages, tools/qemu-bed.sh).  With
@@ -22,35 +26,40 @@
 Q=/tests/qemu
 G=/tests/guest
 SECS=${QEMU_TIMEOUT:-120}
-what=${1:?bare or linux}
+what=${1:?bare, linux, linux-smp or linux-reboot}
 con=/tmp/qemu-$what.console
 err=/tmp/qemu-$what.stderr
 
 run_qemu() { # console-file [strace-log]
-	rm -f "$1"
-	set -- "$1" "${2:-}"
-	if [ -n "$2" ]; then
+	pre=
+	if [ -n "${2:-}" ]; then
 		pre="$Q/lib/ld64.so.1 --library-path $Q/lib $Q/bin/strace -f -e trace=ioctl -o $2"
-	else
-		pre=
 	fi
+	linux="-kernel $G/bzImage -initrd $G/initrd"
+	data="-drive if=none,id=data,file=$G/disk.img,format=raw,readonly=on
+		-device virtio-blk-ccw,drive=data,serial=data"
 	case $what in
-	bare) guest="-kernel $G/sclp_hello.elf" ;;
-	linux) guest="-kernel $G/bzImage -initrd $G/initrd" ;;
+	bare) guest="-no-reboot -smp 1 -kernel $G/sclp_hello.elf" ;;
+	linux) guest="-no-reboot -smp 1 $linux $data" ;;
+	linux-smp) guest="-no-reboot -smp 2 $linux $data" ;;
+	linux-reboot)
+		# A fresh scratch disk: the guest's mark on it tells the second boot.
+		dd if=/dev/zero of=/tmp/qemu-scratch.img bs=1024 count=1024 2> /dev/null
+		guest="-smp 1 $linux -drive if=none,id=scratch,file=/tmp/qemu-scratch.img,format=raw
+			-device virtio-blk-ccw,drive=scratch,serial=scratch"
+		;;
+	esac
+	out=$1
+	rm -f "$out"
+	case $what in
+	bare) set -- ;;
+	*) set -- -append "console=ttysclp0 rdinit=/init panic=-1" ;;
 	esac
 	# shellcheck disable=SC2086
-	if [ "$what" = linux ]; then
-		timeout "$SECS" $pre $Q/lib/ld64.so.1 --library-path $Q/lib $Q/bin/qemu-system-s390x \
-			-accel kvm -nodefaults -display none -no-reboot -machine s390-ccw-virtio \
-			-m 256 -smp 1 -L $Q/share -chardev file,id=con0,path="$1" \
-			-device sclpconsole,chardev=con0 $guest \
-			-append "console=ttysclp0 rdinit=/init panic=-1"
-	else
-		timeout "$SECS" $pre $Q/lib/ld64.so.1 --library-path $Q/lib $Q/bin/qemu-system-s390x \
-			-accel kvm -nodefaults -display none -no-reboot -machine s390-ccw-virtio \
-			-m 256 -smp 1 -L $Q/share -chardev file,id=con0,path="$1" \
-			-device sclpconsole,chardev=con0 $guest
-	fi
+	timeout "$SECS" $pre $Q/lib/ld64.so.1 --library-path $Q/lib $Q/bin/qemu-system-s390x \
+		-accel kvm -nodefaults -display none -machine s390-ccw-virtio -m 256 \
+		-L $Q/share -chardev file,id=con0,path="$out" -device sclpconsole,chardev=con0 \
+		$guest "$@"
 }
 
 fails=0
@@ -64,7 +73,10 @@ check() { # step description command...
 		fails=$((fails + 1))
 	fi
 }
-seen() { grep -q "$1" "$con" 2>/dev/null; }
+# The console as lines without carriage returns.
+lines() { tr -d '\r' < "$con" 2> /dev/null; }
+seen() { lines | grep -q "$1"; }
+not_seen() { [ -e "$con" ] && ! lines | grep -q "$1"; }
 # QEMU ended by itself with status 0, not by the timeout, after the guest's
 # last line (a guest that crashes also ends QEMU with status 0).
 ended() { [ "$rc" -eq 0 ] && seen "$1"; }
@@ -96,10 +108,23 @@ bare)
 	check interrupts seen 'kvm_s390 qemu guest: service signal received, stopping'
 	check shutdown ended 'kvm_s390 qemu guest: service signal received, stopping'
 	;;
-linux)
+linux*)
 	check kernel-starts seen 'Linux version 7\.3'
 	check kernel-sees-kvm seen 'Linux is running under KVM in 64-bit mode'
 	check init seen 'kvm_s390 qemu guest init: running'
+	case $what in
+	linux) check cpus seen 'guest init: running, CPUs online 0$' ;;
+	linux-smp) check cpus seen 'guest init: running, CPUs online 0-1$' ;;
+	esac
+	case $what in
+	linux | linux-smp) check disk seen "guest init: disk data sha256 $(cat $G/disk.sha256)$" ;;
+	linux-reboot)
+		check reboot seen 'kvm_s390 qemu guest init: rebooting'
+		check boots-twice test "$(lines | grep -c 'Linux version 7\.3')" -eq 2
+		check up-again seen 'kvm_s390 qemu guest init: up again after the reboot'
+		;;
+	esac
+	check no-kernel-warning not_seen 'WARNING:\|BUG:\|Oops\|Call Trace\|Kernel panic\|rcu: INFO'
 	check shutdown ended 'kvm_s390 qemu guest init: powering off'
 	;;
 esac
