@@ -3,7 +3,7 @@
  * Instructions SIE intercepts and the backend emulates in the kernel
  * (mainline: priv.c): small guests in machine code execute STIDP, SPX, STPX,
  * STAP, STFL, STSI, LCTL(G), STCTL(G), LPSW(E), EPSW, TB, TPROT and channel
- * I/O, and each result is checked in guest memory, registers or the
+ * I/O (TPI and TSCH with CSS support), and each result is checked in guest memory, registers or the
  * condition code.  Their program exceptions are checked as the guest sees
  * them, through the program old PSW, the interruption code and ILC and the
  * translation-exception identification in the lowcore: privileged operation
@@ -479,6 +479,109 @@ TEST_F(guest, io_instructions_without_css_support_give_cc3)
 	self->run->s.regs.gprs[4] = DATA_GPA;
 	RUN_TO_DIAG(CODE_GPA + 16);
 	EXPECT_EQ(3, CC(self));
+}
+
+/* A word of guest memory (s390 is big-endian, like the guest). */
+static uint32_t word_at(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Queues an I/O interruption of subchannel 0.0.@nr, subclass 3, on the VM. */
+static int inject_io(FIXTURE_DATA(guest) *self, uint16_t nr, uint32_t parm)
+{
+	struct kvm_s390_interrupt irq = {
+		.type = KVM_S390_INT_IO(0, 0, 0, nr),
+		.parm = 0x00010000u | nr,
+		.parm64 = (uint64_t)parm << 32 | 0x18000000u,
+	};
+
+	return ioctl(self->vm, KVM_S390_INTERRUPT, &irq);
+}
+
+/*
+ * With CSS support, I/O interruptions stay queued in the kernel, so the two
+ * instructions that consume them are the kernel's: TPI stores a pending
+ * one's code (two words at its operand, three in the lowcore for operand 0),
+ * condition code 1, and 0 once none is left; TSCH takes its subchannel's and
+ * exits with KVM_EXIT_S390_TSCH saying which.  The guest's I/O mask is off,
+ * so none is delivered on the way.
+ */
+TEST_F(guest, tpi_and_tsch_take_queued_io_interruptions)
+{
+	static const uint8_t code[] = {
+		0xb2, 0x36, 0x40, 0x00,			/* +0  tpi  0(%r4) */
+		0xb2, 0x22, 0x00, 0x90,			/* +4  ipm  %r9 */
+		0xb2, 0x36, 0x00, 0x00,			/* +8  tpi  0 (lowcore) */
+		0xb2, 0x22, 0x00, 0x80,			/* +12 ipm  %r8 */
+		0xb2, 0x35, 0x50, 0x00,			/* +16 tsch 0(%r5) */
+		0xb2, 0x36, 0x40, 0x00,			/* +20 tpi  0(%r4) */
+		IPM_R7,					/* +24 */
+		DIAG_501, J_SELF,			/* +28 */
+	};
+	struct kvm_enable_cap css = { .cap = KVM_CAP_S390_CSS_SUPPORT };
+	struct kvm_sregs sregs;
+	uint8_t *lc = host_addr(self, 0xb8);
+	uint8_t *op = host_addr(self, DATA_GPA);
+
+	ASSERT_OK(ioctl(self->vcpu, KVM_ENABLE_CAP, &css));
+	ASSERT_OK(ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.crs[6] = 0x10000000;		/* subclass 3 */
+	ASSERT_OK(ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	ASSERT_OK(inject_io(self, 5, 0x12345678));
+	ASSERT_OK(inject_io(self, 6, 0x9abcdef0));
+	ASSERT_OK(inject_io(self, 7, 0x0badcafe));
+	load_code(self, CODE_GPA, code, sizeof(code));
+	memset(op, 0xff, 12);
+	memset(lc, 0xff, 12);
+	self->run->s.regs.gprs[1] = 0x00010007;
+	self->run->s.regs.gprs[4] = DATA_GPA;
+	self->run->s.regs.gprs[5] = DATA_GPA + 0x100;
+
+	ASSERT_OK(ioctl(self->vcpu, KVM_RUN, 0));
+	ASSERT_EQ(KVM_EXIT_S390_TSCH, self->run->exit_reason);
+	EXPECT_EQ(1, self->run->s390_tsch.dequeued);
+	EXPECT_EQ(0x0001, self->run->s390_tsch.subchannel_id);
+	EXPECT_EQ(7, self->run->s390_tsch.subchannel_nr);
+	EXPECT_EQ(0x0badcafe, self->run->s390_tsch.io_int_parm);
+	EXPECT_EQ(0x18000000, self->run->s390_tsch.io_int_word);
+	EXPECT_EQ(0x50000000, self->run->s390_tsch.ipb);
+	RUN_TO_DIAG(CODE_GPA + 32);
+
+	EXPECT_EQ(1, (self->run->s.regs.gprs[9] >> 28) & 3);
+	EXPECT_EQ(1, (self->run->s.regs.gprs[8] >> 28) & 3);
+	EXPECT_EQ(0, CC(self));
+	/* The first: two words at the operand, the third word untouched. */
+	EXPECT_EQ(0x00010005, word_at(op));
+	EXPECT_EQ(0x12345678, word_at(op + 4));
+	EXPECT_EQ(0xffffffff, word_at(op + 8));
+	/* The second: three words in the lowcore. */
+	EXPECT_EQ(0x00010006, word_at(lc));
+	EXPECT_EQ(0x9abcdef0, word_at(lc + 4));
+	EXPECT_EQ(0x18000000, word_at(lc + 8));
+}
+
+/* TSCH of a subchannel with nothing pending still exits, with nothing dequeued. */
+TEST_F(guest, tsch_without_a_pending_interruption)
+{
+	static const uint8_t code[] = {
+		0xb2, 0x35, 0x50, 0x00,			/* +0 tsch 0(%r5) */
+		DIAG_501, J_SELF,			/* +4 */
+	};
+	struct kvm_enable_cap css = { .cap = KVM_CAP_S390_CSS_SUPPORT };
+
+	ASSERT_OK(ioctl(self->vcpu, KVM_ENABLE_CAP, &css));
+	ASSERT_OK(inject_io(self, 5, 1));
+	load_code(self, CODE_GPA, code, sizeof(code));
+	self->run->s.regs.gprs[1] = 0x00010009;
+	self->run->s.regs.gprs[5] = DATA_GPA;
+	ASSERT_OK(ioctl(self->vcpu, KVM_RUN, 0));
+	ASSERT_EQ(KVM_EXIT_S390_TSCH, self->run->exit_reason);
+	EXPECT_EQ(0, self->run->s390_tsch.dequeued);
+	RUN_TO_DIAG(CODE_GPA + 8);
 }
 
 /* SERVICE CALL is user space's (the SCLP): it still exits as an instruction intercept. */
