@@ -180,6 +180,26 @@ TEST_F(guest, clock_comparator_due)
 	EXPECT_EQ(0x1004, be16_at(self, LC_EXT_INT_CODE));
 }
 
+/*
+ * The clock comparator comes due while the guest runs enabled: SIE presents
+ * it, or (Hercules) intercepts it as an external interruption (0x14) that
+ * the backend must deliver itself; either way the guest's handler runs.
+ */
+TEST_F(guest, clock_comparator_due_while_running)
+{
+	static const uint8_t code[] = { STCK_300, DIAG_501, J_SELF };
+	const uint64_t later = 20000UL * 4096;	/* 20 ms */
+
+	setup(_metadata, self, code, sizeof(code), 0, CR0_CKC, 0, 0);
+	RUN_TO_DIAG(CODE_GPA + 8);
+	self->run->s.regs.ckc = be64_at(self, 0x300) + later;
+	self->run->kvm_dirty_regs = KVM_SYNC_ARCH0;
+	self->run->psw_mask = PSW_MASK_64 | PSW_MASK_EXT;
+	self->run->psw_addr = CODE_GPA + 8;
+	RUN_TO_HANDLER(EXT_HANDLER, LC_EXT_OLD, CODE_GPA + 8);
+	EXPECT_EQ(0x1004, be16_at(self, LC_EXT_INT_CODE));
+}
+
 /* The CPU timer, made negative from user space (sync regs). */
 TEST_F(guest, cpu_timer_due)
 {
