@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Benchmarks (`make bench`): runs tests/bench/kvm_bench.c under Hercules with our
+# Benchmarks (`make bench`): runs tests/bench/kvm_bench.c and tests/bench/qemu_boot.sh
+# (QEMU boots Linux on the module) under Hercules (3072 MiB, 1 CPU) with our
 # kvm.ko and with mainline's, in BOOTS boots per backend (default 2), alternated
 # ours, mainline, ours, mainline, ...; each boot repeats every benchmark REPS
 # times (default 5). Not part of `make check`: timings are measurements, never
@@ -26,16 +27,24 @@ REPS=${REPS:-5}
 case $BOOTS$REPS in *[!0-9]*) die "BOOTS and REPS take numbers" ;; esac
 [ "$BOOTS" -ge 1 ] && [ "$REPS" -ge 1 ] || die "BOOTS and REPS must be at least 1"
 
-NBENCH=6	# benchmarks in kvm_bench.c, each printing one line per repetition
+# Rows, each printing one line per repetition: 6 of kvm_bench.c, and
+# qemu_linux_boot (tests/bench/qemu_boot.sh: QEMU boots the QEMU bed's Linux guest).
+NBENCH=7
 dir=$CACHE/stage/bench
 out=$CACHE/bench-results
+"$REPO/tools/qemu-bed.sh"
 rm -rf "$dir" "$out"
-mkdir -p "$dir" "$out"
+mkdir -p "$out"
+# The QEMU bed's stage (QEMU, its libraries, the guests, the first-fault probe),
+# with the benchmark programs beside.
+cp -a "$CACHE/stage/hercules-qemu" "$dir"
 "${CROSS_COMPILE}gcc" -static -pthread -O2 -Wall -Werror -isystem "$CACHE/uapi/include" \
 	-o "$dir/kvm_bench" "$REPO/tests/bench/kvm_bench.c"
-cp "$REPO/tests/beds/common/load-kvm.sh" "$REPO/tests/beds/common/unload-kvm.sh" "$dir/"
+cp "$REPO/tests/bench/qemu_boot.sh" "$dir/"
 printf '%s\t%s\t%s\t%s\n' load-kvm 120 exit ./load-kvm.sh \
+	sie_first_fault_probe 120 exit ./sie_first_fault_probe \
 	kvm_bench $((300 * REPS)) exit "./kvm_bench $REPS" \
+	qemu_boot $((120 * REPS)) exit "./qemu_boot.sh $REPS" \
 	unload-kvm 60 exit ./unload-kvm.sh > "$dir/run-list"
 
 : > "$out/raw.tsv"
@@ -46,9 +55,10 @@ for boot in $(seq 1 "$BOOTS"); do
 		res=$out/boot$boot
 		log "boot $boot of $BOOTS: $backend"
 		KVM_S390_RESULTS=$res "$REPO/tools/run-hercules.sh" --backend "$backend" \
-			--kvm-ko "$ko" --tests "$dir" --mem 1024 >/dev/null ||
+			--kvm-ko "$ko" --tests "$dir" --mem 3072 >/dev/null ||
 			die "the benchmark failed on $backend (see $res/hercules-$backend/)"
-		grep '^BENCH ' "$res/hercules-$backend/kvm_bench.log" |
+		cat "$res/hercules-$backend/kvm_bench.log" "$res/hercules-$backend/qemu_boot.log" |
+			grep '^BENCH ' |
 			awk -v be="$backend" -v boot="$boot" -v OFS='\t' \
 				'{ print be, boot, $2, $3, $4, $5 }' >> "$out/raw.tsv"
 		n=$(awk -F'\t' -v be="$backend" -v boot="$boot" '$1 == be && $2 == boot' \
