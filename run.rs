@@ -190,8 +190,12 @@ impl Vcpu {
                 gprs[15] = (*sie).gg15;
             }
             if ret == bindings::SIE64_RETURN_MCCK as i32 {
-                // The host survived the machine check; the guest is not told yet (machine
-                // checks are not reinjected until interrupt delivery exists).
+                // The host took a machine check while the guest ran, survived it, and left
+                // what the guest must see of it in the SIE page: the guest gets it as its
+                // own, delivered before it runs again.
+                if let Err(e) = self.reinject_machine_check() {
+                    break Err(e);
+                }
                 continue;
             }
             // SAFETY: the guest has left SIE; the SIE block is ours again.
@@ -219,6 +223,22 @@ impl Vcpu {
         // SAFETY: taken above.
         unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_unlock(vcpu) };
         result
+    }
+
+    /// Queues the machine check the host's handler recorded in this vCPU's SIE page
+    /// (`mcck_info`, written by `s390_do_machine_check` for a machine check during SIE).
+    fn reinject_machine_check(&self) -> Result {
+        let page = self.sie_block().cast::<kvm_host::SiePage>();
+        // SAFETY: the SIE block is the start of the vCPU's SIE page (`vcpu.rs`); the
+        // handler wrote `mcck_info` before SIE returned, and nothing writes it while the
+        // guest is out of SIE.
+        let info = unsafe { read_volatile(addr_of!((*page).mcck_info)) };
+        let irq = crate::logic::interrupt::reinjected_mchk(
+            info.mcic,
+            info.failing_storage_address,
+            info.ext_damage_code,
+        );
+        interrupt::inject_local(self, irq, None)
     }
 
     /// `KVM_PRE_FAULT_MEMORY` for the page at `gpa`: the bytes mapped (one page), ENOENT

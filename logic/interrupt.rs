@@ -756,6 +756,38 @@ pub fn mchk_kind(mcic: u64) -> Option<Kind> {
     }
 }
 
+/// CR14 subclass mask of system-recovery conditions.
+pub const CR14_RECOVERY_SUBMASK: u64 = 1 << (63 - 36);
+/// CR14 subclass mask of degradation conditions.
+pub const CR14_DEGRADATION_SUBMASK: u64 = 1 << (63 - 37);
+/// CR14 subclass mask of warning conditions.
+pub const CR14_WARNING_SUBMASK: u64 = 1 << (63 - 39);
+
+/// The injection that hands the guest a machine check the host took while the guest
+/// ran in SIE (the host's handler leaves its code, failing-storage address and external-
+/// damage code in the SIE page; mainline's `kvm_s390_reinject_machine_check`): the
+/// CR14 subclasses that may present it follow from its system-recovery (MCIC bit 2),
+/// degradation (bit 7) and warning (bit 8) conditions.
+pub fn reinjected_mchk(mcic: u64, fsa: u64, edc: u32) -> LocalIrq {
+    let bit = |n: u32| mcic & (1u64 << (63 - n)) != 0;
+    let mut cr14 = 0;
+    if bit(2) {
+        cr14 |= CR14_RECOVERY_SUBMASK;
+    }
+    if bit(7) {
+        cr14 |= CR14_DEGRADATION_SUBMASK;
+    }
+    if bit(8) {
+        cr14 |= CR14_WARNING_SUBMASK;
+    }
+    LocalIrq::Mchk {
+        cr14,
+        mcic,
+        fsa,
+        edc,
+    }
+}
+
 /// A floating (VM-wide) injection request from `KVM_S390_INTERRUPT` on the VM.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FloatIrq {

@@ -305,3 +305,29 @@ fn io_interruption_code_layout() {
     // The subclass of the word above.
     assert_eq!(isc_of_int_word(io.io_int_word), 1);
 }
+
+#[test]
+fn reinjected_machine_checks_take_their_cr14_subclasses() {
+    let bit = |n: u32| 1u64 << (63 - n);
+    // System recovery, degradation, warning.
+    for (mcic, cr14) in [
+        (bit(2), CR14_RECOVERY_SUBMASK),
+        (bit(7), CR14_DEGRADATION_SUBMASK),
+        (bit(8), CR14_WARNING_SUBMASK),
+        (bit(2) | bit(8), CR14_RECOVERY_SUBMASK | CR14_WARNING_SUBMASK),
+        // System damage is exigent: no subclass gates it.
+        (bit(0), 0),
+    ] {
+        assert_eq!(
+            reinjected_mchk(mcic, 0x1000, 7),
+            LocalIrq::Mchk {
+                cr14,
+                mcic,
+                fsa: 0x1000,
+                edc: 7
+            },
+            "mcic {mcic:#x}"
+        );
+    }
+    assert_eq!(CR14_RECOVERY_SUBMASK, 1 << 27);
+}
