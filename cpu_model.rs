@@ -348,7 +348,7 @@ impl Vm {
         }
         self.with_no_vcpus(|| {
             // SAFETY: `kvm->lock` is held and no vCPU exists, so nothing reads the bitmap.
-            unsafe { (*self.arch()).cpu_feat = feat.map(|w| w as _) };
+            unsafe { (*self.arch()).cpu_feat = feat.map(|w| w as usize) };
             Ok(())
         })
     }
