@@ -7,7 +7,8 @@
  * which must run in this order with interrupts disabled and without instrumentation in
  * between, as in every KVM port; the cmpxchg dispatch over the kernel's sized
  * __cmpxchg_key*() macros; kvm_s390_rust_pin_guest_page(), which holds the VM's mm and
- * its lock around the pin; and the memslot walks that need their srcu bracket.
+ * its lock around the pin; the memslot walks that need their srcu bracket; and the
+ * query forms of PLO, SORTL, DFLTCC and PFCR, which need inline assembly.
  */
 #include <linux/entry-virt.h>
 #include <linux/kvm_host.h>
