@@ -10,16 +10,30 @@
 //! `kvm->arch.model` holds the mask, the CPU id and the IBC. Every vCPU's SIE block points
 //! to the list, so STFLE in the guest never reads host memory. What goes in the list is
 //! decided in `logic/facilities.rs`.
+//!
+//! The CPU features and the instruction subfunctions (`*_FEAT`, `*_SUBFUNC`) are found once at
+//! module init ([`probe_machine`]) and copied into each new VM (`kvm->arch.cpu_feat` starts
+//! empty, `kvm->arch.model.subfuncs` starts as the machine's, as in mainline); which
+//! features and which queries is decided in `logic/cpu_model.rs`.
 
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::uaccess::{UserPtr, UserSlice};
 
+use core::cell::UnsafeCell;
+
+use crate::logic::cpu_model::{
+    self, HostFeatures, Query, FEAT_DWORDS, SUBFUNC_BLOCKS, SUBFUNC_SIZE,
+};
 use crate::logic::facilities::{self, HOST_DWORDS};
 use crate::machine::Machine;
 use crate::uapi_kvm::{
     KvmDeviceAttr, KvmS390VmCpuMachine, KvmS390VmCpuProcessor, FAC_LIST_DWORDS,
-    KVM_S390_VM_CPU_MACHINE, KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_PROCESSOR,
+    KVM_GET_DEVICE_ATTR, KVM_HAS_DEVICE_ATTR, KVM_S390_VM_CPU_MACHINE,
+    KVM_S390_VM_CPU_MACHINE_FEAT, KVM_S390_VM_CPU_MACHINE_SUBFUNC,
+    KVM_S390_VM_CPU_MACHINE_UV_FEAT_GUEST, KVM_S390_VM_CPU_MODEL, KVM_S390_VM_CPU_PROCESSOR,
+    KVM_S390_VM_CPU_PROCESSOR_FEAT, KVM_S390_VM_CPU_PROCESSOR_SUBFUNC,
+    KVM_S390_VM_CPU_PROCESSOR_UV_FEAT_GUEST, KVM_SET_DEVICE_ATTR,
 };
 use crate::vm::Vm;
 
@@ -41,6 +55,81 @@ fn host_facilities() -> [u64; HOST_DWORDS] {
         *dst = *src;
     }
     list
+}
+
+/// The machine's CPU features and subfunctions.
+///
+/// The subfunction blocks come first and the structure is doubleword aligned, because some
+/// query instructions want their parameter block on a doubleword boundary (the offsets in
+/// `SUBFUNC_BLOCKS` are multiples of 16).
+#[repr(C, align(8))]
+struct MachineModel {
+    subfunc: [u8; SUBFUNC_SIZE],
+    feat: [u64; FEAT_DWORDS],
+}
+
+struct MachineCell(UnsafeCell<MachineModel>);
+
+// SAFETY: written only by `probe_machine`, during module init before /dev/kvm exists (no
+// other thread can reach it yet); read only afterwards.
+unsafe impl Sync for MachineCell {}
+
+static MACHINE_MODEL: MachineCell = MachineCell(UnsafeCell::new(MachineModel {
+    subfunc: [0; SUBFUNC_SIZE],
+    feat: [0; FEAT_DWORDS],
+}));
+
+fn machine_model() -> &'static MachineModel {
+    // SAFETY: read only after `probe_machine` (see `MachineCell`).
+    unsafe { &*MACHINE_MODEL.0.get() }
+}
+
+/// Finds the machine's CPU features and subfunctions (mainline: `kvm_s390_cpu_feat_init`).
+///
+/// Must be called once from module init, before /dev/kvm exists.
+pub fn probe_machine() {
+    // SAFETY: module init, before `kvm_init`: nothing else can reach the static yet.
+    let model = unsafe { &mut *MACHINE_MODEL.0.get() };
+    let host = host_facilities();
+    // SAFETY: no precondition.
+    let esop = unsafe { bindings::kvm_s390_rust_machine_has_esop() };
+    model.feat = cpu_model::machine_features(HostFeatures { esop });
+    for b in SUBFUNC_BLOCKS.iter() {
+        // A query of an instruction the host lacks would be an operation exception here.
+        if b.facility.is_some_and(|f| !facilities::test(&host, f)) {
+            continue;
+        }
+        let Some(block) = model.subfunc.get_mut(b.offset..b.offset + b.len) else {
+            continue;
+        };
+        let ptr = block.as_mut_ptr();
+        match b.query {
+            Query::PloTestBits => {
+                for nr in 0..=u8::MAX {
+                    // SAFETY: PLO is installed on every z/Architecture machine; the "test
+                    // bit" form touches no storage.
+                    if unsafe { bindings::kvm_s390_rust_plo_test_bit(nr) } {
+                        cpu_model::set_plo_bit(block, nr);
+                    }
+                }
+            }
+            // SAFETY: `ptr` points to the 16 writable, doubleword-aligned bytes of the
+            // block; the guard above (facility 28) ensures PTFF is installed.
+            Query::Ptff if b.len == 16 => unsafe { bindings::kvm_s390_rust_ptff_query(ptr) },
+            // SAFETY: as above, 16 bytes; the guard is the instruction's MSA facility, and
+            // `cpacf_query` checks it again.
+            Query::Cpacf(op) if b.len == 16 => unsafe {
+                bindings::kvm_s390_rust_cpacf_query(op, ptr)
+            },
+            // SAFETY: as above, 32 bytes; guarded by facility 150.
+            Query::Sortl if b.len == 32 => unsafe { bindings::kvm_s390_rust_sortl_query(ptr) },
+            // SAFETY: as above, 32 bytes; guarded by facility 151.
+            Query::Dfltcc if b.len == 32 => unsafe { bindings::kvm_s390_rust_dfltcc_query(ptr) },
+            // SAFETY: as above, 16 bytes; guarded by facility 201.
+            Query::Pfcr if b.len == 16 => unsafe { bindings::kvm_s390_rust_pfcr_query(ptr) },
+            _ => {}
+        }
+    }
 }
 
 impl Vm {
@@ -139,6 +228,13 @@ impl Vm {
             (*model).fac_list = list.cast();
             (*model).cpuid = facilities::guest_cpuid(bindings::kvm_s390_rust_host_cpuid());
             (*model).ibc = facilities::initial_ibc(machine.ibc);
+            // A new VM offers every subfunction of the machine and no CPU feature until
+            // user space asks (`cpu_feat` is zero in the zeroed `struct kvm`).
+            core::ptr::copy_nonoverlapping(
+                machine_model().subfunc.as_ptr(),
+                core::ptr::addr_of_mut!((*model).subfuncs).cast::<u8>(),
+                SUBFUNC_SIZE,
+            );
         }
         Ok(())
     }
@@ -165,36 +261,145 @@ impl Vm {
         .reader()
         .read()?;
         match (ioctl, attr.group, attr.attr) {
-            (
-                crate::uapi_kvm::KVM_HAS_DEVICE_ATTR,
-                KVM_S390_VM_CPU_MODEL,
-                KVM_S390_VM_CPU_PROCESSOR,
-            )
-            | (
-                crate::uapi_kvm::KVM_HAS_DEVICE_ATTR,
-                KVM_S390_VM_CPU_MODEL,
-                KVM_S390_VM_CPU_MACHINE,
-            ) => Ok(()),
-            (
-                crate::uapi_kvm::KVM_GET_DEVICE_ATTR,
-                KVM_S390_VM_CPU_MODEL,
-                KVM_S390_VM_CPU_PROCESSOR,
-            ) => self.get_processor(attr.addr as usize),
-            (
-                crate::uapi_kvm::KVM_GET_DEVICE_ATTR,
-                KVM_S390_VM_CPU_MODEL,
-                KVM_S390_VM_CPU_MACHINE,
-            ) => self.get_machine(attr.addr as usize),
-            (
-                crate::uapi_kvm::KVM_SET_DEVICE_ATTR,
-                KVM_S390_VM_CPU_MODEL,
-                KVM_S390_VM_CPU_PROCESSOR,
-            ) => self.set_processor(attr.addr as usize),
+            (_, KVM_S390_VM_CPU_MODEL, _) => self.cpu_model_attr(ioctl, attr.attr, attr.addr),
             (_, crate::uapi_kvm::KVM_S390_VM_TOD, _) => self.tod_attr(ioctl, &attr),
             (_, crate::uapi_kvm::KVM_S390_VM_MEM_CTRL, _) => self.mem_ctrl_attr(ioctl, &attr),
-            // Unknown groups and attributes, and writes to read-only ones (mainline: ENXIO).
+            // Unknown groups (mainline: ENXIO).
             _ => Err(ENXIO),
         }
+    }
+
+    /// The `KVM_S390_VM_CPU_MODEL` group (mainline: `kvm_s390_{get,set}_cpu_model`).
+    fn cpu_model_attr(&self, ioctl: u32, attr: u64, addr: u64) -> Result {
+        let addr = addr as usize;
+        match (ioctl, attr) {
+            (
+                KVM_HAS_DEVICE_ATTR,
+                KVM_S390_VM_CPU_PROCESSOR
+                | KVM_S390_VM_CPU_MACHINE
+                | KVM_S390_VM_CPU_PROCESSOR_FEAT
+                | KVM_S390_VM_CPU_MACHINE_FEAT
+                | KVM_S390_VM_CPU_PROCESSOR_SUBFUNC
+                | KVM_S390_VM_CPU_MACHINE_SUBFUNC
+                | KVM_S390_VM_CPU_PROCESSOR_UV_FEAT_GUEST
+                | KVM_S390_VM_CPU_MACHINE_UV_FEAT_GUEST,
+            ) => Ok(()),
+            (KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_PROCESSOR) => self.get_processor(addr),
+            (KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_MACHINE) => self.get_machine(addr),
+            (KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_PROCESSOR_FEAT) => {
+                // SAFETY: `cpu_feat` is written only under `kvm->lock` before the first
+                // vCPU; a racing SET can only make the copy inconsistent, as in mainline.
+                let feat = unsafe { (*self.arch()).cpu_feat };
+                write_u64s(addr, &feat.map(|w| w as u64))
+            }
+            (KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_MACHINE_FEAT) => {
+                write_u64s(addr, &machine_model().feat)
+            }
+            (KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_PROCESSOR_SUBFUNC) => {
+                let mut copy = KBox::new([0u8; SUBFUNC_SIZE], GFP_KERNEL)?;
+                // SAFETY: the model is valid for the VM's life; a racing SET (under
+                // `kvm->lock`, before the first vCPU) can only make the copy inconsistent.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(
+                        core::ptr::addr_of!((*self.model()).subfuncs).cast::<u8>(),
+                        copy.as_mut_ptr(),
+                        SUBFUNC_SIZE,
+                    )
+                };
+                UserSlice::new(UserPtr::from_addr(addr), SUBFUNC_SIZE)
+                    .writer()
+                    .write_slice(&copy[..])
+            }
+            (KVM_GET_DEVICE_ATTR, KVM_S390_VM_CPU_MACHINE_SUBFUNC) => {
+                UserSlice::new(UserPtr::from_addr(addr), SUBFUNC_SIZE)
+                    .writer()
+                    .write_slice(&machine_model().subfunc)
+            }
+            // The machine offers no ultravisor feature, so a VM's set can only be empty: it
+            // is not stored, and reads as what it must be.
+            (
+                KVM_GET_DEVICE_ATTR,
+                KVM_S390_VM_CPU_PROCESSOR_UV_FEAT_GUEST | KVM_S390_VM_CPU_MACHINE_UV_FEAT_GUEST,
+            ) => write_u64s(addr, &[cpu_model::MACHINE_UV_FEAT_GUEST]),
+            (KVM_SET_DEVICE_ATTR, KVM_S390_VM_CPU_PROCESSOR_UV_FEAT_GUEST) => {
+                self.set_processor_uv_feat(addr)
+            }
+            (KVM_SET_DEVICE_ATTR, KVM_S390_VM_CPU_PROCESSOR) => self.set_processor(addr),
+            (KVM_SET_DEVICE_ATTR, KVM_S390_VM_CPU_PROCESSOR_FEAT) => self.set_processor_feat(addr),
+            (KVM_SET_DEVICE_ATTR, KVM_S390_VM_CPU_PROCESSOR_SUBFUNC) => {
+                self.set_processor_subfunc(addr)
+            }
+            // Unknown attributes, and writes to the read-only ones (mainline: ENXIO).
+            _ => Err(ENXIO),
+        }
+    }
+
+    /// Sets the guest's CPU features: a subset of the machine's (EINVAL otherwise), before
+    /// the first vCPU (EBUSY after). As mainline, the value is read and checked before the
+    /// VM is looked at, so a bad value is EINVAL even after the first vCPU.
+    fn set_processor_feat(&self, addr: usize) -> Result {
+        let mut feat = [0u64; FEAT_DWORDS];
+        let mut reader = UserSlice::new(UserPtr::from_addr(addr), 8 * FEAT_DWORDS).reader();
+        for word in feat.iter_mut() {
+            *word = reader.read::<u64>()?;
+        }
+        if !cpu_model::is_subset(&feat, &machine_model().feat) {
+            return Err(EINVAL);
+        }
+        self.with_no_vcpus(|| {
+            // SAFETY: `kvm->lock` is held and no vCPU exists, so nothing reads the bitmap.
+            unsafe { (*self.arch()).cpu_feat = feat.map(|w| w as usize) };
+            Ok(())
+        })
+    }
+
+    /// Sets the ultravisor features of a protected guest: a subset of the machine's (none:
+    /// EINVAL for any), before the first vCPU (EBUSY after), checked in mainline's order.
+    fn set_processor_uv_feat(&self, addr: usize) -> Result {
+        let feat: u64 = UserSlice::new(UserPtr::from_addr(addr), 8)
+            .reader()
+            .read()?;
+        if !cpu_model::is_subset(&[feat], &[cpu_model::MACHINE_UV_FEAT_GUEST]) {
+            return Err(EINVAL);
+        }
+        self.with_no_vcpus(|| Ok(()))
+    }
+
+    /// Sets the guest's subfunctions, taken as given (as in mainline, KVM does not limit
+    /// them: the guest's instructions run on the machine), before the first vCPU (EBUSY
+    /// after, checked first as in mainline). A bad address leaves the old value.
+    fn set_processor_subfunc(&self, addr: usize) -> Result {
+        self.with_no_vcpus(|| {
+            let mut copy = KBox::new([0u8; SUBFUNC_SIZE], GFP_KERNEL)?;
+            UserSlice::new(UserPtr::from_addr(addr), SUBFUNC_SIZE)
+                .reader()
+                .read_slice(&mut copy[..])?;
+            // SAFETY: `kvm->lock` is held and no vCPU exists, so nothing reads the model.
+            unsafe {
+                core::ptr::copy_nonoverlapping(
+                    copy.as_ptr(),
+                    core::ptr::addr_of_mut!((*self.model()).subfuncs).cast::<u8>(),
+                    SUBFUNC_SIZE,
+                )
+            };
+            Ok(())
+        })
+    }
+
+    /// Runs `f` under `kvm->lock` if no vCPU was created yet; EBUSY otherwise.
+    fn with_no_vcpus(&self, f: impl FnOnce() -> Result) -> Result {
+        let kvm = self.as_raw();
+        // SAFETY: the VM is live; `kvm->lock` orders this against vCPU creation.
+        unsafe { bindings::kvm_s390_rust_kvm_lock(kvm) };
+        // SAFETY: `created_vcpus` is protected by `kvm->lock`, held.
+        let result = if unsafe { (*kvm).created_vcpus } != 0 {
+            Err(EBUSY)
+        } else {
+            f()
+        };
+        // SAFETY: taken above.
+        unsafe { bindings::kvm_s390_rust_kvm_unlock(kvm) };
+        result
     }
 
     fn get_processor(&self, addr: usize) -> Result {
@@ -307,4 +512,13 @@ impl Vm {
         unsafe { bindings::kvm_s390_rust_kvm_unlock(kvm) };
         result
     }
+}
+
+/// Writes doublewords to user space (a CPU-feature bitmap).
+fn write_u64s(addr: usize, words: &[u64]) -> Result {
+    let mut writer = UserSlice::new(UserPtr::from_addr(addr), 8 * words.len()).writer();
+    for word in words {
+        writer.write(word)?;
+    }
+    Ok(())
 }

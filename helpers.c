@@ -7,11 +7,14 @@
  * which must run in this order with interrupts disabled and without instrumentation in
  * between, as in every KVM port; the cmpxchg dispatch over the kernel's sized
  * __cmpxchg_key*() macros; kvm_s390_rust_pin_guest_page(), which holds the VM's mm and
- * its lock around the pin; and the memslot walks that need their srcu bracket.
+ * its lock around the pin; the memslot walks that need their srcu bracket; and the
+ * query forms of PLO, SORTL, DFLTCC and PFCR, which need inline assembly.
  */
 #include <linux/entry-virt.h>
 #include <linux/kvm_host.h>
+#include <asm/cpacf.h>
 #include <asm/facility.h>
+#include <asm/machine.h>
 #include <asm/pgtable.h>
 #include <asm/timex.h>
 #include <asm/sysinfo.h>
@@ -115,6 +118,85 @@ void kvm_s390_rust_kvm_facilities(u64 *base, u64 *cpumodel, unsigned int dwords)
 		base[i] = i < ARRAY_SIZE(kvm_base) ? kvm_base[i] : 0;
 		cpumodel[i] = i < ARRAY_SIZE(kvm_cpumodel) ? kvm_cpumodel[i] : 0;
 	}
+}
+
+/*
+ * The query forms of the instructions behind the CPU model's subfunctions.  Which to ask
+ * and under which facility is decided in logic/cpu_model.rs; the callers guard each.
+ */
+bool kvm_s390_rust_plo_test_bit(u8 nr)
+{
+	/* Bit 55 of GR0 (0x100) selects "test bit"; the other operands are ignored. */
+	register unsigned long r0 asm("0") = 0x100UL | nr;
+	int cc;
+
+	asm volatile("	plo	0,0,0,0(0)\n"
+		     "	ipm	%[cc]\n"
+		     "	srl	%[cc],28\n"
+		     : [cc] "=d" (cc)
+		     : "d" (r0)
+		     : "cc");
+	return cc == 0;
+}
+
+void kvm_s390_rust_ptff_query(u8 *block16)
+{
+	ptff(block16, 16, PTFF_QAF);
+}
+
+/* cpacf_query() needs a constant opcode: one call per instruction. */
+void kvm_s390_rust_cpacf_query(u32 opcode, u8 *mask16)
+{
+	cpacf_mask_t *mask = (cpacf_mask_t *)mask16;
+
+	switch (opcode) {
+	case CPACF_KMAC: cpacf_query(CPACF_KMAC, mask); break;
+	case CPACF_KMC: cpacf_query(CPACF_KMC, mask); break;
+	case CPACF_KM: cpacf_query(CPACF_KM, mask); break;
+	case CPACF_KIMD: cpacf_query(CPACF_KIMD, mask); break;
+	case CPACF_KLMD: cpacf_query(CPACF_KLMD, mask); break;
+	case CPACF_PCKMO: cpacf_query(CPACF_PCKMO, mask); break;
+	case CPACF_KMCTR: cpacf_query(CPACF_KMCTR, mask); break;
+	case CPACF_KMF: cpacf_query(CPACF_KMF, mask); break;
+	case CPACF_KMO: cpacf_query(CPACF_KMO, mask); break;
+	case CPACF_PCC: cpacf_query(CPACF_PCC, mask); break;
+	case CPACF_PRNO: cpacf_query(CPACF_PRNO, mask); break;
+	case CPACF_KMA: cpacf_query(CPACF_KMA, mask); break;
+	case CPACF_KDSA: cpacf_query(CPACF_KDSA, mask); break;
+	}
+}
+
+/* SORT LISTS (0xb938) and DEFLATE CONVERSION CALL (0xb939): function 0 stores at GR1. */
+void kvm_s390_rust_sortl_query(u8 *block32)
+{
+	register unsigned long r0 asm("0") = 0;
+	register unsigned long r1 asm("1") = (unsigned long)block32;
+
+	asm volatile("	.insn	rre,0xb9380000,2,4\n"
+		     : : "d" (r0), "d" (r1) : "cc", "memory");
+}
+
+void kvm_s390_rust_dfltcc_query(u8 *block32)
+{
+	register unsigned long r0 asm("0") = 0;
+	register unsigned long r1 asm("1") = (unsigned long)block32;
+
+	asm volatile("	.insn	rrf,0xb9390000,2,4,6,0\n"
+		     : : "d" (r0), "d" (r1) : "cc", "memory");
+}
+
+/* PERFORM FUNCTION WITH CONCURRENT RESULTS (0xeb..16): function 0 stores at the operand. */
+void kvm_s390_rust_pfcr_query(u8 *block16)
+{
+	register unsigned long r0 asm("0") = 0;
+
+	asm volatile("	.insn	rsy,0xeb0000000016,0,0,0(%[b])\n"
+		     : : "d" (r0), [b] "a" (block16) : "cc", "memory");
+}
+
+bool kvm_s390_rust_machine_has_esop(void)
+{
+	return machine_has_esop();
 }
 
 void kvm_s390_rust_slots_unlock(struct kvm *kvm)

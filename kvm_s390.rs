@@ -107,6 +107,8 @@ impl kernel::Module for KvmS390 {
             pr_info!("SIE is not available\n");
             return Err(ENODEV);
         }
+        // The machine's CPU features and subfunctions, before any VM can ask for them.
+        cpu_model::probe_machine();
         // The FLIC device type exists before /dev/kvm does (mainline's `kvm_s390_init`).
         flic::register()?;
         let vcpu_size = core::mem::size_of::<bindings::kvm_vcpu>() as c_uint;

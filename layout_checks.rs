@@ -353,3 +353,21 @@ same!(
     offset_of!(uapi_kvm::KvmS390VmCpuMachine, fac_list),
     offset_of!(bindings::kvm_s390_vm_cpu_machine, fac_list)
 );
+
+// The CPU model's features and subfunctions (`logic/cpu_model.rs`).
+same!(
+    size_of::<bindings::kvm_s390_vm_cpu_subfunc>(),
+    crate::logic::cpu_model::SUBFUNC_SIZE
+);
+same!(
+    size_of::<bindings::kvm_s390_vm_cpu_feat>(),
+    8 * crate::logic::cpu_model::FEAT_DWORDS
+);
+same!(
+    uapi_kvm::KVM_S390_VM_CPU_PROCESSOR_FEAT,
+    bindings::KVM_S390_VM_CPU_PROCESSOR_FEAT
+);
+same!(
+    uapi_kvm::KVM_S390_VM_CPU_MACHINE_SUBFUNC,
+    bindings::KVM_S390_VM_CPU_MACHINE_SUBFUNC
+);

@@ -172,6 +172,18 @@ pub const KVM_S390_VM_CPU_MODEL: u32 = 3;
 pub const KVM_S390_VM_CPU_PROCESSOR: u64 = 0;
 /// CPU-model attribute: the host machine (read only).
 pub const KVM_S390_VM_CPU_MACHINE: u64 = 1;
+/// CPU-model attribute: the guest's CPU features (read/write, `struct kvm_s390_vm_cpu_feat`).
+pub const KVM_S390_VM_CPU_PROCESSOR_FEAT: u64 = 2;
+/// CPU-model attribute: the CPU features the backend offers (read only).
+pub const KVM_S390_VM_CPU_MACHINE_FEAT: u64 = 3;
+/// CPU-model attribute: the guest's subfunctions (read/write, `struct kvm_s390_vm_cpu_subfunc`).
+pub const KVM_S390_VM_CPU_PROCESSOR_SUBFUNC: u64 = 4;
+/// CPU-model attribute: the host's subfunctions (read only).
+pub const KVM_S390_VM_CPU_MACHINE_SUBFUNC: u64 = 5;
+/// CPU-model attribute: the ultravisor features of a protected guest (read/write, one `u64`).
+pub const KVM_S390_VM_CPU_PROCESSOR_UV_FEAT_GUEST: u64 = 6;
+/// CPU-model attribute: the ultravisor features the backend offers a protected guest.
+pub const KVM_S390_VM_CPU_MACHINE_UV_FEAT_GUEST: u64 = 7;
 
 const _: () = assert!(size_of::<KvmDeviceAttr>() == 24);
 const _: () = assert!(size_of::<KvmS390VmCpuProcessor>() == 16 + 8 * FAC_LIST_DWORDS);

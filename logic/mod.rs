@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod capabilities;
+pub mod cpu_model;
 pub mod cpu_reset;
 pub mod dat;
 pub mod diag;

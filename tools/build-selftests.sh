@@ -31,6 +31,7 @@ KSELFTESTS=(
 	"s390/resets 300"
 	"s390/tprot 300"
 	"s390/user_operexec 300"
+	"s390/cpumodel_subfuncs_test 300"
 	"s390/memop 600"
 	"irqfd_test 300"
 )
