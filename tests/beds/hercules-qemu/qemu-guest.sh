@@ -14,7 +14,8 @@
 #   ./qemu-guest.sh linux         Linux 7.3 (this bed's own kernel) with a
 #                                 busybox initramfs (tests/qemu/guest-init)
 #                                 that reads a virtio-blk disk and powers off
-#   ./qemu-guest.sh linux-smp     the same with two vCPUs (-smp 2)
+#   ./qemu-guest.sh linux-smp     the same with two vCPUs (-smp 2) and the host
+#                                 CPU model (-cpu host: the CPU-model attributes)
 #   ./qemu-guest.sh linux-reboot  the guest reboots once (re-IPL through DIAG
 #                                 0x308, QEMU without -no-reboot), then powers off
 #
@@ -41,7 +42,7 @@ run_qemu() { # console-file [strace-log]
 	case $what in
 	bare) guest="-no-reboot -smp 1 -kernel $G/sclp_hello.elf" ;;
 	linux) guest="-no-reboot -smp 1 $linux $data" ;;
-	linux-smp) guest="-no-reboot -smp 2 $linux $data" ;;
+	linux-smp) guest="-no-reboot -smp 2 -cpu host $linux $data" ;;
 	linux-reboot)
 		# A fresh scratch disk: the guest's mark on it tells the second boot.
 		dd if=/dev/zero of=/tmp/qemu-scratch.img bs=1024 count=1024 2> /dev/null
