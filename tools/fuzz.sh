@@ -15,6 +15,8 @@
 # summary in $CACHE/results-fuzz/summary.tsv.
 
 set -euo pipefail
+# The variant first: lib.sh derives the kernel and module paths from it.
+export KVM_S390_VARIANT=debug
 . "$(dirname "$0")/lib.sh"
 
 DURATION=${1:-600}
@@ -23,7 +25,6 @@ BACKENDS=("$@")
 [ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(ours mainline)
 case $DURATION in '' | *[!0-9]*) die "DURATION must be a number of seconds" ;; esac
 
-export KVM_S390_VARIANT=debug
 # Results of their own: a `make check` keeps its summary.
 RESULTS=$CACHE/results-fuzz
 export KVM_S390_RESULTS=$RESULTS
