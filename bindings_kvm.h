@@ -44,6 +44,7 @@ void kvm_s390_rust_tlb_flush_global(void);
 unsigned char kvm_s390_rust_get_storage_key(unsigned long phys);
 void kvm_s390_rust_set_storage_key(unsigned long phys, unsigned char key);
 void kvm_s390_rust_slots_lock(struct kvm *kvm);
+int kvm_s390_rust_disable_cow_sharing(struct kvm *kvm);
 void kvm_s390_rust_kvm_lock(struct kvm *kvm);
 void kvm_s390_rust_kvm_unlock(struct kvm *kvm);
 u64 kvm_s390_rust_host_cpuid(void);

@@ -198,9 +198,27 @@ impl Gmap {
         self.uses_skeys.load(Ordering::Relaxed)
     }
 
-    /// Records that storage keys are used in the VM.
-    pub fn enable_skeys(&self) {
+    /// Records that storage keys are used in the VM, the first time after disabling the
+    /// sharing of pages between guest frames in the VM's mm (KSM and the shared zero page,
+    /// mainline's `gmap_helper_disable_cow_sharing`): a storage key belongs to a host frame,
+    /// so a key the guest sets on one shared frame would show in every page that shares it.
+    ///
+    /// Called from the VM's own process (a vCPU or VM ioctl: generic KVM refuses those from
+    /// another mm) holding no spinlock, as it takes the mm's `mmap_lock`. An error (ENOMEM
+    /// from the unsharing) leaves storage keys disabled, as in mainline.
+    pub fn enable_skeys(&self, vm: &crate::vm::Vm) -> Result {
+        if self.uses_skeys() {
+            return Ok(());
+        }
+        // SAFETY: `vm` is live; the caller runs in the VM's process and holds no spinlock
+        // (see above). Racing callers are serialised by the mmap lock the helper takes, and
+        // the second finds sharing already disabled.
+        let rc = unsafe { bindings::kvm_s390_rust_disable_cow_sharing(vm.as_raw()) };
+        if rc != 0 {
+            return Err(Error::from_errno(rc));
+        }
         self.uses_skeys.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     /// The ASCE SIE translates guest absolute addresses with.

@@ -14,6 +14,7 @@
 #include <linux/kvm_host.h>
 #include <asm/cpacf.h>
 #include <asm/facility.h>
+#include <asm/gmap_helpers.h>
 #include <asm/machine.h>
 #include <asm/pgtable.h>
 #include <asm/timex.h>
@@ -535,4 +536,21 @@ void kvm_s390_rust_mark_gpa_dirty(struct kvm *kvm, u64 gpa)
 	idx = srcu_read_lock(&kvm->srcu);
 	mark_page_dirty(kvm, gpa_to_gfn(gpa));
 	srcu_read_unlock(&kvm->srcu, idx);
+}
+
+/*
+ * gmap.rs: disables COW sharing (KSM, the shared zero page) in the VM's mm before the guest
+ * uses storage keys, as mainline's gmap_enable_skeys.  The caller runs in the VM's process
+ * (gmap_helper_disable_cow_sharing works on current->mm).  0 or a negative errno.
+ */
+int kvm_s390_rust_disable_cow_sharing(struct kvm *kvm)
+{
+	int rc;
+
+	if (WARN_ON_ONCE(current->mm != kvm->mm))
+		return -EINVAL;
+	mmap_write_lock(kvm->mm);
+	rc = gmap_helper_disable_cow_sharing();
+	mmap_write_unlock(kvm->mm);
+	return rc;
 }

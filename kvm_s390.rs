@@ -273,6 +273,7 @@ pub unsafe extern "C" fn kvm_arch_vm_ioctl(
         uapi_kvm::KVM_S390_MEM_OP => ret_value(mem_op::vm_mem_op(vm, arg as usize)),
         uapi_kvm::KVM_S390_GET_SKEYS => ret_value(mem_op::get_skeys(vm, arg as usize)),
         uapi_kvm::KVM_S390_SET_SKEYS => ret_value(mem_op::set_skeys(vm, arg as usize)),
+        uapi_kvm::KVM_S390_KEYOP => ret_value(mem_op::keyop(vm, arg as usize)),
         // Accepted once KVM_CAP_S390_IRQCHIP is enabled, as mainline; nothing to create.
         uapi_kvm::KVM_CREATE_IRQCHIP => {
             if vm.use_irqchip() {
@@ -893,6 +894,7 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
         uapi_kvm::KVM_S390_MEM_OP => {
             return ret_value(mem_op::vcpu_mem_op(vcpu, arg as usize)) as c_long;
         }
+        uapi_kvm::KVM_S390_VCPU_FAULT => mem_op::vcpu_fault(vcpu, arg),
         _ => Err(ENOTTY),
     };
     ret(r) as c_long

@@ -84,6 +84,14 @@ same!(
     size_of::<bindings::kvm_s390_skeys>()
 );
 same!(
+    size_of::<uapi_kvm::KvmS390Keyop>(),
+    size_of::<bindings::kvm_s390_keyop>()
+);
+same!(
+    offset_of!(uapi_kvm::KvmS390Keyop, operation),
+    offset_of!(bindings::kvm_s390_keyop, operation)
+);
+same!(
     offset_of!(uapi_kvm::KvmS390MemOp, buf),
     offset_of!(bindings::kvm_s390_mem_op, buf)
 );

@@ -24,7 +24,8 @@ use crate::logic::access::{AccessError, Mode, PAGE_SIZE};
 use crate::logic::mem_op::{self, Invalid, VmOp};
 use crate::logic::skey;
 use crate::uapi_kvm::{
-    KvmS390MemOp, KvmS390PgmInfo, KvmS390Skeys, KVM_S390_GET_SKEYS_NONE, KVM_S390_SKEYS_MAX,
+    KvmS390Keyop, KvmS390MemOp, KvmS390PgmInfo, KvmS390Skeys, KVM_S390_GET_SKEYS_NONE,
+    KVM_S390_SKEYS_MAX,
 };
 use crate::vcpu::Vcpu;
 use crate::vm::Vm;
@@ -33,6 +34,10 @@ use crate::vm::Vm;
 unsafe impl kernel::transmute::FromBytes for KvmS390MemOp {}
 // SAFETY: as above.
 unsafe impl kernel::transmute::FromBytes for KvmS390Skeys {}
+// SAFETY: as above.
+unsafe impl kernel::transmute::FromBytes for KvmS390Keyop {}
+// SAFETY: as above; no padding either, so every byte is initialised.
+unsafe impl kernel::transmute::AsBytes for KvmS390Keyop {}
 
 fn errno(e: Invalid) -> Error {
     match e {
@@ -288,7 +293,7 @@ pub(crate) fn set_skeys(vm: &Vm, arg: usize) -> Result<i32> {
     UserSlice::new(UserPtr::from_addr(args.skeydata_addr as usize), keys.len())
         .reader()
         .read_slice(&mut keys)?;
-    vm.gmap().enable_skeys();
+    vm.gmap().enable_skeys(vm)?;
     // Bit 7 of a key byte is reserved.
     if keys.iter().any(|k| k & 1 != 0) {
         return Err(EINVAL);
@@ -316,4 +321,55 @@ pub(crate) fn set_skeys(vm: &Vm, arg: usize) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// `KVM_S390_KEYOP`: ISKE, RRBE or SSKE on the guest page at `guest_addr`, the key before
+/// (or its R and C bits) back in `key` (`logic/skey.rs`, `user_keyop`). As mainline's
+/// `kvm_s390_keyop`, it does not switch the VM to storage keys (`KVM_S390_GET_SKEYS` still
+/// reports none until the guest or `KVM_S390_SET_SKEYS` uses them). EINVAL for another
+/// operation; EFAULT for an address no memslot backs.
+pub(crate) fn keyop(vm: &Vm, arg: usize) -> Result<i32> {
+    let mut kop: KvmS390Keyop = read_arg(arg)?;
+    let op = skey::UserKeyOp::from_uapi(kop.operation).ok_or(EINVAL)?;
+    let abs = kop.guest_addr & !(PAGE_SIZE - 1);
+    let key = loop {
+        // Held per attempt, so that a memslot change can complete between two.
+        let srcu = Srcu::lock(vm);
+        let done = gaccess::with_key(vm, abs, op.modifies(), |real, pgste| {
+            skey::user_keyop(op, real, pgste, kop.key)
+        });
+        drop(srcu);
+        match done? {
+            KeyOp::Done(k) => break k,
+            KeyOp::Addressing => return Err(EFAULT),
+            // The page was just mapped (or a change raced): do it again.
+            KeyOp::Retry => {
+                if kernel::current!().signal_pending() {
+                    return Err(EINTR);
+                }
+                // SAFETY: no lock is held; process context (an ioctl).
+                unsafe { bindings::kvm_s390_rust_cond_resched() };
+            }
+        }
+    };
+    kop.key = key;
+    UserSlice::new(
+        UserPtr::from_addr(arg),
+        core::mem::size_of::<KvmS390Keyop>(),
+    )
+    .writer()
+    .write(&kop)?;
+    Ok(0)
+}
+
+/// `KVM_S390_VCPU_FAULT`: maps the guest page at absolute address `gaddr` (the argument
+/// itself) as a guest access would, as mainline's non-ucontrol path; EFAULT where no
+/// memslot backs it (mainline's errno for the addressing exception).
+pub(crate) fn vcpu_fault(vcpu: &Vcpu, gaddr: usize) -> Result {
+    let _srcu = Srcu::lock(vcpu.vm());
+    match vcpu.pre_fault(gaddr as u64) {
+        Ok(_) => Ok(()),
+        Err(e) if e == ENOENT => Err(EFAULT),
+        Err(e) => Err(e),
+    }
 }

@@ -546,7 +546,7 @@ pub(crate) fn iske(insn: &mut Insn<'_>) -> Result<Outcome> {
     if insn.problem_state() {
         return insn.program(pgm::PRIVILEGED_OP);
     }
-    insn.vcpu.vm().gmap().enable_skeys();
+    insn.vcpu.vm().gmap().enable_skeys(insn.vcpu.vm())?;
     let (r1, r2) = decode::rre_registers(insn.ipb);
     match read_key(insn, key_block(insn, r2))? {
         gaccess::KeyOp::Done(key) => {
@@ -564,7 +564,7 @@ pub(crate) fn rrbe(insn: &mut Insn<'_>) -> Result<Outcome> {
     if insn.problem_state() {
         return insn.program(pgm::PRIVILEGED_OP);
     }
-    insn.vcpu.vm().gmap().enable_skeys();
+    insn.vcpu.vm().gmap().enable_skeys(insn.vcpu.vm())?;
     let (_, r2) = decode::rre_registers(insn.ipb);
     let abs = key_block(insn, r2);
     match gaccess::with_key(insn.vcpu.vm(), abs, true, |real, pgste| {
@@ -618,7 +618,7 @@ pub(crate) fn sske(insn: &mut Insn<'_>) -> Result<Outcome> {
     if insn.problem_state() {
         return insn.program(pgm::PRIVILEGED_OP);
     }
-    insn.vcpu.vm().gmap().enable_skeys();
+    insn.vcpu.vm().gmap().enable_skeys(insn.vcpu.vm())?;
     let vm = insn.vcpu.vm();
     let mut m3 = (insn.ipb >> 28) as u8;
     if !vm.has_facility(8) {
@@ -734,7 +734,7 @@ pub(crate) fn pfmf(insn: &mut Insn<'_>) -> Result<Outcome> {
             gaccess::write_absolute(insn.vcpu, abs, &ZERO).map_err(|_| EFAULT)?;
         }
         if ctl & PFMF_SK != 0 {
-            vm.gmap().enable_skeys();
+            vm.gmap().enable_skeys(vm)?;
             match set_key(insn, abs, key, conditional)? {
                 gaccess::KeyOp::Done(_) => {}
                 gaccess::KeyOp::Addressing => return insn.program(pgm::ADDRESSING),

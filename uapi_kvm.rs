@@ -33,6 +33,11 @@ pub const fn iow<T>(nr: u32) -> u32 {
     ioc(IOC_WRITE, nr, size_of::<T>())
 }
 
+/// `_IOWR(KVMIO, nr, T)`.
+pub const fn iowr<T>(nr: u32) -> u32 {
+    ioc(IOC_READ | IOC_WRITE, nr, size_of::<T>())
+}
+
 /// `_IOR(KVMIO, nr, T)`.
 pub const fn ior<T>(nr: u32) -> u32 {
     ioc(IOC_READ, nr, size_of::<T>())
@@ -241,6 +246,20 @@ pub struct KvmS390Skeys {
     pub reserved: [u32; 9],
 }
 
+/// `struct kvm_s390_keyop` (`KVM_S390_KEYOP`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvmS390Keyop {
+    /// Guest absolute address of the page.
+    pub guest_addr: u64,
+    /// In: the key to set (SSKE); out: the key before (or its R and C bits, RRBE).
+    pub key: u8,
+    /// `KVM_S390_KEYOP_ISKE`, `_RRBE` or `_SSKE`.
+    pub operation: u8,
+    /// Ignored.
+    pub pad: [u8; 6],
+}
+
 /// `KVM_S390_MEM_OP` operations.
 pub mod memop {
     /// Read guest logical storage (vCPU).
@@ -376,6 +395,10 @@ pub const KVM_S390_MEM_OP: u32 = iow::<KvmS390MemOp>(0xb1);
 pub const KVM_S390_GET_SKEYS: u32 = iow::<KvmS390Skeys>(0xb2);
 /// `KVM_S390_SET_SKEYS` (VM).
 pub const KVM_S390_SET_SKEYS: u32 = iow::<KvmS390Skeys>(0xb3);
+/// `KVM_S390_KEYOP` (VM).
+pub const KVM_S390_KEYOP: u32 = iowr::<KvmS390Keyop>(0x53);
+/// `KVM_S390_VCPU_FAULT` (vCPU; the argument is the guest address itself).
+pub const KVM_S390_VCPU_FAULT: u32 = iow::<u64>(0x52);
 
 /// The pfault token value meaning "no pfault handshake" (`KVM_S390_PFAULT_TOKEN_INVALID`).
 pub const KVM_S390_PFAULT_TOKEN_INVALID: u64 = u64::MAX;
@@ -447,6 +470,8 @@ pub mod cap {
     pub const S390_MEM_OP: i64 = 108;
     /// `KVM_CAP_S390_SKEYS`: `KVM_S390_GET_SKEYS`/`SET_SKEYS`.
     pub const S390_SKEYS: i64 = 110;
+    /// `KVM_CAP_S390_KEYOP`: `KVM_S390_KEYOP`.
+    pub const S390_KEYOP: i64 = 247;
     /// `KVM_CAP_S390_MEM_OP_EXTENSION`: key protection and absolute accesses (flag bits).
     pub const S390_MEM_OP_EXTENSION: i64 = 211;
 }

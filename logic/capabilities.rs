@@ -69,6 +69,8 @@ pub fn value(capability: i64, host: &Host) -> i64 {
                 | crate::uapi_kvm::memop::EXTENSION_CAP_CMPXCHG
         }
         cap::S390_SKEYS => 1,
+        // KVM_S390_KEYOP: ISKE, RRBE, SSKE on one page from user space (mem_op.rs).
+        cap::S390_KEYOP => 1,
         _ => 0,
     }
 }

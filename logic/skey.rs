@@ -157,3 +157,53 @@ pub fn harvest(real: u8, pgste: u64) -> Option<KeyState> {
         pgste: p,
     })
 }
+
+/// The operations of `KVM_S390_KEYOP` (user space on one guest page, api.rst 4.144).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserKeyOp {
+    /// `KVM_S390_KEYOP_ISKE`: read the key.
+    Iske,
+    /// `KVM_S390_KEYOP_RRBE`: reset the reference bit.
+    Rrbe,
+    /// `KVM_S390_KEYOP_SSKE`: set the key.
+    Sske,
+}
+
+impl UserKeyOp {
+    /// The operation of the ioctl's `operation` byte; `None` (EINVAL) for another value.
+    pub fn from_uapi(op: u8) -> Option<Self> {
+        match op {
+            1 => Some(UserKeyOp::Iske),
+            2 => Some(UserKeyOp::Rrbe),
+            3 => Some(UserKeyOp::Sske),
+            _ => None,
+        }
+    }
+
+    /// Whether the operation changes the key (and so needs the page's table).
+    pub fn modifies(self) -> bool {
+        self != UserKeyOp::Iske
+    }
+}
+
+/// Applies a `KVM_S390_KEYOP` to a page's key (`real`, `pgste` as for [`guest_key`]): the new
+/// state, and the byte the ioctl returns in `key` (mainline's `kvm_s390_keyop`):
+/// - ISKE: the key, unchanged;
+/// - RRBE: R reset; the R and C bits of the key before, the rest 0;
+/// - SSKE: the key before; the new key `new` (bit 7 ignored) is set unless it equals the
+///   old one in every bit, as a conditional SSKE with neither MR nor MC does.
+pub fn user_keyop(op: UserKeyOp, real: Option<u8>, pgste: u64, new: u8) -> (KeyState, u8) {
+    let before = guest_key(real, pgste);
+    let same = KeyState { real, pgste };
+    match op {
+        UserKeyOp::Iske => (same, before),
+        UserKeyOp::Rrbe => (reset_reference(real, pgste).1, before & (key::R | key::C)),
+        UserKeyOp::Sske => {
+            if conditional_set_needed(before, new, false, false) {
+                (set(real, pgste, new), before)
+            } else {
+                (same, before)
+            }
+        }
+    }
+}

@@ -34,6 +34,13 @@ KSELFTESTS=(
 	"s390/cpumodel_subfuncs_test 300"
 	"s390/memop 600"
 	"irqfd_test 300"
+	"vm_types_test 60"
+	"s390/keyop 60"
+	"s390/shared_zeropage_test 300"
+	"s390/debug_test 120"
+	"s390/cmma_test 60"
+	"s390/ucontrol_test 60"
+	"rseq_test 1500"
 )
 
 # The run-list kind of a test from its source: "tap" if it reports through the

@@ -691,6 +691,8 @@ static const struct cap_case cases[] = {
 	{ CAP(IMMEDIATE_EXIT), ALWAYS, ALWAYS, false, use_immediate_exit },
 	{ CAP(VM_ATTRIBUTES), ALWAYS, ALWAYS, false, use_vm_attributes },
 	{ CAP(PRE_FAULT_MEMORY), ALWAYS, ALWAYS, false, use_pre_fault },
+	{ CAP(S390_KEYOP), ALWAYS, ALWAYS, false, NULL,
+	  "kvm_keyop (ISKE, RRBE, SSKE, errnos; the kselftest s390/keyop also needs S390_UCONTROL)" },
 	{ CAP(ONE_REG), ALWAYS, ALWAYS, false, NULL,
 	  "kvm_vcpu_state one_reg; kvm_diag_caps one_reg_round_trips, one_reg_errnos" },
 	{ CAP(IOEVENTFD), ALWAYS, ALWAYS, false, use_ioeventfd },
@@ -731,8 +733,6 @@ static const struct cap_case cases[] = {
 	  "mainline's; not exercised here: a FLIC attribute for migration" },
 	{ CAP(IRQFD_RESAMPLE), MAINLINE_ONLY, false, NULL,
 	  "mainline's; not offered by ours: nothing acknowledges an adapter interruption on s390, so a resample eventfd would never be signalled" },
-	{ CAP(S390_KEYOP), MAINLINE_ONLY, false, NULL,
-	  "mainline's; kselftest s390/keyop (not in the bed's run list)" },
 
 	/* Mainline's, depending on the machine (as on the Hercules bed). */
 	{ CAP(S390_CPU_TOPOLOGY), NEVER, ALWAYS, true, use_enable_on_new_vm },

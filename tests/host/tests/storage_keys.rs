@@ -157,3 +157,54 @@ fn conditional_sske() {
         "F differs"
     );
 }
+
+/// KVM_S390_KEYOP (user_keyop): ISKE reads without changing, RRBE returns R and C before
+/// and clears R, SSKE returns the key before, ignores bit 7 and leaves the host's change
+/// information for dirty logging; an unknown operation is refused.
+#[test]
+fn user_keyop_iske_rrbe_sske() {
+    use skey::UserKeyOp;
+    assert_eq!(UserKeyOp::from_uapi(0), None);
+    assert_eq!(UserKeyOp::from_uapi(4), None);
+    assert_eq!(UserKeyOp::from_uapi(1), Some(UserKeyOp::Iske));
+    assert_eq!(UserKeyOp::from_uapi(2), Some(UserKeyOp::Rrbe));
+    assert_eq!(UserKeyOp::from_uapi(3), Some(UserKeyOp::Sske));
+    assert!(!UserKeyOp::Iske.modifies());
+    assert!(UserKeyOp::Rrbe.modifies() && UserKeyOp::Sske.modifies());
+
+    for mapped in [false, true] {
+        let mut p = Page::new();
+        if mapped {
+            p.map();
+        }
+        // SSKE: old key back, new key (bit 7 dropped) in place.
+        let (s, old) = skey::user_keyop(UserKeyOp::Sske, p.real, p.pgste, 0xf6 | 1);
+        assert_eq!(old, 0);
+        p.apply(s);
+        assert_eq!(p.view(), 0xf6, "mapped {mapped}");
+        // ISKE: the key, nothing changes.
+        let (s, k) = skey::user_keyop(UserKeyOp::Iske, p.real, p.pgste, 0xff);
+        assert_eq!(k, 0xf6);
+        assert_eq!((s.real, s.pgste), (p.real, p.pgste));
+        // RRBE: only R and C before, R reset afterwards.
+        let (s, k) = skey::user_keyop(UserKeyOp::Rrbe, p.real, p.pgste, 0xff);
+        assert_eq!(k, key::R | key::C);
+        p.apply(s);
+        assert_eq!(p.view(), 0xf2);
+        let (_, k) = skey::user_keyop(UserKeyOp::Rrbe, p.real, p.pgste, 0);
+        assert_eq!(k, key::C);
+        // SSKE to the same key: nothing changes, the old key comes back.
+        let (s, old) = skey::user_keyop(UserKeyOp::Sske, p.real, p.pgste, 0xf2);
+        assert_eq!(old, 0xf2);
+        assert_eq!((s.real, s.pgste), (p.real, p.pgste));
+    }
+
+    // SSKE on a mapped page whose frame the host changed: the change stays for dirty logging.
+    let mut p = Page::new();
+    p.map();
+    p.real = Some(key::C);
+    let (s, old) = skey::user_keyop(UserKeyOp::Sske, p.real, p.pgste, 0x10);
+    assert_eq!(old, key::C);
+    assert_eq!(s.real, Some(0x10));
+    assert_ne!(s.pgste & skey::PGSTE_HC, 0);
+}
