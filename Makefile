@@ -20,7 +20,7 @@ SHELL := /bin/bash
 TOOLS := $(CURDIR)/tools
 
 .PHONY: all setup kernel selftests host-test run check bench fuzz clean-cache
-.PHONY: qemu-check
+.PHONY: qemu-check check-long
 
 all: kernel
 
@@ -48,6 +48,10 @@ bench: selftests
 # QEMU (s390x, -accel kvm) inside the Hercules bed, both backends (README, "QEMU bed").
 qemu-check: setup
 	$(TOOLS)/qemu-check.sh
+
+# The tests too slow for make check (tests/beds/hercules-long), both backends.
+check-long: setup
+	$(TOOLS)/check-long.sh
 
 # The fuzzers for DURATION seconds each on the debug kernel, both backends.
 fuzz: setup

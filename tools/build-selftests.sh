@@ -12,8 +12,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# Mainline kselftests run on every backend, as "path timeout": path under
-# tools/testing/selftests/kvm, timeout in seconds for the whole binary.  Which
+# Mainline kselftests run on every backend, as "path timeout [long]": path under
+# tools/testing/selftests/kvm, timeout in seconds for the whole binary; "long"
+# puts a test that takes many minutes on this emulated host into the long bed
+# (tests/beds/hercules-long, make check-long) instead of the Hercules bed.  Which
 # of their subtests a backend is expected to skip or fail, and why, is in
 # tests/expectations.tsv, not here.
 KSELFTESTS=(
@@ -40,7 +42,7 @@ KSELFTESTS=(
 	"s390/debug_test 120"
 	"s390/cmma_test 60"
 	"s390/ucontrol_test 60"
-	"rseq_test 1500"
+	"rseq_test 1500 long"
 )
 
 # The run-list kind of a test from its source: "tap" if it reports through the
@@ -101,15 +103,33 @@ stage() { # bed
 			kind=$(kind_of "$REPO/tests/selftests/$name.c")
 			printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" "$kind" "$name" >> "$dir/run-list"
 		done < "$OURS/run-list"
-		local t path
+		local t path where
 		for t in "${KSELFTESTS[@]}"; do
-			read -r path timeout <<< "$t"
+			read -r path timeout where <<< "$t"
+			[ "${where:-}" = long ] && continue
 			name=kselftest-${path//\//-}
 			cp "$KSELF/$path" "$dir/$name"
 			kind=$(kind_of "$KSRC/tools/testing/selftests/kvm/$path.c")
 			printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" "$kind" "$name" >> "$dir/run-list"
 		done
 	fi
+	stage_tail "$bed" "$dir"
+}
+
+# The long bed: the kselftests marked "long", between its run list's first and
+# last entries, with the first-fault probe.
+stage_long() {
+	local bed=hercules-long dir=$CACHE/stage/hercules-long t path timeout where name kind
+	stage_head "$bed" "$dir"
+	cp "$OURS/sie_first_fault_probe" "$dir/"
+	for t in "${KSELFTESTS[@]}"; do
+		read -r path timeout where <<< "$t"
+		[ "${where:-}" = long ] || continue
+		name=kselftest-${path//\//-}
+		cp "$KSELF/$path" "$dir/$name"
+		kind=$(kind_of "$KSRC/tools/testing/selftests/kvm/$path.c")
+		printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" "$kind" "$name" >> "$dir/run-list"
+	done
 	stage_tail "$bed" "$dir"
 }
 
@@ -131,4 +151,5 @@ stage_selection() { # bed
 stage tcg
 stage hercules
 stage_selection hercules-debug
-log "staged $CACHE/stage/{tcg,hercules,hercules-debug}"
+stage_long
+log "staged $CACHE/stage/{tcg,hercules,hercules-debug,hercules-long}"

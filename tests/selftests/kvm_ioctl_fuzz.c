@@ -530,10 +530,16 @@ static void vcpu_mmap(struct thread_state *t)
 	munmap(p, len);
 }
 
-/* A KVM_RUN cut short by a timer signal after a few milliseconds. */
+/*
+ * A KVM_RUN cut short by a timer signal after a few milliseconds.  The timer
+ * repeats: should its first signal come before the ioctl enters the kernel
+ * (a loaded machine), the next one still ends a guest that loops without
+ * exits to user space, which a random guest often does.
+ */
 static void vcpu_run(struct thread_state *t)
 {
-	struct itimerspec its = { .it_value = { .tv_nsec = 5000000 + rnd(t) % 20000000 } };
+	long ns = 5000000 + rnd(t) % 20000000;
+	struct itimerspec its = { .it_value = { .tv_nsec = ns }, .it_interval = { .tv_nsec = ns } };
 	struct itimerspec off = { 0 };
 	struct obj v = random_obj(t, K_VCPU);
 	long ret;

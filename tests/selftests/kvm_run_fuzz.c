@@ -92,7 +92,11 @@ static uint64_t random_mask(void)
 static void run_round(struct __test_metadata *_metadata, int vcpu, struct kvm_run *run,
 		      uint8_t *mem, int round)
 {
-	struct itimerval t = { .it_value = { .tv_usec = 50000 } };
+	/*
+	 * Repeating: should the first signal come before KVM_RUN enters the
+	 * kernel, the next one still ends a guest that loops without exits.
+	 */
+	struct itimerval t = { .it_value = { .tv_usec = 50000 }, .it_interval = { .tv_usec = 50000 } };
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	struct kvm_fpu fpu;
@@ -125,6 +129,7 @@ static void run_round(struct __test_metadata *_metadata, int vcpu, struct kvm_ru
 	ret = ioctl(vcpu, KVM_RUN, 0);
 	err = errno;
 	t.it_value.tv_usec = 0;
+	t.it_interval.tv_usec = 0;
 	ASSERT_OK(setitimer(ITIMER_REAL, &t, NULL));
 	if (ret == 0) {
 		EXPECT_TRUE(run->exit_reason == KVM_EXIT_S390_SIEIC ||
