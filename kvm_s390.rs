@@ -197,6 +197,7 @@ pub unsafe extern "C" fn kvm_vm_ioctl_check_extension(
     let host = capabilities::Host {
         online_cpus: machine::online_cpus(),
         sca: vm::SCA_KIND,
+        guest_per: machine::Machine::read().has_gpere,
     };
     capabilities::value(ext as i64, &host) as c_int
 }

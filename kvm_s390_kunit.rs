@@ -88,6 +88,7 @@ mod tests {
         let host = Host {
             online_cpus: 2,
             sca: ScaKind::Basic,
+            guest_per: true,
         };
         assert_eq!(value(cap::MAX_VCPUS, &host), 64);
         assert_eq!(value(cap::NR_VCPUS, &host), 2);

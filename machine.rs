@@ -16,6 +16,9 @@ pub struct Machine {
     pub ibc: u32,
     /// Facilities that are not hypervisor-managed, as 2-bit fields per doubleword.
     pub hmfai: u32,
+    /// The guest-PER enhancement (GPERE): SIE can force PER on for a guest (`CPUSTAT_P`),
+    /// which guest debugging is built on.
+    pub has_gpere: bool,
 }
 
 impl Machine {
@@ -29,6 +32,7 @@ impl Machine {
             hamax: sclp.hamax as u64,
             ibc: sclp.ibc,
             hmfai: sclp.hmfai,
+            has_gpere: sclp.has_gpere() != 0,
         }
     }
 }

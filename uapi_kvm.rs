@@ -472,6 +472,10 @@ pub mod cap {
     pub const S390_SKEYS: i64 = 110;
     /// `KVM_CAP_S390_KEYOP`: `KVM_S390_KEYOP`.
     pub const S390_KEYOP: i64 = 247;
+    /// `KVM_CAP_SET_GUEST_DEBUG`: `KVM_SET_GUEST_DEBUG` on a vCPU.
+    pub const SET_GUEST_DEBUG: i64 = 23;
+    /// `KVM_CAP_SET_GUEST_DEBUG2`: the `KVM_GUESTDBG_*` flags `KVM_SET_GUEST_DEBUG` accepts.
+    pub const SET_GUEST_DEBUG2: i64 = 195;
     /// `KVM_CAP_S390_MEM_OP_EXTENSION`: key protection and absolute accesses (flag bits).
     pub const S390_MEM_OP_EXTENSION: i64 = 211;
 }

@@ -16,6 +16,9 @@ pub struct Host {
     pub online_cpus: u32,
     /// The SCA format VMs are created with.
     pub sca: ScaKind,
+    /// The host has the guest-PER enhancement (SCLP `has_gpere`), which guest debugging
+    /// needs.
+    pub guest_per: bool,
 }
 
 /// The value `KVM_CHECK_EXTENSION` returns for `cap` (0: not supported).
@@ -71,6 +74,13 @@ pub fn value(capability: i64, host: &Host) -> i64 {
         cap::S390_SKEYS => 1,
         // KVM_S390_KEYOP: ISKE, RRBE, SSKE on one page from user space (mem_op.rs).
         cap::S390_KEYOP => 1,
+        // KVM_SET_GUEST_DEBUG with single-step (guestdbg.rs), where the host has the
+        // guest-PER enhancement it is built on. Hardware breakpoints are not implemented,
+        // so SET_GUEST_DEBUG2 names only ENABLE and SINGLESTEP (mainline: also USE_HW_BP).
+        cap::SET_GUEST_DEBUG if host.guest_per => 1,
+        cap::SET_GUEST_DEBUG2 if host.guest_per => {
+            i64::from(super::guestdbg::SUPPORTED_CONTROL)
+        }
         _ => 0,
     }
 }

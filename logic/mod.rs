@@ -16,6 +16,7 @@ pub mod enable_cap;
 pub mod facilities;
 pub mod flic;
 pub mod guest_dat;
+pub mod guestdbg;
 pub mod instruction;
 pub mod interrupt;
 pub mod mem_limit;

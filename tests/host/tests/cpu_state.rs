@@ -55,6 +55,7 @@ fn capabilities_are_consistent() {
     let host = Host {
         online_cpus: 2,
         sca: ScaKind::Basic,
+        guest_per: true,
     };
     assert_eq!(value(cap::S390_PSW, &host), 1);
     assert_eq!(value(cap::MAX_VCPUS, &host), 64);
@@ -63,6 +64,7 @@ fn capabilities_are_consistent() {
     let big = Host {
         online_cpus: 1000,
         sca: ScaKind::Basic,
+        guest_per: true,
     };
     assert_eq!(value(cap::NR_VCPUS, &big), 64);
     // Unknown and not-yet-working capabilities are 0.

@@ -270,6 +270,7 @@ fn the_switches_are_reported() {
     let host = Host {
         online_cpus: 2,
         sca: ScaKind::Basic,
+        guest_per: true,
     };
     for c in [
         cap::ENABLE_CAP,
