@@ -59,6 +59,19 @@ pub(crate) struct Regs<'a> {
 
 /// Handles one exit of `vcpu` from SIE. Called by the run loop with `kvm->srcu` held.
 pub(crate) fn handle(vcpu: &Vcpu, exit: Exit, regs: &mut Regs<'_>) -> Result<Outcome> {
+    let outcome = handle_exit(vcpu, exit, regs)?;
+    // An instruction-fetching PER event of the intercepted instruction (guest debugging,
+    // or the guest's own PER), as mainline's `kvm_handle_sie_intercept` ends.
+    if let Exit::Intercept(
+        icpt::INSTRUCTION | icpt::OPERATION_EXCEPTION | icpt::INT_ENABLE | icpt::MCHK_REQUEST,
+    ) = exit
+    {
+        crate::guestdbg::after_instruction(vcpu, &outcome)?;
+    }
+    Ok(outcome)
+}
+
+fn handle_exit(vcpu: &Vcpu, exit: Exit, regs: &mut Regs<'_>) -> Result<Outcome> {
     let sie = vcpu.sie_block();
     count_exit(vcpu, exit);
     match exit {
@@ -208,7 +221,11 @@ fn handle_prog(vcpu: &Vcpu) -> Result<Outcome> {
     let sie = vcpu.sie_block();
     // SAFETY: the SIE block is ours while the guest is out.
     let (ilc_code, tecmc, dxc) = unsafe { ((*sie).pgmilc_iprcc, (*sie).tecmc, (*sie).faddr) };
-    let code = ilc_code as u16;
+    // Guest debugging takes its PER events out (mainline's `should_handle_per_event`).
+    let code = crate::guestdbg::per_event(vcpu, ilc_code as u16);
+    if code == 0 {
+        return Ok(Outcome::Continue);
+    }
     let ilen = ((ilc_code >> 16) as u8) & crate::uapi_kvm::KVM_S390_PGM_FLAGS_ILC_MASK;
     let mut info = crate::uapi_kvm::KvmS390PgmInfo {
         code,
@@ -220,6 +237,14 @@ fn handle_prog(vcpu: &Vcpu) -> Result<Outcome> {
     }
     if code & sie_exit::pgm::CODE_MASK == sie_exit::pgm::DATA {
         info.data_exc_code = (dxc >> 32) as u32;
+    }
+    if code & crate::logic::guestdbg::PGM_PER != 0 {
+        // SAFETY: as above (`per_event` may have changed `perc` in `faddr`).
+        let (faddr, peraddr, eai) = unsafe { ((*sie).faddr, (*sie).peraddr, (*sie).eai_peraid) };
+        info.per_code = (faddr >> 8) as u8;
+        info.per_atmid = faddr as u8;
+        info.per_address = peraddr;
+        info.per_access_id = eai as u8;
     }
     interrupt::inject_program(vcpu, &info)?;
     Ok(Outcome::Continue)

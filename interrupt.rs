@@ -521,7 +521,11 @@ fn guest(vcpu: &Vcpu) -> Guest {
 
 fn ckc_pending(vcpu: &Vcpu) -> bool {
     let g = guest(vcpu);
-    irq::ckc_enabled(g.psw, g.cr0) && irq::ckc_condition(guest_tod(vcpu), g.ckc, g.cr0)
+    // No clock-comparator interruptions while single-stepping (mainline's
+    // `ckc_interrupts_enabled`): every step would end in the timer handler.
+    irq::ckc_enabled(g.psw, g.cr0)
+        && irq::ckc_condition(guest_tod(vcpu), g.ckc, g.cr0)
+        && !crate::guestdbg::singlestepping(vcpu)
 }
 
 fn cputm_pending(vcpu: &Vcpu) -> bool {
@@ -574,6 +578,11 @@ fn deliverable(vcpu: &Vcpu) -> u64 {
 /// `exclude_stop`) a pending stop.
 pub(crate) fn has_irq(vcpu: &Vcpu, exclude_stop: bool) -> bool {
     deliverable(vcpu) != 0 || pending_timer(vcpu) || (!exclude_stop && stop_pending(vcpu))
+}
+
+/// Whether a local interruption is pending (mainline's `local_int.pending_irqs != 0`).
+pub(crate) fn local_pending_any(vcpu: &Vcpu) -> bool {
+    local_pending(vcpu).load(Ordering::SeqCst) != 0
 }
 
 /// Whether a SIGP STOP is pending.
@@ -1196,6 +1205,7 @@ pub(crate) fn deliver_pending(vcpu: &Vcpu, regs: &RegsView<'_>) -> Result {
     }
     vcpu.cpuflags().fetch_and(!armed, Ordering::SeqCst);
     let mut result = Ok(());
+    let mut delivered = false;
     // Each delivery loads a new PSW, which usually disables further ones; at most one
     // round per kind and pending entry, bounded to keep a misbehaving guest finite.
     for _ in 0..64 {
@@ -1206,6 +1216,11 @@ pub(crate) fn deliver_pending(vcpu: &Vcpu, regs: &RegsView<'_>) -> Result {
         if result.is_err() {
             break;
         }
+        delivered = true;
+    }
+    if delivered {
+        // A single-step ends at the new PSW.
+        crate::guestdbg::delivered(vcpu);
     }
     let ind = irq::indicators(pending(vcpu), masks(vcpu).psw);
     // SAFETY: as above.

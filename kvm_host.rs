@@ -39,6 +39,8 @@ pub mod cpustat {
     pub const SM: u32 = 0x0000_0080;
     /// Guest-enhanced DAT (EDAT-1) is enabled for the guest.
     pub const GED: u32 = 0x0000_0004;
+    /// The guest runs with PER forced on (guest-PER enhancement; guest debugging).
+    pub const P: u32 = 0x0000_0001;
 }
 
 /// `ecb` (execution control byte) bits.
@@ -184,7 +186,9 @@ pub struct SieBlock {
     pub faddr: u64,
     /// 0x0d8: PER address.
     pub peraddr: u64,
-    _reservede0: [u8; 8],
+    /// 0x0e0: exception access id (high byte) and PER access id (low byte).
+    pub eai_peraid: u16,
+    _reservede2: [u8; 6],
     /// 0x0e8: translation-exception code / I/O interruption data.
     pub tecmc: u64,
     _reservedf0: [u8; 12],

@@ -62,6 +62,7 @@ pub mod enable_cap;
 pub mod flic;
 pub mod gaccess;
 pub mod gmap;
+pub mod guestdbg;
 pub mod host_mem;
 pub mod instruction;
 pub mod intercept;
@@ -768,18 +769,22 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_mpstate(
     ret(vcpu.set_mp_state(state))
 }
 
-/// Guest debugging is not implemented yet (KVM_CAP_SET_GUEST_DEBUG is not reported).
+/// `KVM_SET_GUEST_DEBUG`: single-step debugging on or off (guestdbg.rs).
 ///
 /// # Safety
 ///
 /// `vcpu` is live and the caller holds `vcpu->mutex`; `dbg` is `kvm_vcpu_ioctl`'s copy of the
-/// argument, on its stack (both unused).
+/// argument, on its stack.
 #[export]
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_guest_debug(
-    _vcpu: *mut bindings::kvm_vcpu,
-    _dbg: *mut bindings::kvm_guest_debug,
+    vcpu: *mut bindings::kvm_vcpu,
+    dbg: *mut bindings::kvm_guest_debug,
 ) -> c_int {
-    EINVAL.to_errno()
+    // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    // SAFETY: `dbg` is generic KVM's kernel copy, valid for reading.
+    let control = unsafe { (*dbg).control };
+    ret(guestdbg::set_guest_debug(vcpu, control))
 }
 
 /// `KVM_TRANSLATE` does not exist on s390 (mainline: EINVAL).
@@ -937,6 +942,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_unlocked_ioctl(
         }
         _ => return -(bindings::ENOIOCTLCMD as c_long),
     };
+    if r.is_ok() {
+        guestdbg::injected_from_user(vcpu);
+    }
     ret(r) as c_long
 }
 

@@ -30,6 +30,7 @@ use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::gmap::Faultin;
+use crate::guestdbg;
 use crate::intercept::{self, Outcome};
 use crate::interrupt;
 use crate::kvm_host::{self, cpustat};
@@ -68,6 +69,12 @@ impl Vcpu {
         let known = u64::from(bindings::KVM_SYNC_S390_VALID_FIELDS);
         if valid & !known != 0 || dirty & !known != 0 {
             return Err(EINVAL);
+        }
+        // A step that ended in user space (an instruction it emulates) is reported now,
+        // before the guest moves on; the registers in `kvm_run` stay as they are (mainline).
+        if guestdbg::exit_pending(self) {
+            guestdbg::debug_exit(self);
+            return Ok(());
         }
 
         // SAFETY: the vCPU is live and this thread holds its mutex, as `vcpu_load` requires;
@@ -138,6 +145,15 @@ impl Vcpu {
             if let Err(e) = interrupt::deliver_pending(self, &regs) {
                 break Err(e);
             }
+            // Guest debugging: the one check per round while it is off.
+            let debugging = guestdbg::enabled(self);
+            if debugging {
+                if guestdbg::exit_pending(self) {
+                    guestdbg::debug_exit(self);
+                    break Ok(());
+                }
+                guestdbg::before_entry(self);
+            }
             // The walk is skipped while the prefix is the one last found mapped: an
             // invalidation that unmaps it since makes SIE refuse the entry (validity
             // intercept), which forgets it below, and the next round maps it again.
@@ -170,6 +186,9 @@ impl Vcpu {
                     area,
                 )
             };
+            if debugging {
+                guestdbg::after_exit(self);
+            }
             if ret == EAGAIN.to_errno() {
                 // A signal or a reschedule is pending; EINTR (with KVM_EXIT_INTR set) if a
                 // signal must be delivered.
@@ -215,7 +234,13 @@ impl Vcpu {
                 fprs: &area.guest_fprs,
             };
             match intercept::handle(self, exit, &mut regs) {
-                Ok(Outcome::Continue) => continue,
+                Ok(Outcome::Continue) => {
+                    if debugging && guestdbg::exit_pending(self) {
+                        guestdbg::debug_exit(self);
+                        break Ok(());
+                    }
+                    continue;
+                }
                 Ok(Outcome::UserExit) => break Ok(()),
                 Err(e) => break Err(e),
             }

@@ -78,9 +78,7 @@ pub fn value(capability: i64, host: &Host) -> i64 {
         // guest-PER enhancement it is built on. Hardware breakpoints are not implemented,
         // so SET_GUEST_DEBUG2 names only ENABLE and SINGLESTEP (mainline: also USE_HW_BP).
         cap::SET_GUEST_DEBUG if host.guest_per => 1,
-        cap::SET_GUEST_DEBUG2 if host.guest_per => {
-            i64::from(super::guestdbg::SUPPORTED_CONTROL)
-        }
+        cap::SET_GUEST_DEBUG2 if host.guest_per => i64::from(super::guestdbg::SUPPORTED_CONTROL),
         _ => 0,
     }
 }
