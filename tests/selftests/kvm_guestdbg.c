@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest debugging (KVM_SET_GUEST_DEBUG, KVM_EXIT_DEBUG): the control word is
+ * checked as mainline checks it and a refused one leaves debugging off;
+ * single-step exits after every instruction (including intercepted and
+ * branching ones) with kvm_run.debug.arch naming the next PSW address; a
+ * step into user space (DIAG 0x501) is reported as KVM_EXIT_S390_SIEIC first
+ * and then, at the next KVM_RUN, as the end of the step; the guest's own
+ * PER control registers (CR9-CR11) are what it loads, stores and what
+ * kvm_run shows, never the debugger's; a delivered interruption ends a step
+ * at its new PSW; with debugging off the guest runs freely again.  The
+ * kselftest s390/debug_test covers stepping over program interruptions and
+ * SVC.  Without the guest-PER enhancement (no KVM_CAP_SET_GUEST_DEBUG) the
+ * tests SKIP.
+ */
+#include "guest_util.h"
+
+#define LC_RESTART_NEW_PSW	0x1a0
+
+static bool have_guest_debug(FIXTURE_DATA(guest) *self)
+{
+	return kvm_check_cap(self->kvm, KVM_CAP_SET_GUEST_DEBUG) > 0;
+}
+
+#define GUEST_DEBUG_OR_SKIP() do {						\
+	if (!have_guest_debug(self))						\
+		SKIP(return, "KVM_CAP_SET_GUEST_DEBUG not reported");		\
+} while (0)
+
+static int set_debug(FIXTURE_DATA(guest) *self, uint32_t control)
+{
+	struct kvm_guest_debug dbg = { .control = control };
+
+	return ioctl(self->vcpu, KVM_SET_GUEST_DEBUG, &dbg);
+}
+
+/* Runs the vCPU and asserts a single-step exit with the PSW at @next. */
+#define RUN_TO_STEP(next) do {							\
+	ASSERT_OK(ioctl(self->vcpu, KVM_RUN, 0));				\
+	ASSERT_EQ(KVM_EXIT_DEBUG, self->run->exit_reason);			\
+	ASSERT_EQ(KVM_SINGLESTEP, self->run->debug.arch.type);			\
+	ASSERT_EQ((uint64_t)(next), self->run->debug.arch.addr);		\
+	ASSERT_EQ((uint64_t)(next), self->run->psw_addr);			\
+} while (0)
+
+/*
+ * Unknown flags (and the kernel-internal EXIT_PENDING) are EINVAL; ENABLE,
+ * SINGLESTEP and off are accepted; a refused call switches debugging off.
+ * USE_HW_BP: mainline accepts an empty breakpoint list, this backend does not
+ * implement hardware breakpoints and refuses the flag (EINVAL).
+ */
+TEST_F(guest, control_word)
+{
+	static const uint8_t code[] = { DIAG_501, J_SELF };
+	const uint32_t on = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
+
+	GUEST_DEBUG_OR_SKIP();
+	load_code(self, CODE_GPA, code, sizeof(code));
+	EXPECT_ERRNO(EINVAL, set_debug(self, on | 0x4));
+	EXPECT_ERRNO(EINVAL, set_debug(self, on | 0x00020000));
+	EXPECT_ERRNO(EINVAL, set_debug(self, on | 0x10000000));
+	EXPECT_OK(set_debug(self, 0));
+	EXPECT_OK(set_debug(self, KVM_GUESTDBG_ENABLE));
+	if (kvm_backend() == BACKEND_OURS) {
+		EXPECT_ERRNO(EINVAL, set_debug(self, on | KVM_GUESTDBG_USE_HW_BP));
+	} else {
+		EXPECT_OK(set_debug(self, on | KVM_GUESTDBG_USE_HW_BP));
+	}
+	/* Single-step on, then a refused call: the guest runs to its DIAG. */
+	ASSERT_OK(set_debug(self, on));
+	EXPECT_ERRNO(EINVAL, set_debug(self, on | 0x4));
+	RUN_TO_DIAG(CODE_GPA + 4);
+}
+
+/*
+ * Steps over LCTLG of CR9-CR11 (intercepted while debugging), plain
+ * instructions, a taken branch, STCTG (intercepted) and DIAG 0x501 (handed
+ * to user space), then runs on with debugging off.
+ */
+TEST_F(guest, singlestep)
+{
+	static const uint8_t code[] = {
+		0xeb, 0x9b, 0x50, 0x00, 0x00, 0x2f,	/* +0  lctlg %c9,%c11,0(%r5) */
+		0xa7, 0x29, 0x00, 0x00,			/* +6  lghi  %r2,0 */
+		0xa7, 0x2b, 0x00, 0x01,			/* +10 aghi  %r2,1 */
+		0xa7, 0xf4, 0x00, 0x08,			/* +14 j     +30 */
+		0xa7, 0x2b, 0x00, 0x64,			/* +18 aghi  %r2,100 */
+		0xa7, 0x2b, 0x00, 0x64,			/* +22 aghi  %r2,100 */
+		0xa7, 0x2b, 0x00, 0x64,			/* +26 aghi  %r2,100 */
+		0xeb, 0x9b, 0x40, 0x00, 0x00, 0x25,	/* +30 stctg %c9,%c11,0(%r4) */
+		DIAG_501,				/* +36 */
+		0xa7, 0x2b, 0x00, 0x01,			/* +40 aghi  %r2,1 */
+		0xa7, 0x2b, 0x00, 0x01,			/* +44 aghi  %r2,1 */
+		DIAG_501,				/* +48 */
+		J_SELF,					/* +52 */
+	};
+	/* The guest's own PER controls: storage alteration in 0x1000-0x1fff
+	 * (PER stays off in its PSW, so nothing is recorded). */
+	const uint64_t own[3] = { 0x20000000UL, 0x1000, 0x1fff };
+	const uint64_t load_gpa = SLOT1_GPA + 0x100, store_gpa = SLOT1_GPA + 0x200;
+	uint64_t *stored = (uint64_t *)host_addr(self, store_gpa);
+	int i;
+
+	GUEST_DEBUG_OR_SKIP();
+	load_code(self, CODE_GPA, code, sizeof(code));
+	memcpy(host_addr(self, load_gpa), own, sizeof(own));
+	memset(stored, 0xff, sizeof(own));
+	self->run->s.regs.gprs[4] = store_gpa;
+	self->run->s.regs.gprs[5] = load_gpa;
+	self->run->kvm_dirty_regs = KVM_SYNC_GPRS;
+	ASSERT_OK(set_debug(self, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP));
+
+	RUN_TO_STEP(CODE_GPA + 6);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(own[i], self->run->s.regs.crs[9 + i]) TH_LOG("cr%d", 9 + i);
+	RUN_TO_STEP(CODE_GPA + 10);
+	EXPECT_EQ(0, self->run->s.regs.gprs[2]);
+	RUN_TO_STEP(CODE_GPA + 14);
+	EXPECT_EQ(1, self->run->s.regs.gprs[2]);
+	RUN_TO_STEP(CODE_GPA + 30);
+	RUN_TO_STEP(CODE_GPA + 36);
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(own[i], stored[i]) TH_LOG("stored cr%d", 9 + i);
+		EXPECT_EQ(own[i], self->run->s.regs.crs[9 + i]) TH_LOG("cr%d", 9 + i);
+	}
+	/* DIAG 0x501 goes to user space; the step ends at the next KVM_RUN. */
+	RUN_TO_DIAG(CODE_GPA + 40);
+	RUN_TO_STEP(CODE_GPA + 40);
+	EXPECT_EQ(1, self->run->s.regs.gprs[2]);
+
+	ASSERT_OK(set_debug(self, 0));
+	RUN_TO_DIAG(CODE_GPA + 52);
+	EXPECT_EQ(3, self->run->s.regs.gprs[2]);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(own[i], self->run->s.regs.crs[9 + i]) TH_LOG("cr%d", 9 + i);
+}
+
+/*
+ * A restart injected while single-stepping is delivered and ends the step
+ * at the restart new PSW, before the handler's first instruction runs.
+ */
+TEST_F(guest, step_ends_after_delivery)
+{
+	static const uint8_t code[] = { J_SELF };
+	static const uint8_t handler[] = { DIAG_501, J_SELF };
+	struct kvm_s390_irq irq = { .type = KVM_S390_RESTART };
+	uint64_t *new_psw = (uint64_t *)host_addr(self, LC_RESTART_NEW_PSW);
+
+	GUEST_DEBUG_OR_SKIP();
+	load_code(self, CODE_GPA, code, sizeof(code));
+	load_code(self, HANDLER_GPA, handler, sizeof(handler));
+	new_psw[0] = PSW_MASK_64;
+	new_psw[1] = HANDLER_GPA;
+	ASSERT_OK(set_debug(self, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP));
+	RUN_TO_STEP(CODE_GPA);
+	ASSERT_OK(ioctl(self->vcpu, KVM_S390_IRQ, &irq));
+	RUN_TO_STEP(HANDLER_GPA);
+	EXPECT_EQ(PSW_MASK_64, self->run->psw_mask);
+	RUN_TO_DIAG(HANDLER_GPA + 4);
+}
+
+TEST_HARNESS_MAIN
