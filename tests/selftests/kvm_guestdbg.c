@@ -123,16 +123,40 @@ TEST_F(guest, singlestep)
 		EXPECT_EQ(own[i], stored[i]) TH_LOG("stored cr%d", 9 + i);
 		EXPECT_EQ(own[i], self->run->s.regs.crs[9 + i]) TH_LOG("cr%d", 9 + i);
 	}
-	/* DIAG 0x501 goes to user space; the step ends at the next KVM_RUN. */
 	RUN_TO_DIAG(CODE_GPA + 40);
-	RUN_TO_STEP(CODE_GPA + 40);
-	EXPECT_EQ(1, self->run->s.regs.gprs[2]);
-
+	/* Off: a pending end of step goes with it. */
 	ASSERT_OK(set_debug(self, 0));
 	RUN_TO_DIAG(CODE_GPA + 52);
 	EXPECT_EQ(3, self->run->s.regs.gprs[2]);
 	for (i = 0; i < 3; i++)
 		EXPECT_EQ(own[i], self->run->s.regs.crs[9 + i]) TH_LOG("cr%d", 9 + i);
+}
+
+/*
+ * A step into user space (DIAG 0x501) is reported as KVM_EXIT_S390_SIEIC with
+ * its intercept data; the next KVM_RUN ends the step at once, with the PSW
+ * and kvm_run.debug.arch.addr after the DIAG, and stepping goes on.
+ */
+TEST_F(guest, step_into_user_space)
+{
+	static const uint8_t code[] = {
+		DIAG_501,				/* +0 */
+		0xa7, 0x2b, 0x00, 0x01,			/* +4 aghi %r2,1 */
+		DIAG_501,				/* +8 */
+		J_SELF,					/* +12 */
+	};
+
+	GUEST_DEBUG_OR_SKIP();
+	load_code(self, CODE_GPA, code, sizeof(code));
+	self->run->s.regs.gprs[2] = 0;
+	self->run->kvm_dirty_regs = KVM_SYNC_GPRS;
+	ASSERT_OK(set_debug(self, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP));
+	RUN_TO_DIAG(CODE_GPA + 4);
+	RUN_TO_STEP(CODE_GPA + 4);
+	EXPECT_EQ(0, self->run->s.regs.gprs[2]);
+	RUN_TO_STEP(CODE_GPA + 8);
+	EXPECT_EQ(1, self->run->s.regs.gprs[2]);
+	RUN_TO_DIAG(CODE_GPA + 12);
 }
 
 /*
