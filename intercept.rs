@@ -227,24 +227,40 @@ fn handle_prog(vcpu: &Vcpu) -> Result<Outcome> {
         return Ok(Outcome::Continue);
     }
     let ilen = ((ilc_code >> 16) as u8) & crate::uapi_kvm::KVM_S390_PGM_FLAGS_ILC_MASK;
+    // SIE has already placed the PSW as the exception demands: no rewind at delivery
+    // (mainline's `KVM_S390_PGM_FLAGS_NO_REWIND`). While guest debugging intercepts
+    // every program interruption, this is the path of all of them.
     let mut info = crate::uapi_kvm::KvmS390PgmInfo {
         code,
-        flags: ilen | crate::uapi_kvm::KVM_S390_PGM_FLAGS_ILC_VALID,
+        flags: ilen
+            | crate::uapi_kvm::KVM_S390_PGM_FLAGS_ILC_VALID
+            | crate::uapi_kvm::KVM_S390_PGM_FLAGS_NO_REWIND,
         ..Default::default()
     };
+    // SAFETY: as above.
+    let (faddr, peraddr, eai_peraid, oai) =
+        unsafe { ((*sie).faddr, (*sie).peraddr, (*sie).eai_peraid, (*sie).oai) };
     if sie_exit::pgm::stores_teid(code) {
         info.trans_exc_code = tecmc;
+        info.exc_access_id = (eai_peraid >> 8) as u8;
+        info.op_access_id = oai;
     }
-    if code & sie_exit::pgm::CODE_MASK == sie_exit::pgm::DATA {
-        info.data_exc_code = (dxc >> 32) as u32;
+    match code & sie_exit::pgm::CODE_MASK {
+        sie_exit::pgm::DATA => info.data_exc_code = (dxc >> 32) as u32,
+        // Monitor event: the class number is the halfword at 0xd4, the code in `tecmc`.
+        0x40 => {
+            info.mon_class_nr = (faddr >> 16) as u16;
+            info.mon_code = tecmc;
+        }
+        _ => {}
     }
     if code & crate::logic::guestdbg::PGM_PER != 0 {
-        // SAFETY: as above (`per_event` may have changed `perc` in `faddr`).
-        let (faddr, peraddr, eai) = unsafe { ((*sie).faddr, (*sie).peraddr, (*sie).eai_peraid) };
+        // `perc` and `peratmid` are bytes 0xd6 and 0xd7 (`per_event` may have changed
+        // `perc`).
         info.per_code = (faddr >> 8) as u8;
         info.per_atmid = faddr as u8;
         info.per_address = peraddr;
-        info.per_access_id = eai as u8;
+        info.per_access_id = eai_peraid as u8;
     }
     interrupt::inject_program(vcpu, &info)?;
     Ok(Outcome::Continue)

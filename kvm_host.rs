@@ -188,7 +188,9 @@ pub struct SieBlock {
     pub peraddr: u64,
     /// 0x0e0: exception access id (high byte) and PER access id (low byte).
     pub eai_peraid: u16,
-    _reservede2: [u8; 6],
+    /// 0x0e2: operand access id.
+    pub oai: u8,
+    _reservede3: [u8; 5],
     /// 0x0e8: translation-exception code / I/O interruption data.
     pub tecmc: u64,
     _reservedf0: [u8; 12],
