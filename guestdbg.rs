@@ -14,18 +14,23 @@
 //! `arch/s390/kvm/s390/guestdbg.c`, `intercept.c` and `s390.c` and in the Principles of
 //! Operation, "Program-Event Recording".
 //!
-//! Hardware breakpoints and watchpoints (`KVM_GUESTDBG_USE_HW_BP`) are not implemented.
+//! Hardware breakpoints (instruction addresses, PER instruction-fetching events over a range
+//! that also covers the instruction before each) and write watchpoints (PER
+//! storage-alteration events, reported when the watched bytes differ from the copy taken at
+//! `KVM_SET_GUEST_DEBUG`) come with `KVM_GUESTDBG_USE_HW_BP`; they live in a [`HwDebug`]
+//! owned by the vCPU while debugging is on.
 
 use core::ptr::{addr_of_mut, read_volatile, write_volatile};
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
+use kernel::uaccess::{UserPtr, UserSlice};
 
 use crate::intercept::Outcome;
 use crate::interrupt;
 use crate::kvm_host::cpustat;
-use crate::logic::guestdbg::{self as logic, PerRegs};
+use crate::logic::guestdbg::{self as logic, HwBp, PerRegs};
 use crate::logic::psw;
 use crate::logic::sie_exit;
 use crate::uapi_kvm::KvmS390PgmInfo;
@@ -51,26 +56,151 @@ pub(crate) fn enabled(vcpu: &Vcpu) -> bool {
     control(vcpu) & logic::GUESTDBG_ENABLE != 0
 }
 
+/// A write watchpoint: the guest address reported, the absolute address watched and the
+/// bytes there when it was set.
+struct Wp {
+    addr: u64,
+    phys: u64,
+    old: KVec<u8>,
+}
+
+/// The breakpoints and watchpoints of a vCPU, and the breakpoint exit due, if any.
+pub(crate) struct HwDebug {
+    bps: KVec<HwBp>,
+    wps: KVec<Wp>,
+    /// `(address, KVM_HW_BP or KVM_HW_WP_WRITE)` of the pending exit.
+    exit: Option<(u64, u8)>,
+}
+
+/// The vCPU's [`HwDebug`], kept in `arch.guestdbg.hw_bp_info` (mainline's pointer to its
+/// breakpoint array; this backend keeps both lists in one Rust object there, and
+/// `hw_wp_info` stays null).
+///
+/// # Safety
+///
+/// The caller holds the vCPU mutex (or destroys the vCPU) and keeps no other reference to
+/// the object.
+unsafe fn hw(vcpu: &Vcpu) -> Option<&mut HwDebug> {
+    // SAFETY: the field is private to this file; non-null only as set by `set_hw`.
+    let p = unsafe { (*vcpu.arch()).guestdbg.hw_bp_info }.cast::<HwDebug>();
+    // SAFETY: `p` came from `KBox::into_raw` in `set_hw` and is exclusively ours (see the
+    // function's contract).
+    unsafe { p.as_mut() }
+}
+
+/// Replaces the vCPU's [`HwDebug`], freeing the old one.
+///
+/// # Safety
+///
+/// As for [`hw`].
+unsafe fn set_hw(vcpu: &Vcpu, new: Option<KBox<HwDebug>>) {
+    // SAFETY: see the contract.
+    let slot = unsafe { addr_of_mut!((*vcpu.arch()).guestdbg.hw_bp_info) };
+    // SAFETY: as in `hw`.
+    let old = unsafe { *slot }.cast::<HwDebug>();
+    if !old.is_null() {
+        // SAFETY: `old` came from `KBox::into_raw` below and nothing else refers to it.
+        drop(unsafe { KBox::from_raw(old) });
+    }
+    let raw = new.map_or(core::ptr::null_mut(), KBox::into_raw);
+    // SAFETY: see the contract.
+    unsafe { *slot = raw.cast() };
+}
+
+/// Frees the breakpoints when the vCPU goes (`kvm_arch_vcpu_destroy`).
+pub(crate) fn destroy(vcpu: &Vcpu) {
+    // SAFETY: nothing else can reach a vCPU being destroyed.
+    unsafe { set_hw(vcpu, None) };
+}
+
+/// Size of `struct kvm_hw_breakpoint` in the user's array.
+const HW_BP_SIZE: usize = core::mem::size_of::<bindings::kvm_hw_breakpoint>();
+
+/// Reads `arch.hw_bp` (mainline's `kvm_s390_import_bp_data`): EINVAL for too many entries
+/// or a watchpoint longer than 100 bytes, EFAULT for an unreadable array or watched
+/// storage outside guest memory; entries of other types are ignored, as mainline does.
+fn import(vcpu: &Vcpu, arch: &bindings::kvm_guest_debug_arch) -> Result<Option<KBox<HwDebug>>> {
+    let hw_bp = arch.hw_bp as u64;
+    let nr = logic::hw_bp_count(arch.nr_hw_bp, hw_bp).map_err(|()| EINVAL)?;
+    if nr == 0 {
+        return Ok(None);
+    }
+    let mut reader = UserSlice::new(UserPtr::from_addr(hw_bp as usize), nr * HW_BP_SIZE).reader();
+    let mut hw = HwDebug {
+        bps: KVec::new(),
+        wps: KVec::new(),
+        exit: None,
+    };
+    for _ in 0..nr {
+        let mut raw = [0u8; HW_BP_SIZE];
+        reader.read_slice(&mut raw)?;
+        // Native (big-endian) u64 fields addr, phys_addr, len, then the type byte.
+        let field = |i: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&raw[i * 8..i * 8 + 8]);
+            u64::from_ne_bytes(b)
+        };
+        let (addr, phys, len, ty) = (field(0), field(1), field(2), raw[24]);
+        match ty {
+            logic::EXIT_TYPE_HW_WP_WRITE => {
+                let len = logic::wp_len(len).ok_or(EINVAL)?;
+                let mut old = KVec::with_capacity(len, GFP_KERNEL_ACCOUNT)?;
+                old.resize(len, 0, GFP_KERNEL_ACCOUNT)?;
+                crate::gaccess::read_absolute(vcpu, phys, &mut old)?;
+                hw.wps.push(Wp { addr, phys, old }, GFP_KERNEL_ACCOUNT)?;
+            }
+            logic::EXIT_TYPE_HW_BP => hw.bps.push(
+                HwBp {
+                    addr,
+                    len: len as u32 as i32,
+                },
+                GFP_KERNEL_ACCOUNT,
+            )?,
+            _ => {}
+        }
+    }
+    Ok(Some(KBox::new(hw, GFP_KERNEL_ACCOUNT)?))
+}
+
 /// `KVM_SET_GUEST_DEBUG` (mainline's `kvm_arch_vcpu_ioctl_set_guest_debug`): any call
-/// first switches debugging off; a refused control word leaves it off. Called with the
-/// vCPU mutex held, the guest not running.
-pub(crate) fn set_guest_debug(vcpu: &Vcpu, control: u32) -> Result {
+/// first switches debugging off and drops the breakpoints; a refused control word or
+/// breakpoint array leaves it off. Called with the vCPU mutex held, the guest not running.
+pub(crate) fn set_guest_debug(vcpu: &Vcpu, dbg: &bindings::kvm_guest_debug) -> Result {
+    let control = dbg.control;
     let f = flags(vcpu);
     f.store(0, Ordering::SeqCst);
+    // SAFETY: the vCPU mutex is held (caller).
+    unsafe { set_hw(vcpu, None) };
     let gpere = crate::machine::Machine::read().has_gpere;
     if logic::check_control(control, gpere).is_err() {
-        // Mainline leaves `cpustat::P` as it was here; off is what "debugging off" means.
+        // Mainline leaves `CPUSTAT_P` as it was here; off is what "debugging off" means.
         vcpu.cpuflags().fetch_and(!cpustat::P, Ordering::SeqCst);
         return Err(EINVAL);
     }
-    if control & logic::GUESTDBG_ENABLE != 0 {
-        f.store(control as usize, Ordering::SeqCst);
-        vcpu.cpuflags().fetch_or(cpustat::P, Ordering::SeqCst);
-    } else {
+    if control & logic::GUESTDBG_ENABLE == 0 {
         vcpu.cpuflags().fetch_and(!cpustat::P, Ordering::SeqCst);
         // SAFETY: the vCPU mutex is held (caller), so nothing else uses `arch.guestdbg`.
         unsafe { (*vcpu.arch()).guestdbg.last_bp = 0 };
+        return Ok(());
     }
+    if control & logic::GUESTDBG_USE_HW_BP != 0 {
+        // SAFETY: `kvm->srcu` guards the memslots the watchpoints' bytes are read from;
+        // taken and released here, in process context.
+        unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_lock(vcpu.as_raw()) };
+        let imported = import(vcpu, &dbg.arch);
+        // SAFETY: taken above.
+        unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_unlock(vcpu.as_raw()) };
+        match imported {
+            // SAFETY: the vCPU mutex is held (caller).
+            Ok(hw) => unsafe { set_hw(vcpu, hw) },
+            Err(e) => {
+                vcpu.cpuflags().fetch_and(!cpustat::P, Ordering::SeqCst);
+                return Err(e);
+            }
+        }
+    }
+    f.store(control as usize, Ordering::SeqCst);
+    vcpu.cpuflags().fetch_or(cpustat::P, Ordering::SeqCst);
     Ok(())
 }
 
@@ -87,14 +217,17 @@ pub(crate) fn exit_pending(vcpu: &Vcpu) -> bool {
 /// nothing changes between the event and this exit.
 pub(crate) fn debug_exit(vcpu: &Vcpu) {
     let run = vcpu.run();
+    // SAFETY: the vCPU mutex is held by `KVM_RUN`.
+    let pending = unsafe { hw(vcpu) }.and_then(|h| h.exit.take());
     // SAFETY: the SIE block is ours while the guest is out.
-    let addr = unsafe { read_volatile(addr_of_mut!((*vcpu.sie_block()).gpsw.addr)) };
+    let pc = unsafe { read_volatile(addr_of_mut!((*vcpu.sie_block()).gpsw.addr)) };
+    let (addr, ty) = pending.unwrap_or((pc, logic::EXIT_TYPE_SINGLESTEP));
     // SAFETY: `kvm_run` is valid; user space may read it concurrently, hence volatile.
     // The union member is the one `KVM_EXIT_DEBUG` selects.
     unsafe {
         let arch = addr_of_mut!((*run).__bindgen_anon_1.debug.arch);
         write_volatile(addr_of_mut!((*arch).addr), addr);
-        write_volatile(addr_of_mut!((*arch).type_), logic::EXIT_TYPE_SINGLESTEP);
+        write_volatile(addr_of_mut!((*arch).type_), ty);
     }
     vcpu.set_exit_reason(bindings::KVM_EXIT_DEBUG);
     flags(vcpu).fetch_and(!(logic::GUESTDBG_EXIT_PENDING as usize), Ordering::SeqCst);
@@ -111,9 +244,63 @@ pub(crate) fn injected_from_user(vcpu: &Vcpu) {
     }
 }
 
-/// Records that a single-step exit is due (reported by [`debug_exit`]).
+/// Records that a single-step exit is due (reported by [`debug_exit`]); it replaces a
+/// breakpoint exit due before.
 fn singlestep_exit(vcpu: &Vcpu) {
+    // SAFETY: the vCPU mutex is held by `KVM_RUN`.
+    if let Some(h) = unsafe { hw(vcpu) } {
+        h.exit = None;
+    }
     flags(vcpu).fetch_or(logic::GUESTDBG_EXIT_PENDING as usize, Ordering::SeqCst);
+}
+
+/// Whether a watched area's bytes differ from the copy (mainline's `any_wp_changed`);
+/// an area that cannot be read does not count.
+fn changed_wp(vcpu: &Vcpu, hw: &HwDebug) -> Option<u64> {
+    let mut now = [0u8; logic::MAX_WP_LEN];
+    for wp in hw.wps.iter() {
+        let len = wp.old.len();
+        if len == 0 {
+            continue;
+        }
+        let buf = now.get_mut(..len)?;
+        if crate::gaccess::read_absolute(vcpu, wp.phys, buf).is_ok() && buf[..] != wp.old[..] {
+            return Some(wp.addr);
+        }
+    }
+    None
+}
+
+/// Decides whether the PER event `perc` (PSW now at `addr`, PER address `peraddr`) ends
+/// the run for the debugger (mainline's `debug_exit_required`): a changed watchpoint, a
+/// breakpoint reached, or a single step. Called by the run loop's thread with `kvm->srcu`
+/// held.
+fn debug_exit_required(vcpu: &Vcpu, control: u32, perc: u8, addr: u64, peraddr: u64) {
+    if control & logic::GUESTDBG_USE_HW_BP != 0 {
+        // SAFETY: the vCPU mutex is held by `KVM_RUN`.
+        if let Some(h) = unsafe { hw(vcpu) } {
+            let store = logic::PER_CODE_STORE | logic::PER_CODE_STORE_REAL;
+            if perc & store != 0 && !h.wps.is_empty() {
+                if let Some(wp) = changed_wp(vcpu, h) {
+                    h.exit = Some((wp, logic::EXIT_TYPE_HW_WP_WRITE));
+                    flags(vcpu).fetch_or(logic::GUESTDBG_EXIT_PENDING as usize, Ordering::SeqCst);
+                    return;
+                }
+            }
+            // SAFETY: the vCPU mutex is held.
+            let last_bp = unsafe { (*vcpu.arch()).guestdbg.last_bp } as u64;
+            if let Some((at, last)) = logic::hw_bp_exit(&h.bps, perc, addr, peraddr, last_bp) {
+                // SAFETY: as above.
+                unsafe { (*vcpu.arch()).guestdbg.last_bp = last as _ };
+                h.exit = Some((at, logic::EXIT_TYPE_HW_BP));
+                flags(vcpu).fetch_or(logic::GUESTDBG_EXIT_PENDING as usize, Ordering::SeqCst);
+                return;
+            }
+        }
+    }
+    if logic::singlestep_event(control, perc) {
+        singlestep_exit(vcpu);
+    }
 }
 
 /// Whether debugging with single-step is on.
@@ -150,7 +337,13 @@ pub(crate) fn before_entry(vcpu: &Vcpu) {
         (*save).cr9 = g.cr9 as _;
         (*save).cr10 = g.cr10 as _;
         (*save).cr11 = g.cr11 as _;
-        let p = logic::patched(g, control);
+        let mut p = logic::patched(g, control);
+        if control & logic::GUESTDBG_USE_HW_BP != 0 {
+            if let Some(h) = hw(vcpu) {
+                logic::patch_hw_bp(&mut p, &h.bps);
+                logic::patch_hw_wp(&mut p, h.wps.iter().map(|w| (w.addr, w.old.len())));
+            }
+        }
         (*sie).gcr[0] = p.cr0;
         (*sie).gcr[9] = p.cr9;
         (*sie).gcr[10] = p.cr10;
@@ -199,8 +392,8 @@ pub(crate) fn per_event(vcpu: &Vcpu, iprcc: u16) -> u16 {
     };
     // `perc` is byte 0xd6 of the state description: bits 8-15 of the doubleword at 0xd0.
     let perc = (faddr >> 8) as u8;
-    if logic::per_event_is_debuggers(control, iprcc) && logic::singlestep_event(control, perc) {
-        singlestep_exit(vcpu);
+    if logic::per_event_is_debuggers(control, iprcc) {
+        debug_exit_required(vcpu, control, perc, gpsw.addr, peraddr);
     }
     let own = PerRegs {
         cr0: gcr[0],
@@ -264,9 +457,13 @@ pub(crate) fn after_instruction(vcpu: &Vcpu, outcome: &Outcome) -> Result {
     if control & logic::GUESTDBG_SINGLESTEP != 0 && interrupt::local_pending_any(vcpu) {
         return Ok(());
     }
-    if logic::singlestep_event(control, logic::PER_CODE_IFETCH) {
-        singlestep_exit(vcpu);
-    }
+    debug_exit_required(
+        vcpu,
+        control,
+        logic::PER_CODE_IFETCH,
+        gpsw.addr,
+        per_address,
+    );
     if gpsw.mask & logic::PSW_MASK_PER == 0
         || gcr[9] & logic::CR9_IFETCH == 0
         || !logic::in_addr_range(per_address, gcr[10], gcr[11])

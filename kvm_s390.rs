@@ -566,6 +566,7 @@ pub unsafe extern "C" fn kvm_arch_vcpu_destroy(vcpu: *mut bindings::kvm_vcpu) {
     // SAFETY: generic KVM frees the vCPU only after this call, and nothing else can reach
     // it any more (see # Safety).
     let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    guestdbg::destroy(vcpu);
     vcpu.destroy();
 }
 
@@ -769,7 +770,8 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_mpstate(
     ret(vcpu.set_mp_state(state))
 }
 
-/// `KVM_SET_GUEST_DEBUG`: single-step debugging on or off (guestdbg.rs).
+/// `KVM_SET_GUEST_DEBUG`: single-step and hardware-breakpoint debugging on or off
+/// (guestdbg.rs).
 ///
 /// # Safety
 ///
@@ -783,8 +785,7 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_set_guest_debug(
     // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
     let vcpu = unsafe { Vcpu::from_raw(vcpu) };
     // SAFETY: `dbg` is generic KVM's kernel copy, valid for reading.
-    let control = unsafe { (*dbg).control };
-    ret(guestdbg::set_guest_debug(vcpu, control))
+    ret(guestdbg::set_guest_debug(vcpu, unsafe { &*dbg }))
 }
 
 /// `KVM_TRANSLATE` does not exist on s390 (mainline: EINVAL).

@@ -74,9 +74,10 @@ pub fn value(capability: i64, host: &Host) -> i64 {
         cap::S390_SKEYS => 1,
         // KVM_S390_KEYOP: ISKE, RRBE, SSKE on one page from user space (mem_op.rs).
         cap::S390_KEYOP => 1,
-        // KVM_SET_GUEST_DEBUG with single-step (guestdbg.rs), where the host has the
-        // guest-PER enhancement it is built on. Hardware breakpoints are not implemented,
-        // so SET_GUEST_DEBUG2 names only ENABLE and SINGLESTEP (mainline: also USE_HW_BP).
+        // KVM_SET_GUEST_DEBUG with single-step and hardware breakpoints and watchpoints
+        // (guestdbg.rs), where the host has the guest-PER enhancement it is built on.
+        // SET_GUEST_DEBUG2 names the flags user space may pass (mainline adds its
+        // kernel-internal EXIT_PENDING, which the ioctl refuses).
         cap::SET_GUEST_DEBUG if host.guest_per => 1,
         cap::SET_GUEST_DEBUG2 if host.guest_per => i64::from(super::guestdbg::SUPPORTED_CONTROL),
         _ => 0,

@@ -7,7 +7,8 @@
 //! enforced by the state description, `CPUSTAT_P`, which needs the guest-PER enhancement
 //! facility, GPERE), and every PER event ends up as a program interception or in the
 //! `icptstatus` of an instruction interception. Which of those events are the debugger's,
-//! which stay the guest's, and the control-register values are decided here.
+//! which stay the guest's, the control-register values for single-step and for a set of
+//! breakpoints and watchpoints, and the checks of the breakpoint array are decided here.
 //!
 //! Facts: Principles of Operation, "Program-Event Recording" (chapter 4: CR9 event and
 //! control bits, the PER code in the lowcore, the address-range rule with wrap-around);
@@ -25,9 +26,8 @@ pub const GUESTDBG_USE_HW_BP: u32 = 0x0001_0000;
 /// guest runs again.
 pub const GUESTDBG_EXIT_PENDING: u32 = 0x1000_0000;
 
-/// The `control` flags this backend accepts. Hardware breakpoints are not implemented:
-/// asking for them with debugging on is EINVAL (see [`check_control`]).
-pub const SUPPORTED_CONTROL: u32 = GUESTDBG_ENABLE | GUESTDBG_SINGLESTEP;
+/// The `control` flags this backend accepts.
+pub const SUPPORTED_CONTROL: u32 = GUESTDBG_ENABLE | GUESTDBG_SINGLESTEP | GUESTDBG_USE_HW_BP;
 
 /// The flags mainline accepts (`VALID_GUESTDBG_FLAGS`); anything else is EINVAL there too.
 pub const KNOWN_CONTROL: u32 = GUESTDBG_ENABLE | GUESTDBG_SINGLESTEP | GUESTDBG_USE_HW_BP;
@@ -42,8 +42,6 @@ pub enum Refused {
     UnknownFlag,
     /// The host lacks the guest-PER enhancement (mainline: `!sclp.has_gpere`).
     NoGuestPer,
-    /// `KVM_GUESTDBG_USE_HW_BP` with debugging on: not implemented in this backend.
-    HwBreakpoints,
 }
 
 /// Checks a `KVM_SET_GUEST_DEBUG` control word in mainline's order: unknown flags first,
@@ -56,10 +54,174 @@ pub fn check_control(control: u32, guest_per: bool) -> Result<(), Refused> {
     if !guest_per {
         return Err(Refused::NoGuestPer);
     }
-    if control & GUESTDBG_ENABLE != 0 && control & GUESTDBG_USE_HW_BP != 0 {
-        return Err(Refused::HwBreakpoints);
-    }
     Ok(())
+}
+
+/// `kvm_debug_exit_arch.type` of a hardware-breakpoint exit (`KVM_HW_BP`).
+pub const EXIT_TYPE_HW_BP: u8 = 1;
+/// `kvm_debug_exit_arch.type` of a write-watchpoint exit (`KVM_HW_WP_WRITE`).
+pub const EXIT_TYPE_HW_WP_WRITE: u8 = 2;
+
+/// At most this many entries in `arch.hw_bp` (mainline's `MAX_BP_COUNT`); more is EINVAL.
+pub const MAX_HW_BP: u32 = 50;
+/// A watchpoint covers at most this many bytes (mainline's `MAX_WP_SIZE`).
+pub const MAX_WP_LEN: usize = 100;
+/// The longest instruction: a breakpoint's range starts this much earlier, so that the
+/// instruction before it reports an event too (mainline's `MAX_INST_SIZE`).
+const MAX_INST_LEN: u64 = 6;
+
+/// How many `struct kvm_hw_breakpoint` to read from `arch.hw_bp`: none when the count or
+/// the pointer is 0 (breakpoints off, not an error), EINVAL above [`MAX_HW_BP`].
+pub fn hw_bp_count(nr_hw_bp: u32, hw_bp: u64) -> Result<usize, ()> {
+    if nr_hw_bp == 0 || hw_bp == 0 {
+        return Ok(0);
+    }
+    if nr_hw_bp > MAX_HW_BP {
+        return Err(());
+    }
+    Ok(nr_hw_bp as usize)
+}
+
+/// The length of a watchpoint from the user's 64-bit `len`, which mainline keeps in an
+/// `int`: the low 32 bits, signed, must be 0 to [`MAX_WP_LEN`]; otherwise EINVAL.
+pub fn wp_len(len: u64) -> Option<usize> {
+    let l = len as u32 as i32;
+    if (0..=MAX_WP_LEN as i32).contains(&l) {
+        Some(l as usize)
+    } else {
+        None
+    }
+}
+
+/// A hardware breakpoint: an instruction address and a length (mainline keeps the length
+/// in an `int`: the user's low 32 bits, signed; 0 or less is the address alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HwBp {
+    /// Guest logical address of the instruction.
+    pub addr: u64,
+    /// Length of the range from `addr`.
+    pub len: i32,
+}
+
+/// Grows the PER range `start..=stop` (0..=0: not set yet) to include `len` bytes from
+/// `estart`, keeping it as small as possible when it wraps (mainline's
+/// `extend_address_range`). All arithmetic wraps, as addresses do.
+pub fn extend_range(start: &mut u64, stop: &mut u64, estart: u64, len: i64) {
+    let len = if len > 0 { len - 1 } else { 0 };
+    let estop = estart.wrapping_add(len as u64);
+    if *start == 0 && *stop == 0 {
+        *start = estart;
+        *stop = estop;
+    } else if *start <= *stop {
+        if estart < *start {
+            *start = estart;
+        }
+        if estop > *stop {
+            *stop = estop;
+        }
+    } else if estart <= *stop {
+        if estop > *stop {
+            *stop = estop;
+        }
+    } else if estop > *start {
+        if estart < *start {
+            *start = estart;
+        }
+    } else if estop.wrapping_sub(*stop) < (*start).wrapping_sub(estart) {
+        *stop = estop;
+    } else {
+        *start = estart;
+    }
+}
+
+/// Adds the breakpoints' instruction-fetching (and branching) events to `r`, CR10-CR11
+/// covering each breakpoint and the instruction before it (mainline's `enable_all_hw_bp`).
+/// Branching events are limited to the range unless the guest wants them everywhere.
+pub fn patch_hw_bp(r: &mut PerRegs, bps: &[HwBp]) {
+    if bps.is_empty() {
+        return;
+    }
+    if r.cr9 & CR9_BRANCH == 0 {
+        r.cr9 |= CR9_BRANCH_ADDRESS;
+    }
+    r.cr9 |= CR9_IFETCH | CR9_BRANCH;
+    for bp in bps {
+        let (start, len) = if bp.addr < MAX_INST_LEN {
+            (0, i64::from(bp.len) + bp.addr as i64)
+        } else {
+            (
+                bp.addr - MAX_INST_LEN,
+                i64::from(bp.len) + MAX_INST_LEN as i64,
+            )
+        };
+        extend_range(&mut r.cr10, &mut r.cr11, start, len);
+    }
+}
+
+/// CR9 bit 42: storage-alteration space control.
+pub const CR9_ALTERATION: u64 = 0x0020_0000;
+
+/// Adds the watchpoints' storage-alteration events (`(addr, len)`) to `r` (mainline's
+/// `enable_all_hw_wp`); if the guest itself watches alterations per address space, all
+/// of storage is watched.
+pub fn patch_hw_wp(r: &mut PerRegs, wps: impl Iterator<Item = (u64, usize)>) {
+    let mut wps = wps.peekable();
+    if wps.peek().is_none() {
+        return;
+    }
+    if r.cr9 & CR9_STORE != 0 && r.cr9 & CR9_ALTERATION != 0 {
+        r.cr9 &= !CR9_ALTERATION;
+        r.cr10 = 0;
+        r.cr11 = u64::MAX;
+    } else {
+        r.cr9 &= !CR9_ALTERATION;
+        r.cr9 |= CR9_STORE;
+        for (addr, len) in wps {
+            extend_range(&mut r.cr10, &mut r.cr11, addr, len as i64);
+        }
+    }
+}
+
+/// The breakpoint `addr` hits: its start, or inside its range (mainline's `find_hw_bp`).
+pub fn find_hw_bp(bps: &[HwBp], addr: u64) -> Option<HwBp> {
+    bps.iter().copied().find(|bp| {
+        addr == bp.addr
+            || (bp.len > 0
+                && in_addr_range(
+                    addr,
+                    bp.addr,
+                    bp.addr.wrapping_add(bp.len as u64).wrapping_sub(1),
+                ))
+    })
+}
+
+/// PER code: storage alteration.
+pub const PER_CODE_STORE: u8 = (CR9_STORE >> 24) as u8;
+/// PER code: store using real address.
+pub const PER_CODE_STORE_REAL: u8 = (CR9_STORE_REAL >> 24) as u8;
+
+/// What a PER event means to the debugger with breakpoints (mainline's
+/// `debug_exit_required`, breakpoint part): `(exit address, new last_bp)` of a breakpoint
+/// exit, if any. `addr` is the PSW address after the event, `peraddr` the PER address.
+/// An exit at `addr` is not repeated for the event of that same instruction (`addr ==
+/// peraddr`); a breakpoint the PSW jumped over is reported at the PER address, once.
+pub fn hw_bp_exit(
+    bps: &[HwBp],
+    perc: u8,
+    addr: u64,
+    peraddr: u64,
+    last_bp: u64,
+) -> Option<(u64, u64)> {
+    if perc & (PER_CODE_IFETCH | PER_CODE_BRANCH) == 0 || bps.is_empty() {
+        return None;
+    }
+    if find_hw_bp(bps, addr).is_some() && addr != peraddr {
+        return Some((addr, addr));
+    }
+    if find_hw_bp(bps, peraddr).is_some() && last_bp != peraddr {
+        return Some((peraddr, last_bp));
+    }
+    None
 }
 
 /// CR9 bit (bit 32 of the 64-bit register, PoP numbering): successful-branching event.

@@ -8,7 +8,10 @@
  * and then, at the next KVM_RUN, as the end of the step; the guest's own
  * PER control registers (CR9-CR11) are what it loads, stores and what
  * kvm_run shows, never the debugger's; a delivered interruption ends a step
- * at its new PSW; with debugging off the guest runs freely again.  The
+ * at its new PSW; with debugging off the guest runs freely again; the
+ * breakpoint array is checked as mainline checks it, a hardware breakpoint
+ * stops the guest before its instruction and a write watchpoint after the
+ * store that changed its bytes.  The
  * kselftest s390/debug_test covers stepping over program interruptions and
  * SVC.  Without the guest-PER enhancement (no KVM_CAP_SET_GUEST_DEBUG) the
  * tests SKIP.
@@ -45,9 +48,8 @@ static int set_debug(FIXTURE_DATA(guest) *self, uint32_t control)
 
 /*
  * Unknown flags (and the kernel-internal EXIT_PENDING) are EINVAL; ENABLE,
- * SINGLESTEP and off are accepted; a refused call switches debugging off.
- * USE_HW_BP: mainline accepts an empty breakpoint list, this backend does not
- * implement hardware breakpoints and refuses the flag (EINVAL).
+ * SINGLESTEP, USE_HW_BP and off are accepted; a refused call switches
+ * debugging off.
  */
 TEST_F(guest, control_word)
 {
@@ -61,11 +63,8 @@ TEST_F(guest, control_word)
 	EXPECT_ERRNO(EINVAL, set_debug(self, on | 0x10000000));
 	EXPECT_OK(set_debug(self, 0));
 	EXPECT_OK(set_debug(self, KVM_GUESTDBG_ENABLE));
-	if (kvm_backend() == BACKEND_OURS) {
-		EXPECT_ERRNO(EINVAL, set_debug(self, on | KVM_GUESTDBG_USE_HW_BP));
-	} else {
-		EXPECT_OK(set_debug(self, on | KVM_GUESTDBG_USE_HW_BP));
-	}
+	/* No breakpoint array: accepted. */
+	EXPECT_OK(set_debug(self, on | KVM_GUESTDBG_USE_HW_BP));
 	/* Single-step on, then a refused call: the guest runs to its DIAG. */
 	ASSERT_OK(set_debug(self, on));
 	EXPECT_ERRNO(EINVAL, set_debug(self, on | 0x4));
@@ -157,6 +156,121 @@ TEST_F(guest, step_into_user_space)
 	RUN_TO_STEP(CODE_GPA + 8);
 	EXPECT_EQ(1, self->run->s.regs.gprs[2]);
 	RUN_TO_DIAG(CODE_GPA + 12);
+}
+
+static int set_hw_bp(FIXTURE_DATA(guest) *self, struct kvm_hw_breakpoint *bp,
+		     uint32_t nr)
+{
+	struct kvm_guest_debug dbg = {
+		.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP,
+		.arch = { .nr_hw_bp = nr, .hw_bp = bp },
+	};
+
+	return ioctl(self->vcpu, KVM_SET_GUEST_DEBUG, &dbg);
+}
+
+/*
+ * The breakpoint array as mainline checks it: more than 50 entries or a
+ * watchpoint over 100 bytes is EINVAL, an unreadable array or watched bytes
+ * outside guest memory EFAULT, unknown types are ignored; a refused array
+ * leaves debugging off (the guest runs to its DIAG).
+ */
+TEST_F(guest, hw_bp_array)
+{
+	static const uint8_t code[] = { DIAG_501, J_SELF };
+	struct kvm_hw_breakpoint bp[51] = {};
+	int i;
+
+	GUEST_DEBUG_OR_SKIP();
+	load_code(self, CODE_GPA, code, sizeof(code));
+	for (i = 0; i < 51; i++) {
+		bp[i].type = KVM_HW_BP;
+		bp[i].addr = 0x100000 + i * 16;
+	}
+	EXPECT_OK(set_hw_bp(self, bp, 50));
+	EXPECT_ERRNO(EINVAL, set_hw_bp(self, bp, 51));
+	EXPECT_ERRNO(EFAULT, set_hw_bp(self, (void *)8, 1));
+	bp[0].type = KVM_HW_WP_WRITE;
+	bp[0].addr = bp[0].phys_addr = SLOT1_GPA;
+	bp[0].len = 101;
+	EXPECT_ERRNO(EINVAL, set_hw_bp(self, bp, 1));
+	bp[0].len = 100;
+	EXPECT_OK(set_hw_bp(self, bp, 1));
+	bp[0].addr = bp[0].phys_addr = GAP_GPA;
+	EXPECT_ERRNO(EFAULT, set_hw_bp(self, bp, 1));
+	bp[0].type = 0x80;
+	EXPECT_OK(set_hw_bp(self, bp, 1));
+	bp[0].type = KVM_HW_WP_WRITE;
+	EXPECT_ERRNO(EFAULT, set_hw_bp(self, bp, 1));
+	RUN_TO_DIAG(CODE_GPA + 4);
+}
+
+/*
+ * A hardware breakpoint stops the guest before the instruction at its
+ * address (KVM_HW_BP, debug.arch.addr and the PSW there); the next KVM_RUN
+ * executes it and runs on.
+ */
+TEST_F(guest, hw_breakpoint)
+{
+	static const uint8_t code[] = {
+		0xa7, 0x29, 0x00, 0x00,			/* +0  lghi %r2,0 */
+		0xa7, 0x2b, 0x00, 0x01,			/* +4  aghi %r2,1 */
+		0xa7, 0x2b, 0x00, 0x01,			/* +8  aghi %r2,1 (breakpoint) */
+		0xa7, 0x2b, 0x00, 0x01,			/* +12 aghi %r2,1 */
+		DIAG_501,				/* +16 */
+		J_SELF,					/* +20 */
+	};
+	struct kvm_hw_breakpoint bp = { .addr = CODE_GPA + 8, .type = KVM_HW_BP };
+
+	GUEST_DEBUG_OR_SKIP();
+	load_code(self, CODE_GPA, code, sizeof(code));
+	ASSERT_OK(set_hw_bp(self, &bp, 1));
+	ASSERT_OK(ioctl(self->vcpu, KVM_RUN, 0));
+	ASSERT_EQ(KVM_EXIT_DEBUG, self->run->exit_reason);
+	EXPECT_EQ(KVM_HW_BP, self->run->debug.arch.type);
+	EXPECT_EQ(CODE_GPA + 8, self->run->debug.arch.addr);
+	EXPECT_EQ(CODE_GPA + 8, self->run->psw_addr);
+	EXPECT_EQ(1, self->run->s.regs.gprs[2]);
+	RUN_TO_DIAG(CODE_GPA + 20);
+	EXPECT_EQ(3, self->run->s.regs.gprs[2]);
+}
+
+/*
+ * A write watchpoint ends the run after a store changed the watched bytes
+ * (KVM_HW_WP_WRITE, debug.arch.addr the watchpoint's address, the PSW after
+ * the store).
+ */
+TEST_F(guest, hw_watchpoint)
+{
+	static const uint8_t code[] = {
+		0xa7, 0x39, 0x00, 0x07,			/* +0  lghi %r3,7 */
+		0xe3, 0x30, 0x40, 0x00, 0x00, 0x24,	/* +4  stg  %r3,0(%r4) */
+		0xa7, 0x2b, 0x00, 0x01,			/* +10 aghi %r2,1 */
+		DIAG_501,				/* +14 */
+		J_SELF,					/* +18 */
+	};
+	const uint64_t watched = SLOT1_GPA + 0x100;
+	struct kvm_hw_breakpoint wp = {
+		.addr = watched, .phys_addr = watched, .len = 8,
+		.type = KVM_HW_WP_WRITE,
+	};
+
+	GUEST_DEBUG_OR_SKIP();
+	load_code(self, CODE_GPA, code, sizeof(code));
+	*(uint64_t *)host_addr(self, watched) = 0;
+	self->run->s.regs.gprs[2] = 0;
+	self->run->s.regs.gprs[4] = watched;
+	self->run->kvm_dirty_regs = KVM_SYNC_GPRS;
+	ASSERT_OK(set_hw_bp(self, &wp, 1));
+	ASSERT_OK(ioctl(self->vcpu, KVM_RUN, 0));
+	ASSERT_EQ(KVM_EXIT_DEBUG, self->run->exit_reason);
+	EXPECT_EQ(KVM_HW_WP_WRITE, self->run->debug.arch.type);
+	EXPECT_EQ(watched, self->run->debug.arch.addr);
+	EXPECT_EQ(CODE_GPA + 10, self->run->psw_addr);
+	EXPECT_EQ(7, *(uint64_t *)host_addr(self, watched));
+	EXPECT_EQ(0, self->run->s.regs.gprs[2]);
+	ASSERT_OK(set_debug(self, 0));
+	RUN_TO_DIAG(CODE_GPA + 18);
 }
 
 /*

@@ -24,9 +24,8 @@ fn control_is_checked_like_mainline() {
     assert_eq!(check_control(0, false), Err(Refused::NoGuestPer));
     assert_eq!(
         check_control(GUESTDBG_ENABLE | GUESTDBG_USE_HW_BP, true),
-        Err(Refused::HwBreakpoints)
+        Ok(())
     );
-    // Switching off with USE_HW_BP still set is fine.
     assert_eq!(check_control(GUESTDBG_USE_HW_BP, true), Ok(()));
 }
 
@@ -155,9 +154,122 @@ fn capability_follows_the_facility() {
     assert_eq!(value(cap::SET_GUEST_DEBUG, &host), 1);
     assert_eq!(
         value(cap::SET_GUEST_DEBUG2, &host),
-        i64::from(GUESTDBG_ENABLE | GUESTDBG_SINGLESTEP)
+        i64::from(GUESTDBG_ENABLE | GUESTDBG_SINGLESTEP | GUESTDBG_USE_HW_BP)
     );
     host.guest_per = false;
     assert_eq!(value(cap::SET_GUEST_DEBUG, &host), 0);
     assert_eq!(value(cap::SET_GUEST_DEBUG2, &host), 0);
+}
+
+#[test]
+fn breakpoint_array_limits() {
+    assert_eq!(hw_bp_count(0, 0x1000), Ok(0));
+    assert_eq!(hw_bp_count(5, 0), Ok(0));
+    assert_eq!(hw_bp_count(50, 0x1000), Ok(50));
+    assert_eq!(hw_bp_count(51, 0x1000), Err(()));
+    assert_eq!(hw_bp_count(u32::MAX, 0x1000), Err(()));
+    assert_eq!(wp_len(0), Some(0));
+    assert_eq!(wp_len(100), Some(100));
+    assert_eq!(wp_len(101), None);
+    assert_eq!(wp_len(0xffff_ffff), None, "-1 as an int");
+    // Mainline keeps the low 32 bits.
+    assert_eq!(wp_len(0x1_0000_0008), Some(8));
+}
+
+#[test]
+fn ranges_grow_minimally() {
+    let (mut a, mut b) = (0u64, 0u64);
+    extend_range(&mut a, &mut b, 0x1000, 4);
+    assert_eq!((a, b), (0x1000, 0x1003));
+    extend_range(&mut a, &mut b, 0x2000, 1);
+    assert_eq!((a, b), (0x1000, 0x2000));
+    extend_range(&mut a, &mut b, 0x800, 0);
+    assert_eq!((a, b), (0x800, 0x2000));
+    // A wrapping range grows on the nearer side.
+    let (mut a, mut b) = (0xffff_ffff_ffff_f000u64, 0x100u64);
+    extend_range(&mut a, &mut b, 0x200, 0x10);
+    assert_eq!((a, b), (0xffff_ffff_ffff_f000, 0x20f));
+    extend_range(&mut a, &mut b, 0xffff_ffff_ffff_e000, 1);
+    assert_eq!((a, b), (0xffff_ffff_ffff_e000, 0x20f));
+    // Extreme values wrap instead of overflowing.
+    let (mut a, mut b) = (0u64, 0u64);
+    extend_range(&mut a, &mut b, u64::MAX, i64::MAX);
+    assert_eq!(a, u64::MAX);
+}
+
+#[test]
+fn breakpoints_patch_and_hit() {
+    let mut r = PerRegs::default();
+    let bps = [
+        HwBp {
+            addr: 0x10008,
+            len: 0,
+        },
+        HwBp { addr: 2, len: 1 },
+    ];
+    patch_hw_bp(&mut r, &bps);
+    assert_eq!(r.cr9, CR9_IFETCH | CR9_BRANCH | CR9_BRANCH_ADDRESS);
+    // Each range starts up to 6 bytes before its breakpoint (0 at the bottom).
+    assert_eq!((r.cr10, r.cr11), (0, 0x10007));
+    let mut r = PerRegs {
+        cr9: CR9_BRANCH,
+        ..Default::default()
+    };
+    patch_hw_bp(&mut r, &bps[..1]);
+    assert_eq!(
+        r.cr9,
+        CR9_IFETCH | CR9_BRANCH,
+        "the guest's own branch events stay global"
+    );
+    assert_eq!((r.cr10, r.cr11), (0x10002, 0x10007));
+
+    assert_eq!(find_hw_bp(&bps, 0x10008), Some(bps[0]));
+    assert_eq!(find_hw_bp(&bps, 0x1000a), None);
+    let ranged = [HwBp {
+        addr: 0x2000,
+        len: 0x10,
+    }];
+    assert!(find_hw_bp(&ranged, 0x200f).is_some());
+    assert!(find_hw_bp(&ranged, 0x2010).is_none());
+
+    let ifetch = PER_CODE_IFETCH;
+    // The instruction before the breakpoint completed: stop at the breakpoint.
+    assert_eq!(
+        hw_bp_exit(&bps, ifetch, 0x10008, 0x10004, 0),
+        Some((0x10008, 0x10008))
+    );
+    // Resuming at the breakpoint: its own fetch event is not a second stop.
+    assert_eq!(hw_bp_exit(&bps, ifetch, 0x1000c, 0x10008, 0x10008), None);
+    // Jumped onto it from elsewhere without stopping: reported at the PER address.
+    assert_eq!(
+        hw_bp_exit(&bps, ifetch, 0x1000c, 0x10008, 0),
+        Some((0x10008, 0))
+    );
+    // Store events and an empty list never stop here.
+    assert_eq!(hw_bp_exit(&bps, PER_CODE_STORE, 0x10008, 0x10004, 0), None);
+    assert_eq!(hw_bp_exit(&[], ifetch, 0x10008, 0x10004, 0), None);
+}
+
+#[test]
+fn watchpoints_patch() {
+    let mut r = PerRegs {
+        cr9: CR9_ALTERATION,
+        ..Default::default()
+    };
+    patch_hw_wp(&mut r, [(0x3000u64, 8usize), (0x3100, 1)].into_iter());
+    assert_eq!(r.cr9, CR9_STORE);
+    assert_eq!((r.cr10, r.cr11), (0x3000, 0x3100));
+    // The guest watches per address space itself: everything, for everyone.
+    let mut r = PerRegs {
+        cr9: CR9_STORE | CR9_ALTERATION,
+        cr10: 0x5000,
+        cr11: 0x6000,
+        ..Default::default()
+    };
+    patch_hw_wp(&mut r, [(0x3000u64, 8usize)].into_iter());
+    assert_eq!((r.cr9, r.cr10, r.cr11), (CR9_STORE, 0, u64::MAX));
+    // No watchpoints: unchanged.
+    let mut r = PerRegs::default();
+    patch_hw_wp(&mut r, core::iter::empty());
+    assert_eq!(r, PerRegs::default());
 }
