@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Guest debugging: `KVM_SET_GUEST_DEBUG` with single-step, and `KVM_EXIT_DEBUG`.
+//! Guest debugging: `KVM_SET_GUEST_DEBUG` (single-step, hardware breakpoints and
+//! watchpoints) and `KVM_EXIT_DEBUG`.
 //!
 //! While debugging is on, the state description forces PER on for the guest (`cpustat::P`,
 //! guest-PER enhancement) and the run loop swaps the guest's CR0 and CR9-CR11 for the
 //! debugger's around every SIE entry ([`before_entry`], [`after_exit`]), with loads of
 //! those registers, STORE CONTROL and every program interruption intercepted, so the guest
 //! keeps its own values and its own PER events. A PER event the debugger asked for sets
-//! `KVM_GUESTDBG_EXIT_PENDING` (in `vcpu->guest_debug`, as mainline) with the
-//! `kvm_run.debug.arch` data; the run loop then ends `KVM_RUN` with `KVM_EXIT_DEBUG`.
+//! `KVM_GUESTDBG_EXIT_PENDING` (in `vcpu->guest_debug`, as mainline); the run loop then
+//! ends `KVM_RUN` with `KVM_EXIT_DEBUG` and only then fills `kvm_run.debug.arch`.
 //! Single-stepping over a delivered interruption exits after the delivery, at the new PSW.
 //! The decisions are pure (`logic/guestdbg.rs`); the facts are in mainline's
 //! `arch/s390/kvm/s390/guestdbg.c`, `intercept.c` and `s390.c` and in the Principles of
