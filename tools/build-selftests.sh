@@ -103,34 +103,33 @@ stage() { # bed
 			kind=$(kind_of "$REPO/tests/selftests/$name.c")
 			printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" "$kind" "$name" >> "$dir/run-list"
 		done < "$OURS/run-list"
-		local t path where
-		for t in "${KSELFTESTS[@]}"; do
-			read -r path timeout where <<< "$t"
-			[ "${where:-}" = long ] && continue
-			name=kselftest-${path//\//-}
-			cp "$KSELF/$path" "$dir/$name"
-			kind=$(kind_of "$KSRC/tools/testing/selftests/kvm/$path.c")
-			printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" "$kind" "$name" >> "$dir/run-list"
-		done
+		stage_kselftests "$dir" ""
 	fi
 	stage_tail "$bed" "$dir"
 }
 
-# The long bed: the kselftests marked "long", between its run list's first and
-# last entries, with the first-fault probe.
-stage_long() {
-	local bed=hercules-long dir=$CACHE/stage/hercules-long t path timeout where name kind
-	stage_head "$bed" "$dir"
-	cp "$OURS/sie_first_fault_probe" "$dir/"
+# Adds the KSELFTESTS entries whose third field is WHERE ("" or "long") to the
+# stage directory DIR: the binary and its run-list line.
+stage_kselftests() { # dir where
+	local dir=$1 want=$2 t path timeout where name kind
 	for t in "${KSELFTESTS[@]}"; do
 		read -r path timeout where <<< "$t"
-		[ "${where:-}" = long ] || continue
+		[ "${where:-}" = "$want" ] || continue
 		name=kselftest-${path//\//-}
 		cp "$KSELF/$path" "$dir/$name"
 		kind=$(kind_of "$KSRC/tools/testing/selftests/kvm/$path.c")
 		printf '%s\t%s\t%s\t./%s\n' "$name" "$timeout" "$kind" "$name" >> "$dir/run-list"
 	done
-	stage_tail "$bed" "$dir"
+}
+
+# The long bed: the kselftests marked "long", between its run list's first and
+# last entries, with the first-fault probe.
+stage_long() {
+	local dir=$CACHE/stage/hercules-long
+	stage_head hercules-long "$dir"
+	cp "$OURS/sie_first_fault_probe" "$dir/"
+	stage_kselftests "$dir" long
+	stage_tail hercules-long "$dir"
 }
 
 # A bed that runs a selection of the Hercules bed's tests (tests/beds/BED/select,
