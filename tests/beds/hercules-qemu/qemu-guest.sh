@@ -10,7 +10,8 @@
 # the backend.
 #
 #   ./qemu-guest.sh bare          tests/qemu/sclp_hello.S: SCLP console and
-#                                 the service-signal interrupt
+#                                 the service-signal interrupt, on a named CPU
+#                                 model (-cpu z900)
 #   ./qemu-guest.sh linux         Linux 7.3 (this bed's own kernel) with a
 #                                 busybox initramfs (tests/qemu/guest-init)
 #                                 that reads a virtio-blk disk and powers off
@@ -40,7 +41,7 @@ run_qemu() { # console-file [strace-log]
 	data="-drive if=none,id=data,file=$G/disk.img,format=raw,readonly=on
 		-device virtio-blk-ccw,drive=data,serial=data"
 	case $what in
-	bare) guest="-no-reboot -smp 1 -kernel $G/sclp_hello.elf" ;;
+	bare) guest="-no-reboot -smp 1 -cpu z900 -kernel $G/sclp_hello.elf" ;;
 	linux) guest="-no-reboot -smp 1 $linux $data" ;;
 	linux-smp) guest="-no-reboot -smp 2 -cpu host $linux $data" ;;
 	linux-reboot)
