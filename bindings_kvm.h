@@ -22,8 +22,12 @@ struct kvm_s390_rust_switch_area {
 	u32 guest_acrs[16];	/* 0x00 */
 	u32 host_acrs[16];	/* 0x40 */
 	u32 guest_fpc;		/* 0x80 */
-	u32 reserved;		/* 0x84 */
-	u64 guest_fprs[16];	/* 0x88 */
+	u32 guest_vx;		/* 0x84: nonzero: switch all 32 vector registers */
+	/*
+	 * 0x88: the guest's vector registers; without guest_vx only the leftmost halves of
+	 * VR0-VR15 are switched: they are the floating-point registers.
+	 */
+	u64 guest_vrs[32][2];
 };
 
 /* sie64a.S: the world switch around the kernel's __sie64a. */

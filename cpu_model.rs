@@ -26,6 +26,7 @@ use crate::logic::cpu_model::{
     self, HostFeatures, Query, FEAT_DWORDS, SUBFUNC_BLOCKS, SUBFUNC_SIZE,
 };
 use crate::logic::facilities::{self, HOST_DWORDS};
+use crate::logic::vector;
 use crate::machine::Machine;
 use crate::uapi_kvm::{
     KvmDeviceAttr, KvmS390VmCpuMachine, KvmS390VmCpuProcessor, FAC_LIST_DWORDS,
@@ -55,6 +56,14 @@ fn host_facilities() -> [u64; HOST_DWORDS] {
         *dst = *src;
     }
     list
+}
+
+/// Whether the host has the vector facility (mainline's `cpu_has_vx()`): the guest's FPRs
+/// then live in its vector registers, which `kvm_run` carries as `vrs`.
+pub(crate) fn host_has_vector() -> bool {
+    // SAFETY: as in `host_facilities`.
+    let host = unsafe { &*core::ptr::addr_of!(bindings::stfle_fac_list) };
+    facilities::test(host, vector::VECTOR)
 }
 
 /// The machine's CPU features and subfunctions.
@@ -386,6 +395,34 @@ impl Vm {
         })
     }
 
+    /// `KVM_ENABLE_CAP` of `KVM_CAP_S390_VECTOR_REGISTERS` (the caller checked that the host
+    /// has the vector facility): facility 129 and the host's vector extensions join the
+    /// VM's facility list and mask (`logic/vector.rs`). EBUSY once a vCPU exists.
+    pub(crate) fn enable_vector(&self) -> Result {
+        self.with_no_vcpus(|| {
+            let model = self.model();
+            let list_ptr = self.fac_list();
+            let mut list = [0u64; HOST_DWORDS];
+            let mut mask = [0u64; HOST_DWORDS];
+            // SAFETY: `kvm->lock` is held and no vCPU exists, so the only other accesses are
+            // the unlocked reads of `KVM_S390_VM_CPU_MACHINE` and `_PROCESSOR`; both lists
+            // have at least `HOST_DWORDS` doublewords; everything is accessed volatile.
+            unsafe {
+                let mask_ptr = core::ptr::addr_of_mut!((*model).fac_mask).cast::<u64>();
+                for (i, (l, m)) in list.iter_mut().zip(mask.iter_mut()).enumerate() {
+                    *l = list_ptr.add(i).read_volatile();
+                    *m = mask_ptr.add(i).read_volatile();
+                }
+                vector::enable(&host_facilities(), &mut list, &mut mask);
+                for (i, (l, m)) in list.iter().zip(mask.iter()).enumerate() {
+                    list_ptr.add(i).write_volatile(*l);
+                    mask_ptr.add(i).write_volatile(*m);
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// Runs `f` under `kvm->lock` if no vCPU was created yet; EBUSY otherwise.
     fn with_no_vcpus(&self, f: impl FnOnce() -> Result) -> Result {
         let kvm = self.as_raw();
@@ -446,10 +483,14 @@ impl Vm {
         )?;
         // SAFETY: no precondition.
         mach.cpuid = unsafe { bindings::kvm_s390_rust_host_cpuid() };
-        // SAFETY: the model is valid; `fac_mask` is written only at VM creation.
-        let mask = unsafe { &(*self.model()).fac_mask };
-        for (dst, src) in mach.fac_mask.iter_mut().zip(mask.iter()) {
-            *dst = *src;
+        // SAFETY: the model is valid; `fac_mask` is written at VM creation and, under
+        // `kvm->lock` before any vCPU exists, by `enable_vector`, hence read volatile (a
+        // racing enable makes the copy either old or new per doubleword, as in mainline).
+        unsafe {
+            let mask = core::ptr::addr_of!((*self.model()).fac_mask).cast::<u64>();
+            for (i, dst) in mach.fac_mask.iter_mut().enumerate().take(HOST_DWORDS) {
+                *dst = mask.add(i).read_volatile();
+            }
         }
         for (dst, src) in mach.fac_list.iter_mut().zip(host_facilities().iter()) {
             *dst = *src;

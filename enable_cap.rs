@@ -93,7 +93,12 @@ impl Vm {
 
     /// `KVM_ENABLE_CAP` on the VM for an s390 capability (generic KVM handled its own).
     pub fn enable_cap(&self, capability: u32, flags: u32) -> Result {
-        let decision = enable_cap::vm(i64::from(capability), flags, self.vcpus_created());
+        let decision = enable_cap::vm(
+            i64::from(capability),
+            flags,
+            self.vcpus_created(),
+            crate::cpu_model::host_has_vector(),
+        );
         match decision.map_err(errno)? {
             VmCap::UserSigp => switch!(self, user_sigp).store(1, Ordering::Relaxed),
             VmCap::UserStsi => switch!(self, user_stsi).store(1, Ordering::Relaxed),
@@ -106,6 +111,8 @@ impl Vm {
                 self.resync_vcpus();
             }
             VmCap::Irqchip => switch!(self, use_irqchip).store(1, Ordering::Relaxed),
+            // Checks again, under `kvm->lock`, that no vCPU exists (EBUSY otherwise).
+            VmCap::VectorRegisters => self.enable_vector()?,
         }
         Ok(())
     }

@@ -53,8 +53,9 @@ pub(crate) struct Regs<'a> {
     pub(crate) acrs: &'a [u32; 16],
     /// Floating-point control register (store status).
     pub(crate) fpc: u32,
-    /// Floating-point registers (store status).
-    pub(crate) fprs: &'a [u64; 16],
+    /// Vector registers, whose leftmost halves of VR0-VR15 are the floating-point
+    /// registers (store status; `logic/vector.rs`).
+    pub(crate) vrs: &'a [[u64; 2]; 32],
 }
 
 /// Handles one exit of `vcpu` from SIE. Called by the run loop with `kvm->srcu` held.

@@ -48,6 +48,7 @@ use crate::logic::interrupt::{
 use crate::logic::prefix::GuestReal;
 use crate::logic::psw;
 use crate::logic::sie_exit::{self, pgm};
+use crate::logic::vector;
 use crate::stats::{count, count_vm};
 use crate::uapi_kvm::{self, KvmS390Interrupt, KvmS390PgmInfo};
 use crate::vcpu::Vcpu;
@@ -1148,6 +1149,22 @@ pub(crate) struct RegsView<'a> {
     pub area: &'a bindings::kvm_s390_rust_switch_area,
 }
 
+/// Stores the vector registers into the machine-check extended save area, if the guest's
+/// model has the vector facility and its lowcore designates an area it can write; whether
+/// it did.
+fn store_vector_save_area(vcpu: &Vcpu, regs: &RegsView<'_>) -> bool {
+    if !vcpu.vm().has_facility(vector::VECTOR) {
+        return false;
+    }
+    let mut mcesad = [0u8; 8];
+    if gaccess::read_real(vcpu, GuestReal(vector::LC_MCESAD), &mut mcesad).is_err() {
+        return false;
+    }
+    vector::mcesa_origin(u64::from_be_bytes(mcesad)).is_some_and(|origin| {
+        gaccess::write_absolute(vcpu, origin, &vector::save_area(&regs.area.guest_vrs)).is_ok()
+    })
+}
+
 fn put(vcpu: &Vcpu, off: u64, bytes: &[u8]) -> Result {
     gaccess::write_real(vcpu, GuestReal(off), bytes)
 }
@@ -1501,15 +1518,18 @@ fn deliver_mchk(vcpu: &Vcpu, regs: &RegsView<'_>) -> Result {
     };
     count!(vcpu, deliver_machine_check);
     let sie = vcpu.sie_block();
-    // Register contents the guest's handler finds in the save areas. Vector registers and
-    // guarded storage are not offered, so their validity bits (MCIC bits 46 and 36) are
-    // cleared, as mainline does without those facilities.
-    m.mcic &= !((1 << (63 - 46)) | (1 << (63 - 36)));
+    // Register contents the guest's handler finds in the save areas. Guarded storage is not
+    // offered, so its validity bit (MCIC bit 36) is cleared; the vector registers' bit
+    // stays only if they reach the guest's extended save area, as mainline.
+    m.mcic &= !(1 << (63 - 36));
+    if m.mcic & vector::MCIC_VR != 0 && !store_vector_save_area(vcpu, regs) {
+        m.mcic &= !vector::MCIC_VR;
+    }
     put(vcpu, LC_AR_MODE_ID, &[1])?;
     swap_psw(vcpu, lc::MCK_OLD_PSW, lc::MCK_NEW_PSW)?;
     put(vcpu, lc::MCCK_CODE, &m.mcic.to_be_bytes())?;
     let mut buf = [0u8; 128];
-    for (i, r) in regs.area.guest_fprs.iter().enumerate() {
+    for (i, r) in vector::fprs(&regs.area.guest_vrs).iter().enumerate() {
         buf[i * 8..i * 8 + 8].copy_from_slice(&r.to_be_bytes());
     }
     put(vcpu, LC_FPREGS_SAVE_AREA, &buf)?;

@@ -59,6 +59,15 @@ pub mod eca {
     pub const MVPGI: u32 = 0x0100_0000;
     /// Protection-exception interpretation.
     pub const PROTEXCI: u32 = 0x0000_2000;
+    /// The guest may use the vector facility (facility 129 in its model).
+    pub const VX: u32 = 0x0002_0000;
+}
+
+/// `ecd` (execution control D) bits.
+pub mod ecd {
+    /// Host register management: SIE leaves the registers the host switches (the vector
+    /// registers among them) to the host, as mainline sets it together with [`super::eca::VX`].
+    pub const HOSTREGMGMT: u32 = 0x2000_0000;
 }
 
 /// `ictl` (interception control) bits: which instructions always intercept.

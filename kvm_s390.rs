@@ -199,6 +199,7 @@ pub unsafe extern "C" fn kvm_vm_ioctl_check_extension(
         online_cpus: machine::online_cpus(),
         sca: vm::SCA_KIND,
         guest_per: machine::Machine::read().has_gpere,
+        vector: cpu_model::host_has_vector(),
     };
     capabilities::value(ext as i64, &host) as c_int
 }

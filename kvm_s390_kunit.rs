@@ -40,6 +40,7 @@ mod tests {
     use super::logic::prefix::{real_to_absolute, GuestAbsolute, GuestReal};
     use super::logic::sie_exit::{self, Exit};
     use super::logic::vcpu_limits::ScaKind;
+    use super::logic::vector;
     use super::uapi_kvm::{cap, KVM_S390_INITIAL_RESET, KVM_S390_SET_INITIAL_PSW};
 
     #[test]
@@ -89,6 +90,7 @@ mod tests {
             online_cpus: 2,
             sca: ScaKind::Basic,
             guest_per: true,
+            vector: false,
         };
         assert_eq!(value(cap::MAX_VCPUS, &host), 64);
         assert_eq!(value(cap::NR_VCPUS, &host), 2);
@@ -163,5 +165,22 @@ mod tests {
             guest_dat::translate(&Tables, 3, 0x10_0000, 0, ctl),
             Err(DatError::Program(0x10))
         );
+    }
+
+    /// The save area and the FPR view on the big-endian target: a vector register's
+    /// leftmost doubleword is its first 8 bytes in memory, as the machine stores it.
+    #[test]
+    fn vector_save_area_is_big_endian() {
+        let mut vrs = [[0u64; 2]; 32];
+        vrs[0] = [0x0102_0304_0506_0708, 0x090a_0b0c_0d0e_0f10];
+        vrs[31] = [0, 0xff];
+        let area = vector::save_area(&vrs);
+        assert_eq!(area[0], 0x01);
+        assert_eq!(area[15], 0x10);
+        assert_eq!(area[511], 0xff);
+        // SAFETY: `[[u64; 2]; 32]` is 512 plain bytes.
+        let native: [u8; 512] = unsafe { core::mem::transmute(vrs) };
+        assert_eq!(area, native);
+        assert_eq!(vector::fprs(&vrs)[0], 0x0102_0304_0506_0708);
     }
 }

@@ -332,9 +332,14 @@ same!(
     0x80
 );
 same!(
-    offset_of!(bindings::kvm_s390_rust_switch_area, guest_fprs),
+    offset_of!(bindings::kvm_s390_rust_switch_area, guest_vx),
+    0x84
+);
+same!(
+    offset_of!(bindings::kvm_s390_rust_switch_area, guest_vrs),
     0x88
 );
+same!(size_of::<bindings::kvm_s390_rust_switch_area>(), 0x288);
 
 // VM attributes of the CPU model.
 same!(

@@ -231,7 +231,7 @@ impl Vcpu {
                 gprs: &mut *gprs,
                 acrs: &area.guest_acrs,
                 fpc: area.guest_fpc,
-                fprs: &area.guest_fprs,
+                vrs: &area.guest_vrs,
             };
             match intercept::handle(self, exit, &mut regs) {
                 Ok(Outcome::Continue) => {

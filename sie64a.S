@@ -10,12 +10,12 @@
  *
  *   - the host's access registers are saved and the guest's loaded, and the reverse after
  *     the exit (the host kernel does not use them, but user space does);
- *   - the guest's FPC and FPRs 0-15 are loaded and stored back; the caller has saved the
- *     host's floating-point state with kernel_fpu_begin() for the whole KVM_RUN.  An FPC
- *     that user space made invalid is replaced by 0, as the kernel does for its own
- *     lazily restored state (EX_TABLE_FPC).
- *
- * Vector registers are not switched: the guest is not offered the vector facility.
+ *   - the guest's FPC and floating-point registers are loaded and stored back: on a host
+ *     with the vector facility all 32 vector registers (the FPRs are the leftmost halves
+ *     of VR0-VR15), else FPRs 0-15; the caller has saved the host's floating-point and
+ *     vector state with kernel_fpu_begin() for the whole KVM_RUN.  An FPC that user space
+ *     made invalid is replaced by 0, as the kernel does for its own lazily restored state
+ *     (EX_TABLE_FPC).
  *
  * int kvm_s390_sie_switch(unsigned long scb_phys, struct kvm_s390_sie_block *scb,
  *                         u64 *gprs, unsigned long gasce,
@@ -27,12 +27,16 @@
 #include <linux/linkage.h>
 #include <asm/asm-extable.h>
 #include <asm/asm-offsets.h>
+#include <asm/fpu-insn.h>
 
 /* struct kvm_s390_rust_switch_area (bindings_kvm.h; checked in layout_checks.rs) */
 #define AREA_GUEST_ACRS	0x00
 #define AREA_HOST_ACRS	0x40
 #define AREA_GUEST_FPC	0x80
-#define AREA_GUEST_FPRS	0x88
+#define AREA_GUEST_VX	0x84
+#define AREA_GUEST_VRS	0x88
+/* FPR n is the leftmost doubleword of VR n: 16 bytes apart in the area */
+#define AREA_GUEST_FPR(n)	(AREA_GUEST_VRS + (n) * 16)
 
 	.section .text
 
@@ -51,39 +55,53 @@ SYM_FUNC_START(kvm_s390_sie_switch)
 .Lfpc_loaded:
 	nopr	%r7
 	EX_TABLE_FPC(.Lfpc_loaded, .Lfpc_loaded)
-	ld	%f0,AREA_GUEST_FPRS+0*8(%r12)
-	ld	%f1,AREA_GUEST_FPRS+1*8(%r12)
-	ld	%f2,AREA_GUEST_FPRS+2*8(%r12)
-	ld	%f3,AREA_GUEST_FPRS+3*8(%r12)
-	ld	%f4,AREA_GUEST_FPRS+4*8(%r12)
-	ld	%f5,AREA_GUEST_FPRS+5*8(%r12)
-	ld	%f6,AREA_GUEST_FPRS+6*8(%r12)
-	ld	%f7,AREA_GUEST_FPRS+7*8(%r12)
-	ld	%f8,AREA_GUEST_FPRS+8*8(%r12)
-	ld	%f9,AREA_GUEST_FPRS+9*8(%r12)
-	ld	%f10,AREA_GUEST_FPRS+10*8(%r12)
-	ld	%f11,AREA_GUEST_FPRS+11*8(%r12)
-	ld	%f12,AREA_GUEST_FPRS+12*8(%r12)
-	ld	%f13,AREA_GUEST_FPRS+13*8(%r12)
-	ld	%f14,AREA_GUEST_FPRS+14*8(%r12)
-	ld	%f15,AREA_GUEST_FPRS+15*8(%r12)
+	lt	%r0,AREA_GUEST_VX(%r12)
+	jz	.Lload_fprs
+	VLM	%v0,%v15,AREA_GUEST_VRS,%r12,0
+	VLM	%v16,%v31,AREA_GUEST_VRS+256,%r12,0
+	j	.Lenter
+.Lload_fprs:
+	ld	%f0,AREA_GUEST_FPR(0)(%r12)
+	ld	%f1,AREA_GUEST_FPR(1)(%r12)
+	ld	%f2,AREA_GUEST_FPR(2)(%r12)
+	ld	%f3,AREA_GUEST_FPR(3)(%r12)
+	ld	%f4,AREA_GUEST_FPR(4)(%r12)
+	ld	%f5,AREA_GUEST_FPR(5)(%r12)
+	ld	%f6,AREA_GUEST_FPR(6)(%r12)
+	ld	%f7,AREA_GUEST_FPR(7)(%r12)
+	ld	%f8,AREA_GUEST_FPR(8)(%r12)
+	ld	%f9,AREA_GUEST_FPR(9)(%r12)
+	ld	%f10,AREA_GUEST_FPR(10)(%r12)
+	ld	%f11,AREA_GUEST_FPR(11)(%r12)
+	ld	%f12,AREA_GUEST_FPR(12)(%r12)
+	ld	%f13,AREA_GUEST_FPR(13)(%r12)
+	ld	%f14,AREA_GUEST_FPR(14)(%r12)
+	ld	%f15,AREA_GUEST_FPR(15)(%r12)
+.Lenter:
 	brasl	%r14,__sie64a			# %r2-%r5 are still our arguments
-	std	%f0,AREA_GUEST_FPRS+0*8(%r12)
-	std	%f1,AREA_GUEST_FPRS+1*8(%r12)
-	std	%f2,AREA_GUEST_FPRS+2*8(%r12)
-	std	%f3,AREA_GUEST_FPRS+3*8(%r12)
-	std	%f4,AREA_GUEST_FPRS+4*8(%r12)
-	std	%f5,AREA_GUEST_FPRS+5*8(%r12)
-	std	%f6,AREA_GUEST_FPRS+6*8(%r12)
-	std	%f7,AREA_GUEST_FPRS+7*8(%r12)
-	std	%f8,AREA_GUEST_FPRS+8*8(%r12)
-	std	%f9,AREA_GUEST_FPRS+9*8(%r12)
-	std	%f10,AREA_GUEST_FPRS+10*8(%r12)
-	std	%f11,AREA_GUEST_FPRS+11*8(%r12)
-	std	%f12,AREA_GUEST_FPRS+12*8(%r12)
-	std	%f13,AREA_GUEST_FPRS+13*8(%r12)
-	std	%f14,AREA_GUEST_FPRS+14*8(%r12)
-	std	%f15,AREA_GUEST_FPRS+15*8(%r12)
+	lt	%r0,AREA_GUEST_VX(%r12)		# %r2 holds __sie64a's result
+	jz	.Lstore_fprs
+	VSTM	%v0,%v15,AREA_GUEST_VRS,%r12,0
+	VSTM	%v16,%v31,AREA_GUEST_VRS+256,%r12,0
+	j	.Lstored
+.Lstore_fprs:
+	std	%f0,AREA_GUEST_FPR(0)(%r12)
+	std	%f1,AREA_GUEST_FPR(1)(%r12)
+	std	%f2,AREA_GUEST_FPR(2)(%r12)
+	std	%f3,AREA_GUEST_FPR(3)(%r12)
+	std	%f4,AREA_GUEST_FPR(4)(%r12)
+	std	%f5,AREA_GUEST_FPR(5)(%r12)
+	std	%f6,AREA_GUEST_FPR(6)(%r12)
+	std	%f7,AREA_GUEST_FPR(7)(%r12)
+	std	%f8,AREA_GUEST_FPR(8)(%r12)
+	std	%f9,AREA_GUEST_FPR(9)(%r12)
+	std	%f10,AREA_GUEST_FPR(10)(%r12)
+	std	%f11,AREA_GUEST_FPR(11)(%r12)
+	std	%f12,AREA_GUEST_FPR(12)(%r12)
+	std	%f13,AREA_GUEST_FPR(13)(%r12)
+	std	%f14,AREA_GUEST_FPR(14)(%r12)
+	std	%f15,AREA_GUEST_FPR(15)(%r12)
+.Lstored:
 	stfpc	AREA_GUEST_FPC(%r12)
 	stam	%a0,%a15,AREA_GUEST_ACRS(%r12)
 	lam	%a0,%a15,AREA_HOST_ACRS(%r12)

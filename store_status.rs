@@ -30,7 +30,7 @@ pub(crate) fn store_status_unloaded(vcpu: &Vcpu, arg: u64) -> Result {
     let st = unsafe {
         let regs = addr_of!((*run).s.regs);
         CpuStatus {
-            fprs: read_volatile(addr_of!((*regs).__bindgen_anon_1.fprs)),
+            fprs: vcpu.fprs(),
             gprs: read_volatile(addr_of!((*regs).gprs)),
             psw: [
                 read_volatile(addr_of!((*run).psw_mask)),
@@ -56,7 +56,7 @@ pub(crate) fn store_status_loaded(vcpu: &Vcpu, arg: u64, regs: &Regs<'_>) -> Res
     // SAFETY: the SIE block is ours while the guest is out.
     let st = unsafe {
         CpuStatus {
-            fprs: *regs.fprs,
+            fprs: crate::logic::vector::fprs(regs.vrs),
             gprs: *regs.gprs,
             psw: [(*sie).gpsw.mask, (*sie).gpsw.addr],
             prefix: vcpu.prefix(),

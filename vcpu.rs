@@ -24,21 +24,32 @@ use crate::kvm_host::{self, cpustat, eca, ecb, ictl, Psw, SieBlock, SiePage};
 use crate::logic::cpu_reset::ResettableState;
 use crate::logic::facilities;
 use crate::logic::psw;
+use crate::logic::vector;
 use crate::uapi_kvm::{KvmFpu, KvmRegs, KvmS390Psw, KvmSregs};
 use crate::vm::{Vm, SCA_KIND};
 
 /// Sync-register sets `kvm_run` carries for this backend (`kvm_valid_regs`): exactly the
 /// ones `sync_regs_in`/`sync_regs_out` switch, which are mainline's set on a machine
-/// without the vector, runtime-instrumentation, guarded-storage, BPB and etoken
-/// facilities (`kvm_arch_vcpu_create`).
+/// without the runtime-instrumentation, guarded-storage, BPB and etoken facilities
+/// (`kvm_arch_vcpu_create`), plus [`FP_SYNC_REGS`].
 const VALID_SYNC_REGS: u64 = (bindings::KVM_SYNC_PREFIX
     | bindings::KVM_SYNC_GPRS
     | bindings::KVM_SYNC_ACRS
     | bindings::KVM_SYNC_CRS
     | bindings::KVM_SYNC_ARCH0
     | bindings::KVM_SYNC_PFAULT
-    | bindings::KVM_SYNC_DIAG318
-    | bindings::KVM_SYNC_FPRS) as u64;
+    | bindings::KVM_SYNC_DIAG318) as u64;
+
+/// The floating-point registers' set: as mainline, the vector registers (whose leftmost
+/// halves are the FPRs) on a host with the vector facility, whether or not the guest's
+/// model has it, else the FPRs.
+fn fp_sync_regs(host_vector: bool) -> u64 {
+    u64::from(if host_vector {
+        bindings::KVM_SYNC_VRS
+    } else {
+        bindings::KVM_SYNC_FPRS
+    })
+}
 
 /// A vCPU: generic KVM's `struct kvm_vcpu`, of which the architecture owns `arch`.
 ///
@@ -178,7 +189,10 @@ impl Vcpu {
             (*sie).ihcpu = kvm_host::IHCPU_PURGE_TLB;
             (*sie).gcr[0] = crate::logic::cpu_reset::CR0_INITIAL;
             (*sie).gcr[14] = crate::logic::cpu_reset::CR14_INITIAL;
-            write_volatile(addr_of_mut!((*self.run()).kvm_valid_regs), VALID_SYNC_REGS);
+            write_volatile(
+                addr_of_mut!((*self.run()).kvm_valid_regs),
+                VALID_SYNC_REGS | fp_sync_regs(crate::cpu_model::host_has_vector()),
+            );
             // No pfault handshake has happened: the token is invalid, as after a reset. The
             // vCPU's own copy is what `sync_regs_out` reports after every `KVM_RUN`.
             (*self.arch()).pfault_token = crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID as usize;
@@ -206,6 +220,11 @@ impl Vcpu {
             (*sie).prefix_ibc = kvm_host::with_ibc((*sie).prefix_ibc, vm.model_ibc());
             if vm.has_facility(facilities::STFLE) {
                 (*sie).fac = vm.fac_list_phys();
+            }
+            // Only after KVM_CAP_S390_VECTOR_REGISTERS, which needs the host's facility.
+            if vm.has_facility(crate::logic::vector::VECTOR) {
+                (*sie).eca |= eca::VX;
+                (*sie).ecd |= kvm_host::ecd::HOSTREGMGMT;
             }
         }
     }
@@ -292,24 +311,47 @@ impl Vcpu {
 
     /// `KVM_GET_FPU`.
     pub fn get_fpu(&self) -> KvmFpu {
-        let regs = self.sync_regs();
-        // SAFETY: the sync-register area is valid; `fprs` shares a union with `vrs`, both
-        // plain integers, so reading either view is defined.
-        unsafe {
-            KvmFpu {
-                fpc: read_volatile(addr_of!((*regs).fpc)),
-                fprs: read_volatile(addr_of!((*regs).__bindgen_anon_1.fprs)),
-            }
+        KvmFpu {
+            // SAFETY: the sync-register area is valid.
+            fpc: unsafe { read_volatile(addr_of!((*self.sync_regs()).fpc)) },
+            fprs: self.fprs(),
         }
     }
 
     /// `KVM_SET_FPU`. Like mainline, the FPC is stored as given.
     pub fn set_fpu(&self, fpu: &KvmFpu) {
+        // SAFETY: the sync-register area is valid.
+        unsafe { write_volatile(addr_of_mut!((*self.sync_regs()).fpc), fpu.fpc) };
+        self.set_fprs(&fpu.fprs);
+    }
+
+    /// The floating-point registers in `kvm_run`: on a host with the vector facility the
+    /// leftmost halves of VR0-VR15 there (`logic/vector.rs`).
+    pub(crate) fn fprs(&self) -> [u64; 16] {
         let regs = self.sync_regs();
-        // SAFETY: as in `get_fpu`.
+        // SAFETY: the sync-register area is valid; `fprs` shares a union with `vrs`, both
+        // plain integers, so reading either view is defined.
         unsafe {
-            write_volatile(addr_of_mut!((*regs).fpc), fpu.fpc);
-            write_volatile(addr_of_mut!((*regs).__bindgen_anon_1.fprs), fpu.fprs);
+            if crate::cpu_model::host_has_vector() {
+                vector::fprs(&read_volatile(addr_of!((*regs).__bindgen_anon_1.vrs)))
+            } else {
+                read_volatile(addr_of!((*regs).__bindgen_anon_1.fprs))
+            }
+        }
+    }
+
+    fn set_fprs(&self, fprs: &[u64; 16]) {
+        let regs = self.sync_regs();
+        // SAFETY: as in `fprs`.
+        unsafe {
+            if crate::cpu_model::host_has_vector() {
+                let vrs = addr_of_mut!((*regs).__bindgen_anon_1.vrs);
+                let mut v = read_volatile(vrs);
+                vector::set_fprs(&mut v, fprs);
+                write_volatile(vrs, v);
+            } else {
+                write_volatile(addr_of_mut!((*regs).__bindgen_anon_1.fprs), *fprs);
+            }
         }
     }
 
@@ -357,7 +399,9 @@ impl Vcpu {
         unsafe {
             write_volatile(addr_of_mut!((*regs).gprs), [0; 16]);
             write_volatile(addr_of_mut!((*regs).acrs), [0; 16]);
-            write_volatile(addr_of_mut!((*regs).__bindgen_anon_1.fprs), [0; 16]);
+            // All of the union, as mainline: the vector registers, or the FPRs and what
+            // follows them.
+            write_volatile(addr_of_mut!((*regs).__bindgen_anon_1.vrs), [[0; 2]; 32]);
         }
     }
 
@@ -514,13 +558,21 @@ impl Vcpu {
                 (*arch).pfault_compare = read_volatile(addr_of!((*regs).pfc)) as usize;
             }
             write_volatile(addr_of_mut!((*run).kvm_dirty_regs), 0);
-            bindings::kvm_s390_rust_switch_area {
+            let vx = crate::cpu_model::host_has_vector();
+            let mut area = bindings::kvm_s390_rust_switch_area {
                 guest_acrs: read_volatile(addr_of!((*regs).acrs)),
                 host_acrs: [0; 16],
                 guest_fpc: read_volatile(addr_of!((*regs).fpc)),
-                reserved: 0,
-                guest_fprs: read_volatile(addr_of!((*regs).__bindgen_anon_1.fprs)),
+                guest_vx: u32::from(vx),
+                guest_vrs: [[0; 2]; 32],
+            };
+            if vx {
+                area.guest_vrs = read_volatile(addr_of!((*regs).__bindgen_anon_1.vrs));
+            } else {
+                let fprs = read_volatile(addr_of!((*regs).__bindgen_anon_1.fprs));
+                vector::set_fprs(&mut area.guest_vrs, &fprs);
             }
+            area
         }
     }
 
@@ -560,7 +612,14 @@ impl Vcpu {
             write_volatile(addr_of_mut!((*regs)._bitfield_1), bpbc);
             write_volatile(addr_of_mut!((*regs).acrs), area.guest_acrs);
             write_volatile(addr_of_mut!((*regs).fpc), area.guest_fpc);
-            write_volatile(addr_of_mut!((*regs).__bindgen_anon_1.fprs), area.guest_fprs);
+            if area.guest_vx != 0 {
+                write_volatile(addr_of_mut!((*regs).__bindgen_anon_1.vrs), area.guest_vrs);
+            } else {
+                write_volatile(
+                    addr_of_mut!((*regs).__bindgen_anon_1.fprs),
+                    vector::fprs(&area.guest_vrs),
+                );
+            }
         }
     }
 

@@ -19,6 +19,8 @@ pub struct Host {
     /// The host has the guest-PER enhancement (SCLP `has_gpere`), which guest debugging
     /// needs.
     pub guest_per: bool,
+    /// The host has the vector facility (129), which the guest's vector registers need.
+    pub vector: bool,
 }
 
 /// The value `KVM_CHECK_EXTENSION` returns for `cap` (0: not supported).
@@ -79,6 +81,9 @@ pub fn value(capability: i64, host: &Host) -> i64 {
         // SET_GUEST_DEBUG2 names the flags user space may pass (mainline adds its
         // kernel-internal EXIT_PENDING, which the ioctl refuses).
         cap::SET_GUEST_DEBUG if host.guest_per => 1,
+        // Guest vector registers in kvm_run (KVM_SYNC_VRS), switched around SIE with the
+        // FPRs (sie64a.S), where the host has the vector facility (logic/vector.rs).
+        cap::S390_VECTOR_REGISTERS => i64::from(host.vector),
         cap::SET_GUEST_DEBUG2 if host.guest_per => i64::from(super::guestdbg::SUPPORTED_CONTROL),
         _ => 0,
     }

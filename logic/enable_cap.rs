@@ -23,6 +23,10 @@ pub enum VmCap {
     UserOperexec,
     /// `KVM_CAP_S390_IRQCHIP` (`kvm->arch.use_irqchip`: `KVM_CREATE_IRQCHIP` succeeds).
     Irqchip,
+    /// `KVM_CAP_S390_VECTOR_REGISTERS`: the vector facility joins the CPU model
+    /// (`logic/vector.rs`); the caller applies it under `kvm->lock`, checking again that
+    /// no vCPU exists.
+    VectorRegisters,
 }
 
 /// A vCPU capability this backend enables.
@@ -43,9 +47,10 @@ pub enum Refusal {
 }
 
 /// VM capabilities mainline enables only while no vCPU exists, because they change the
-/// CPU model or the guest mapping; this backend offers none of them (the machine lacks the
-/// facility, or the backend the support), but answers EBUSY once vCPUs exist like mainline
-/// does, before it looks at the machine.
+/// CPU model or the guest mapping; this backend offers the vector registers where the host
+/// has the vector facility and none of the others (the machine lacks the facility, or the
+/// backend the support), but answers EBUSY once vCPUs exist like mainline does, before it
+/// looks at the machine.
 fn model_changing(capability: i64) -> bool {
     matches!(
         capability,
@@ -59,9 +64,14 @@ fn model_changing(capability: i64) -> bool {
     )
 }
 
-/// The answer to `KVM_ENABLE_CAP` on a VM, for `flags` (must be 0) and whether vCPUs have
-/// been created.
-pub fn vm(capability: i64, flags: u32, vcpus_created: bool) -> Result<VmCap, Refusal> {
+/// The answer to `KVM_ENABLE_CAP` on a VM, for `flags` (must be 0), whether vCPUs have
+/// been created and whether the host has the vector facility.
+pub fn vm(
+    capability: i64,
+    flags: u32,
+    vcpus_created: bool,
+    host_vector: bool,
+) -> Result<VmCap, Refusal> {
     if flags != 0 {
         return Err(Refusal::Invalid);
     }
@@ -72,6 +82,7 @@ pub fn vm(capability: i64, flags: u32, vcpus_created: bool) -> Result<VmCap, Ref
         cap::S390_USER_OPEREXEC => Ok(VmCap::UserOperexec),
         cap::S390_IRQCHIP => Ok(VmCap::Irqchip),
         c if model_changing(c) && vcpus_created => Err(Refusal::Busy),
+        cap::S390_VECTOR_REGISTERS if host_vector => Ok(VmCap::VectorRegisters),
         _ => Err(Refusal::Invalid),
     }
 }

@@ -33,3 +33,4 @@ pub mod store_status;
 pub mod stsi;
 pub mod tod;
 pub mod vcpu_limits;
+pub mod vector;

@@ -736,7 +736,7 @@ static const struct cap_case cases[] = {
 
 	/* Mainline's, depending on the machine (as on the Hercules bed). */
 	{ CAP(S390_CPU_TOPOLOGY), NEVER, ALWAYS, true, use_enable_on_new_vm },
-	{ CAP(S390_VECTOR_REGISTERS), NEVER, NEVER, true, NULL, "mainline's with facility 129" },
+	{ CAP(S390_VECTOR_REGISTERS), NEVER, NEVER, true, NULL, "ours and mainline's with facility 129 (kvm_vector)" },
 	{ CAP(S390_RI), NEVER, NEVER, true, NULL, "mainline's with facility 64" },
 	{ CAP(S390_GS), NEVER, NEVER, true, NULL, "mainline's with facility 133" },
 	{ CAP(S390_BPB), NEVER, NEVER, true, NULL, "mainline's with facility 82" },

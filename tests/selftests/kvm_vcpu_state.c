@@ -81,8 +81,10 @@ TEST_F(vcpu, run_mmap)
 	/* Nothing outside the fields s390 defines. */
 	EXPECT_EQ(0, self->run->kvm_valid_regs & ~(uint64_t)KVM_SYNC_S390_VALID_FIELDS);
 	/*
-	 * Ours switches exactly these (no vector, RI, GS, BPB or etoken
-	 * support yet); mainline adds the sets of the facilities it offers.
+	 * Ours switches exactly these on the bed (no RI, GS, BPB or etoken
+	 * support yet; KVM_SYNC_VRS instead of KVM_SYNC_FPRS on a host with
+	 * the vector facility, which Hercules lacks); mainline adds the sets
+	 * of the facilities it offers.
 	 */
 	if (kvm_backend() == BACKEND_OURS) {
 		EXPECT_EQ(SYNC_ALWAYS | KVM_SYNC_FPRS, self->run->kvm_valid_regs);

@@ -56,6 +56,7 @@ fn capabilities_are_consistent() {
         online_cpus: 2,
         sca: ScaKind::Basic,
         guest_per: true,
+        vector: false,
     };
     assert_eq!(value(cap::S390_PSW, &host), 1);
     assert_eq!(value(cap::MAX_VCPUS, &host), 64);
@@ -65,6 +66,7 @@ fn capabilities_are_consistent() {
         online_cpus: 1000,
         sca: ScaKind::Basic,
         guest_per: true,
+        vector: false,
     };
     assert_eq!(value(cap::NR_VCPUS, &big), 64);
     // Unknown and not-yet-working capabilities are 0.

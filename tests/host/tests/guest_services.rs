@@ -191,19 +191,19 @@ fn an_operexc_loop_goes_to_user_space() {
 #[test]
 fn enable_cap_vm_switches() {
     assert_eq!(
-        enable_cap::vm(cap::S390_USER_SIGP, 0, false),
+        enable_cap::vm(cap::S390_USER_SIGP, 0, false, false),
         Ok(VmCap::UserSigp)
     );
     assert_eq!(
-        enable_cap::vm(cap::S390_USER_STSI, 0, true),
+        enable_cap::vm(cap::S390_USER_STSI, 0, true, false),
         Ok(VmCap::UserStsi)
     );
     assert_eq!(
-        enable_cap::vm(cap::S390_USER_INSTR0, 0, true),
+        enable_cap::vm(cap::S390_USER_INSTR0, 0, true, false),
         Ok(VmCap::UserInstr0)
     );
     assert_eq!(
-        enable_cap::vm(cap::S390_USER_OPEREXEC, 0, false),
+        enable_cap::vm(cap::S390_USER_OPEREXEC, 0, false, false),
         Ok(VmCap::UserOperexec)
     );
 }
@@ -212,22 +212,28 @@ fn enable_cap_vm_switches() {
 fn enable_cap_vm_refusals() {
     // Flags are EINVAL before anything else.
     assert_eq!(
-        enable_cap::vm(cap::S390_USER_SIGP, 1, false),
+        enable_cap::vm(cap::S390_USER_SIGP, 1, false, false),
         Err(Refusal::Invalid)
     );
-    assert_eq!(enable_cap::vm(cap::S390_RI, 1, true), Err(Refusal::Invalid));
+    assert_eq!(
+        enable_cap::vm(cap::S390_RI, 1, true, false),
+        Err(Refusal::Invalid)
+    );
     // Unknown capabilities.
-    assert_eq!(enable_cap::vm(0x7fff_ffff, 0, false), Err(Refusal::Invalid));
     assert_eq!(
-        enable_cap::vm(cap::ONE_REG, 0, false),
+        enable_cap::vm(0x7fff_ffff, 0, false, false),
         Err(Refusal::Invalid)
     );
     assert_eq!(
-        enable_cap::vm(cap::S390_IRQCHIP, 0, true),
+        enable_cap::vm(cap::ONE_REG, 0, false, false),
+        Err(Refusal::Invalid)
+    );
+    assert_eq!(
+        enable_cap::vm(cap::S390_IRQCHIP, 0, true, false),
         Ok(VmCap::Irqchip)
     );
     assert_eq!(
-        enable_cap::vm(cap::S390_IRQCHIP, 1, false),
+        enable_cap::vm(cap::S390_IRQCHIP, 1, false, false),
         Err(Refusal::Invalid)
     );
     // Model-changing capabilities: EBUSY once vCPUs exist, else not offered.
@@ -240,13 +246,36 @@ fn enable_cap_vm_refusals() {
         cap::S390_HPAGE_2G,
         cap::S390_CPU_TOPOLOGY,
     ] {
-        assert_eq!(enable_cap::vm(c, 0, true), Err(Refusal::Busy), "cap {c}");
         assert_eq!(
-            enable_cap::vm(c, 0, false),
+            enable_cap::vm(c, 0, true, false),
+            Err(Refusal::Busy),
+            "cap {c}"
+        );
+        assert_eq!(
+            enable_cap::vm(c, 0, false, false),
             Err(Refusal::Invalid),
             "cap {c}"
         );
     }
+}
+
+#[test]
+fn enable_cap_vector_registers_needs_the_host_facility_and_no_vcpu() {
+    let v = cap::S390_VECTOR_REGISTERS;
+    assert_eq!(
+        enable_cap::vm(v, 0, false, true),
+        Ok(VmCap::VectorRegisters)
+    );
+    // Mainline's order: EBUSY once a vCPU exists, before it looks at the machine.
+    assert_eq!(enable_cap::vm(v, 0, true, true), Err(Refusal::Busy));
+    assert_eq!(enable_cap::vm(v, 0, true, false), Err(Refusal::Busy));
+    assert_eq!(enable_cap::vm(v, 0, false, false), Err(Refusal::Invalid));
+    assert_eq!(enable_cap::vm(v, 1, false, true), Err(Refusal::Invalid));
+    // The host's vector facility enables nothing else.
+    assert_eq!(
+        enable_cap::vm(cap::S390_RI, 0, false, true),
+        Err(Refusal::Invalid)
+    );
 }
 
 #[test]
@@ -271,6 +300,7 @@ fn the_switches_are_reported() {
         online_cpus: 2,
         sca: ScaKind::Basic,
         guest_per: true,
+        vector: false,
     };
     for c in [
         cap::ENABLE_CAP,
@@ -289,6 +319,19 @@ fn the_switches_are_reported() {
     for c in [cap::S390_RI, cap::S390_AIS, cap::S390_CPU_TOPOLOGY] {
         assert_eq!(capabilities::value(c, &host), 0, "cap {c}");
     }
+}
+
+#[test]
+fn vector_registers_are_reported_only_with_the_host_facility() {
+    let mut host = Host {
+        online_cpus: 2,
+        sca: ScaKind::Basic,
+        guest_per: true,
+        vector: false,
+    };
+    assert_eq!(capabilities::value(cap::S390_VECTOR_REGISTERS, &host), 0);
+    host.vector = true;
+    assert_eq!(capabilities::value(cap::S390_VECTOR_REGISTERS, &host), 1);
 }
 
 // ---------------------------------------------------------------------------------------

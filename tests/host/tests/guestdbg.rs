@@ -150,6 +150,7 @@ fn capability_follows_the_facility() {
         online_cpus: 1,
         sca: ScaKind::Basic,
         guest_per: true,
+        vector: false,
     };
     assert_eq!(value(cap::SET_GUEST_DEBUG, &host), 1);
     assert_eq!(
