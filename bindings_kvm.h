@@ -21,13 +21,6 @@ const gfp_t RUST_CONST_HELPER_KVM_S390_GFP_SCA = GFP_KERNEL_ACCOUNT | __GFP_ZERO
 struct kvm_s390_rust_switch_area {
 	u32 guest_acrs[16];	/* 0x00 */
 	u32 host_acrs[16];	/* 0x40 */
-	u32 guest_fpc;		/* 0x80 */
-	u32 guest_vx;		/* 0x84: nonzero: switch all 32 vector registers */
-	/*
-	 * 0x88: the guest's vector registers; without guest_vx only the leftmost halves of
-	 * VR0-VR15 are switched: they are the floating-point registers.
-	 */
-	u64 guest_vrs[32][2];
 };
 
 /* sie64a.S: the world switch around the kernel's __sie64a. */
@@ -65,6 +58,8 @@ unsigned long kvm_s390_rust_dirty_bitmap_bytes(struct kvm_memory_slot *slot);
 void kvm_s390_rust_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu);
 void kvm_s390_rust_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu);
 void kvm_s390_rust_fpu_begin(struct kernel_fpu_32 *state);
+void kvm_s390_rust_load_guest_fp(struct kvm_run *run);
+void kvm_s390_rust_store_guest_fp(struct kvm_run *run);
 void kvm_s390_rust_fpu_end(struct kernel_fpu_32 *state);
 int kvm_s390_rust_enter_guest(struct kvm_s390_sie_block *scb, u64 *gprs, unsigned long gasce,
 			      struct kvm_s390_rust_switch_area *area);

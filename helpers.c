@@ -14,6 +14,7 @@
 #include <linux/kvm_host.h>
 #include <asm/cpacf.h>
 #include <asm/facility.h>
+#include <asm/fpu.h>
 #include <asm/gmap_helpers.h>
 #include <asm/machine.h>
 #include <asm/pgtable.h>
@@ -223,6 +224,34 @@ void kvm_s390_rust_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu)
 void kvm_s390_rust_fpu_begin(struct kernel_fpu_32 *state)
 {
 	kernel_fpu_begin(state, KERNEL_FPC | KERNEL_VXR);
+}
+
+/*
+ * The guest's FPC and floating-point registers, loaded once per KVM_RUN after
+ * kvm_s390_rust_fpu_begin() and stored back before kvm_s390_rust_fpu_end(), as
+ * mainline's kvm_s390_fpu_load/store: on a host with the vector facility all 32 vector
+ * registers (the FPRs are the leftmost halves of VR0-VR15), else FPRs 0-15.  In
+ * between they stay in the registers: SIE runs the guest on them, the Rust code
+ * (target s390x-unknown-none-softfloat) never touches them, and the kernel saves
+ * them for its own use (kernel_fpu_begin nesting) and across context switches.
+ * An invalid FPC from user space is loaded as 0 (fpu_lfpc_safe).
+ */
+void kvm_s390_rust_load_guest_fp(struct kvm_run *run)
+{
+	fpu_lfpc_safe(&run->s.regs.fpc);
+	if (cpu_has_vx())
+		load_vx_regs((__vector128 *)&run->s.regs.vrs);
+	else
+		load_fp_regs((freg_t *)&run->s.regs.fprs);
+}
+
+void kvm_s390_rust_store_guest_fp(struct kvm_run *run)
+{
+	fpu_stfpc(&run->s.regs.fpc);
+	if (cpu_has_vx())
+		save_vx_regs((__vector128 *)&run->s.regs.vrs);
+	else
+		save_fp_regs((freg_t *)&run->s.regs.fprs);
 }
 
 void kvm_s390_rust_fpu_end(struct kernel_fpu_32 *state)

@@ -51,12 +51,9 @@ pub(crate) struct Regs<'a> {
     pub(crate) gprs: &'a mut [u64; 16],
     /// Access registers.
     pub(crate) acrs: &'a [u32; 16],
-    /// Floating-point control register (store status).
-    pub(crate) fpc: u32,
-    /// Vector registers, whose leftmost halves of VR0-VR15 are the floating-point
-    /// registers (store status; `logic/vector.rs`).
-    pub(crate) vrs: &'a [[u64; 2]; 32],
 }
+// The floating-point registers stay in the CPU during `KVM_RUN`: a handler that needs them
+// stores them to `kvm_run` first (`Vcpu::store_guest_fp`).
 
 /// Handles one exit of `vcpu` from SIE. Called by the run loop with `kvm->srcu` held.
 pub(crate) fn handle(vcpu: &Vcpu, exit: Exit, regs: &mut Regs<'_>) -> Result<Outcome> {

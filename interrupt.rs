@@ -1141,18 +1141,18 @@ pub(crate) fn inject_program(vcpu: &Vcpu, info: &KvmS390PgmInfo) -> Result {
 // Delivery.
 
 /// The guest registers the run loop keeps outside the SIE block, for the machine-check
-/// save areas.
+/// save areas (the floating-point ones are in the CPU: `Vcpu::store_guest_fp`).
 pub(crate) struct RegsView<'a> {
     /// General registers.
     pub gprs: &'a [u64; 16],
-    /// Access registers, FPC and floating-point registers.
+    /// Access registers.
     pub area: &'a bindings::kvm_s390_rust_switch_area,
 }
 
 /// Stores the vector registers into the machine-check extended save area, if the guest's
 /// model has the vector facility and its lowcore designates an area it can write; whether
 /// it did.
-fn store_vector_save_area(vcpu: &Vcpu, regs: &RegsView<'_>) -> bool {
+fn store_vector_save_area(vcpu: &Vcpu) -> bool {
     if !vcpu.vm().has_facility(vector::VECTOR) {
         return false;
     }
@@ -1161,7 +1161,7 @@ fn store_vector_save_area(vcpu: &Vcpu, regs: &RegsView<'_>) -> bool {
         return false;
     }
     vector::mcesa_origin(u64::from_be_bytes(mcesad)).is_some_and(|origin| {
-        gaccess::write_absolute(vcpu, origin, &vector::save_area(&regs.area.guest_vrs)).is_ok()
+        gaccess::write_absolute(vcpu, origin, &vector::save_area(&vcpu.vrs())).is_ok()
     })
 }
 
@@ -1522,14 +1522,16 @@ fn deliver_mchk(vcpu: &Vcpu, regs: &RegsView<'_>) -> Result {
     // offered, so its validity bit (MCIC bit 36) is cleared; the vector registers' bit
     // stays only if they reach the guest's extended save area, as mainline.
     m.mcic &= !(1 << (63 - 36));
-    if m.mcic & vector::MCIC_VR != 0 && !store_vector_save_area(vcpu, regs) {
+    // The floating-point registers live in the CPU during `KVM_RUN`: into `kvm_run` first.
+    vcpu.store_guest_fp();
+    if m.mcic & vector::MCIC_VR != 0 && !store_vector_save_area(vcpu) {
         m.mcic &= !vector::MCIC_VR;
     }
     put(vcpu, LC_AR_MODE_ID, &[1])?;
     swap_psw(vcpu, lc::MCK_OLD_PSW, lc::MCK_NEW_PSW)?;
     put(vcpu, lc::MCCK_CODE, &m.mcic.to_be_bytes())?;
     let mut buf = [0u8; 128];
-    for (i, r) in vector::fprs(&regs.area.guest_vrs).iter().enumerate() {
+    for (i, r) in vcpu.fprs().iter().enumerate() {
         buf[i * 8..i * 8 + 8].copy_from_slice(&r.to_be_bytes());
     }
     put(vcpu, LC_FPREGS_SAVE_AREA, &buf)?;
@@ -1537,11 +1539,7 @@ fn deliver_mchk(vcpu: &Vcpu, regs: &RegsView<'_>) -> Result {
         buf[i * 8..i * 8 + 8].copy_from_slice(&r.to_be_bytes());
     }
     put(vcpu, LC_GPREGS_SAVE_AREA, &buf)?;
-    put(
-        vcpu,
-        LC_FP_CREG_SAVE_AREA,
-        &regs.area.guest_fpc.to_be_bytes(),
-    )?;
+    put(vcpu, LC_FP_CREG_SAVE_AREA, &vcpu.fpc().to_be_bytes())?;
     // SAFETY: the SIE block is ours while the guest is out.
     let (todpr, ckc, crs) = unsafe { ((*sie).todpr, (*sie).ckc, (*sie).gcr) };
     put(vcpu, LC_TOD_PROGREG_SAVE_AREA, &todpr.to_be_bytes())?;

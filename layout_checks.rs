@@ -327,19 +327,7 @@ same!(
     offset_of!(bindings::kvm_s390_rust_switch_area, host_acrs),
     0x40
 );
-same!(
-    offset_of!(bindings::kvm_s390_rust_switch_area, guest_fpc),
-    0x80
-);
-same!(
-    offset_of!(bindings::kvm_s390_rust_switch_area, guest_vx),
-    0x84
-);
-same!(
-    offset_of!(bindings::kvm_s390_rust_switch_area, guest_vrs),
-    0x88
-);
-same!(size_of::<bindings::kvm_s390_rust_switch_area>(), 0x288);
+same!(size_of::<bindings::kvm_s390_rust_switch_area>(), 0x80);
 
 // VM attributes of the CPU model.
 same!(

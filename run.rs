@@ -100,6 +100,7 @@ impl Vcpu {
         // SAFETY: `fpu` lives until the matching `kvm_s390_rust_fpu_end` below.
         unsafe { bindings::kvm_s390_rust_fpu_begin(fpu.as_mut_ptr()) };
         let mut area = self.sync_regs_in(dirty);
+        self.load_guest_fp();
         let mut gprs = self.gprs_in();
 
         // An exit for user space wins over a signal that arrived meanwhile: the guest has
@@ -110,6 +111,7 @@ impl Vcpu {
 
         self.gprs_out(&gprs);
         self.sync_regs_out(&area);
+        self.store_guest_fp();
         count!(self, exit_userspace);
         // SAFETY: begun above with the same state.
         unsafe { bindings::kvm_s390_rust_fpu_end(fpu.as_mut_ptr()) };
@@ -230,8 +232,6 @@ impl Vcpu {
             let mut regs = intercept::Regs {
                 gprs: &mut *gprs,
                 acrs: &area.guest_acrs,
-                fpc: area.guest_fpc,
-                vrs: &area.guest_vrs,
             };
             match intercept::handle(self, exit, &mut regs) {
                 Ok(Outcome::Continue) => {

@@ -49,18 +49,20 @@ pub(crate) fn store_status_unloaded(vcpu: &Vcpu, arg: u64) -> Result {
 }
 
 /// Stores the status of `vcpu` from inside its own `KVM_RUN` (a SIGP STOP AND STORE
-/// STATUS it performs): the registers come from the run loop. Called with `kvm->srcu`
-/// held.
+/// STATUS it performs): the general and access registers come from the run loop, the
+/// floating-point ones from the CPU (through `kvm_run`, as mainline). Called with
+/// `kvm->srcu` held.
 pub(crate) fn store_status_loaded(vcpu: &Vcpu, arg: u64, regs: &Regs<'_>) -> Result {
     let sie = vcpu.sie_block();
+    vcpu.store_guest_fp();
     // SAFETY: the SIE block is ours while the guest is out.
     let st = unsafe {
         CpuStatus {
-            fprs: crate::logic::vector::fprs(regs.vrs),
+            fprs: vcpu.fprs(),
             gprs: *regs.gprs,
             psw: [(*sie).gpsw.mask, (*sie).gpsw.addr],
             prefix: vcpu.prefix(),
-            fpc: regs.fpc,
+            fpc: vcpu.fpc(),
             todpr: (*sie).todpr,
             cputm: (*sie).cputm,
             ckc: (*sie).ckc,

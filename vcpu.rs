@@ -312,8 +312,7 @@ impl Vcpu {
     /// `KVM_GET_FPU`.
     pub fn get_fpu(&self) -> KvmFpu {
         KvmFpu {
-            // SAFETY: the sync-register area is valid.
-            fpc: unsafe { read_volatile(addr_of!((*self.sync_regs()).fpc)) },
+            fpc: self.fpc(),
             fprs: self.fprs(),
         }
     }
@@ -338,6 +337,18 @@ impl Vcpu {
                 read_volatile(addr_of!((*regs).__bindgen_anon_1.fprs))
             }
         }
+    }
+
+    /// The vector registers in `kvm_run` (meaningful on a host with the vector facility).
+    pub(crate) fn vrs(&self) -> vector::Vrs {
+        // SAFETY: as in `fprs`.
+        unsafe { read_volatile(addr_of!((*self.sync_regs()).__bindgen_anon_1.vrs)) }
+    }
+
+    /// The floating-point control register in `kvm_run`.
+    pub(crate) fn fpc(&self) -> u32 {
+        // SAFETY: the sync-register area is valid.
+        unsafe { read_volatile(addr_of!((*self.sync_regs()).fpc)) }
     }
 
     fn set_fprs(&self, fprs: &[u64; 16]) {
@@ -514,7 +525,8 @@ impl Vcpu {
 
     /// Takes the guest state from `kvm_run` at the start of `KVM_RUN` (mainline's
     /// `sync_regs`): the PSW always, the sets flagged in `dirty` into the SIE block and the
-    /// vCPU, and the registers `sie64a.S` switches into the returned area.
+    /// vCPU, and the access registers `sie64a.S` switches into the returned area (the
+    /// floating-point registers are [`Vcpu::load_guest_fp`]'s).
     pub(crate) fn sync_regs_in(&self, dirty: u64) -> bindings::kvm_s390_rust_switch_area {
         let sie = self.sie_block();
         let run = self.run();
@@ -558,22 +570,31 @@ impl Vcpu {
                 (*arch).pfault_compare = read_volatile(addr_of!((*regs).pfc)) as usize;
             }
             write_volatile(addr_of_mut!((*run).kvm_dirty_regs), 0);
-            let vx = crate::cpu_model::host_has_vector();
-            let mut area = bindings::kvm_s390_rust_switch_area {
+            bindings::kvm_s390_rust_switch_area {
                 guest_acrs: read_volatile(addr_of!((*regs).acrs)),
                 host_acrs: [0; 16],
-                guest_fpc: read_volatile(addr_of!((*regs).fpc)),
-                guest_vx: u32::from(vx),
-                guest_vrs: [[0; 2]; 32],
-            };
-            if vx {
-                area.guest_vrs = read_volatile(addr_of!((*regs).__bindgen_anon_1.vrs));
-            } else {
-                let fprs = read_volatile(addr_of!((*regs).__bindgen_anon_1.fprs));
-                vector::set_fprs(&mut area.guest_vrs, &fprs);
             }
-            area
         }
+    }
+
+    /// Loads the guest's FPC and floating-point registers (vector registers on a host with
+    /// the vector facility) from `kvm_run` into the CPU, where they stay for the whole
+    /// `KVM_RUN` (helpers.c says why that is safe). Only on the vCPU's thread inside
+    /// `KVM_RUN`, after `kvm_s390_rust_fpu_begin` saved the host's.
+    pub(crate) fn load_guest_fp(&self) {
+        // SAFETY: `kvm_run` is valid; the caller is inside the `kernel_fpu_begin` section of
+        // this vCPU's `KVM_RUN`, so the registers may be clobbered.
+        unsafe { bindings::kvm_s390_rust_load_guest_fp(self.run()) };
+    }
+
+    /// Stores the guest's FPC and floating-point (or vector) registers from the CPU into
+    /// `kvm_run`: at the end of `KVM_RUN`, and before an in-kernel user of them (store
+    /// status, machine-check delivery) reads them there. Only between
+    /// [`Vcpu::load_guest_fp`] and the end of the same `KVM_RUN`.
+    pub(crate) fn store_guest_fp(&self) {
+        // SAFETY: `kvm_run` is valid; the caller is inside this vCPU's `KVM_RUN` after
+        // `load_guest_fp`, so the registers hold the guest's values.
+        unsafe { bindings::kvm_s390_rust_store_guest_fp(self.run()) };
     }
 
     /// Stores the guest state back into `kvm_run` at the end of `KVM_RUN` (mainline's
@@ -611,15 +632,6 @@ impl Vcpu {
             bpbc.set_const::<0, 1>(u64::from((*sie).fpf & kvm_host::FPF_BPBC != 0));
             write_volatile(addr_of_mut!((*regs)._bitfield_1), bpbc);
             write_volatile(addr_of_mut!((*regs).acrs), area.guest_acrs);
-            write_volatile(addr_of_mut!((*regs).fpc), area.guest_fpc);
-            if area.guest_vx != 0 {
-                write_volatile(addr_of_mut!((*regs).__bindgen_anon_1.vrs), area.guest_vrs);
-            } else {
-                write_volatile(
-                    addr_of_mut!((*regs).__bindgen_anon_1.fprs),
-                    vector::fprs(&area.guest_vrs),
-                );
-            }
         }
     }
 

@@ -9,6 +9,15 @@
  *
  *   exit_roundtrip   KVM_RUN entry, a DIAG 0x501 intercept, return to user
  *                    space: the cost of one ucall
+ *   run_floor        KVM_RUN with immediate_exit set: the system call and
+ *                    generic KVM's part of exit_roundtrip, which returns
+ *                    EINTR before the guest runs (what no backend can save)
+ *   memop_read       KVM_S390_MEM_OP reading 64 KiB of guest memory through
+ *                    the vCPU (logical, DAT off): the access path per call
+ *   vm_memory        KiB of host memory a VM takes (32 VMs without memslots
+ *                    or vCPUs, MemFree in /proc/meminfo before and after)
+ *   vcpu_memory      KiB of host memory a vCPU takes, kvm_run included (32
+ *                    vCPUs in one VM, MemFree before and after)
  *   faultin_page     a guest store to a page no vCPU touched before: the
  *                    host DAT fault, the memslot lookup, the mapping
  *   vm_lifecycle     create a VM with a memslot and a vCPU, run one guest
@@ -142,6 +151,154 @@ static int bench_exit_roundtrip(int rep)
 	printf("BENCH exit_roundtrip %d %.2f us\n", rep, t / n * 1e6);
 	vm_destroy(&vm);
 	return 0;
+}
+
+/* KVM_RUN with immediate_exit: EINTR every time, the guest never runs. */
+static int bench_run_floor(int rep)
+{
+	static const uint8_t code[] = {
+		0x83, 0x00, 0x05, 0x01,		/* diag 0,0,0x501 */
+		0xa7, 0xf4, 0xff, 0xfe,		/* j    -4 */
+	};
+	const int n = 20000;
+	struct vm vm;
+	double t;
+	int i;
+
+	if (vm_create(&vm, code, sizeof(code)) || run_to_diag(&vm))
+		return -1;
+	vm.run->immediate_exit = 1;
+	t = now();
+	for (i = 0; i < n; i++)
+		if (ioctl(vm.vcpu, KVM_RUN, 0) != -1 || errno != EINTR) {
+			fprintf(stderr, "run_floor: KVM_RUN did not return EINTR\n");
+			return -1;
+		}
+	t = now() - t;
+	/* The guest did not run: its PSW is still after the first DIAG. */
+	if (vm.run->psw_addr != CODE_GPA + 4) {
+		fprintf(stderr, "run_floor: PSW at %llx\n", (unsigned long long)vm.run->psw_addr);
+		return -1;
+	}
+	printf("BENCH run_floor %d %.2f us\n", rep, t / n * 1e6);
+	vm_destroy(&vm);
+	return 0;
+}
+
+/* KVM_S390_MEM_OP logical reads of 64 KiB through the vCPU (DAT off: real addresses). */
+static int bench_memop_read(int rep)
+{
+	static const uint8_t code[] = { 0x83, 0x00, 0x05, 0x01 };	/* diag 0,0,0x501 */
+	const uint32_t size = 64 << 10;
+	const int n = 2000;
+	struct kvm_s390_mem_op op = {
+		.gaddr = DATA_GPA,
+		.size = size,
+		.op = KVM_S390_MEMOP_LOGICAL_READ,
+	};
+	uint8_t *buf = malloc(size);
+	struct vm vm;
+	uint32_t j;
+	double t;
+	int i;
+
+	if (!buf || vm_create(&vm, code, sizeof(code)))
+		return -1;
+	for (j = 0; j < size; j++)
+		vm.mem[DATA_GPA + j] = (uint8_t)(j * 7 + rep);
+	/* A first read maps the pages, so that the loop measures the access path. */
+	op.buf = (uintptr_t)buf;
+	if (ioctl(vm.vcpu, KVM_S390_MEM_OP, &op))
+		return -1;
+	t = now();
+	for (i = 0; i < n; i++) {
+		buf[0] = buf[size - 1] = 0xaa;	/* overwritten by each read */
+		if (ioctl(vm.vcpu, KVM_S390_MEM_OP, &op))
+			return -1;
+	}
+	t = now() - t;
+	if (memcmp(buf, vm.mem + DATA_GPA, size)) {
+		fprintf(stderr, "memop_read: the buffer differs from guest memory\n");
+		return -1;
+	}
+	printf("BENCH memop_read %d %.2f us\n", rep, t / n * 1e6);
+	free(buf);
+	vm_destroy(&vm);
+	return 0;
+}
+
+/* MemFree of /proc/meminfo in KiB (-1 if unreadable). */
+static long mem_free_kib(void)
+{
+	char line[128];
+	long kib = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+#define MEM_OBJECTS	32
+
+/*
+ * Host memory per object: MemFree before and after creating MEM_OBJECTS of
+ * them (after a pause that lets the previous repetition's frees settle).
+ */
+static int report_memory(const char *name, int rep, long before, long after)
+{
+	if (before < 0 || after < 0 || after >= before) {
+		fprintf(stderr, "%s: MemFree %ld then %ld kB\n", name, before, after);
+		return -1;
+	}
+	printf("BENCH %s %d %.1f KiB\n", name, rep, (double)(before - after) / MEM_OBJECTS);
+	return 0;
+}
+
+static int bench_vm_memory(int rep)
+{
+	int fds[MEM_OBJECTS], i, ret;
+	long before, after;
+
+	usleep(300000);
+	before = mem_free_kib();
+	for (i = 0; i < MEM_OBJECTS; i++) {
+		fds[i] = ioctl(kvm, KVM_CREATE_VM, 0);
+		if (fds[i] < 0)
+			return -1;
+	}
+	after = mem_free_kib();
+	ret = report_memory("vm_memory", rep, before, after);
+	for (i = 0; i < MEM_OBJECTS; i++)
+		close(fds[i]);
+	return ret;
+}
+
+static int bench_vcpu_memory(int rep)
+{
+	int vm, fds[MEM_OBJECTS], i, ret;
+	long before, after;
+
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		return -1;
+	usleep(300000);
+	before = mem_free_kib();
+	for (i = 0; i < MEM_OBJECTS; i++) {
+		fds[i] = ioctl(vm, KVM_CREATE_VCPU, i);
+		if (fds[i] < 0)
+			return -1;
+	}
+	after = mem_free_kib();
+	ret = report_memory("vcpu_memory", rep, before, after);
+	for (i = 0; i < MEM_OBJECTS; i++)
+		close(fds[i]);
+	close(vm);
+	return ret;
 }
 
 /* One store per fresh page, over 8192 pages (32 MiB), then one exit. */
@@ -413,6 +570,10 @@ static const struct bench {
 	int (*fn)(int rep);
 } benches[] = {
 	{ "exit_roundtrip", bench_exit_roundtrip },
+	{ "run_floor", bench_run_floor },
+	{ "memop_read", bench_memop_read },
+	{ "vm_memory", bench_vm_memory },
+	{ "vcpu_memory", bench_vcpu_memory },
 	{ "faultin_page", bench_faultin },
 	{ "vm_lifecycle", bench_vm_lifecycle },
 	{ "diag44_loop", bench_diag44 },

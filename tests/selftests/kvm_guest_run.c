@@ -10,6 +10,7 @@
  * of the guest mapping).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/time.h>
 
@@ -119,6 +120,72 @@ TEST_F(guest, registers_survive)
 		}
 	}
 	EXPECT_EQ(0x00000001, fpu.fpc);
+}
+
+/* Keeps writing f3 and f4 in user space until told to stop. */
+static volatile int fp_clobber_stop;
+
+static void *fp_clobber(void *arg)
+{
+	cpu_set_t *cpu = arg;
+
+	sched_setaffinity(0, sizeof(*cpu), cpu);
+	while (!fp_clobber_stop)
+		asm volatile("ldgr %%f3,%0\n\tldgr %%f4,%0"
+			     : : "d"(0xdeaddeaddeaddeadUL) : "f3", "f4");
+	return NULL;
+}
+
+/*
+ * The guest's floating-point registers stay in the CPU for the whole KVM_RUN
+ * (helpers.c): they must survive 20000 in-kernel intercepts (DIAG 0x44) and
+ * the preemptions by a thread on the same host CPU that keeps loading other
+ * values into the same registers.
+ */
+TEST_F(guest, fp_registers_survive_in_kernel_rounds_and_preemption)
+{
+	static const uint8_t code[] = {
+		0xb3, 0xc1, 0x00, 0x32,			/* +0  ldgr %f3,%r2 */
+		0xa7, 0x58, 0x4e, 0x20,			/* +4  lhi  %r5,20000 */
+		0x83, 0x00, 0x00, 0x44,			/* +8  diag 0,0,0x44 */
+		0xa7, 0x56, 0xff, 0xfe,			/* +12 brct %r5,+8 */
+		0xb3, 0xcd, 0x00, 0x43,			/* +16 lgdr %r4,%f3 */
+		DIAG_501,				/* +20 */
+		J_SELF,					/* +24 */
+	};
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct kvm_fpu fpu;
+	pthread_t clobber;
+	cpu_set_t cpu;
+
+	load_code(self, CODE_GPA, code, sizeof(code));
+	/* f3 needs the AFP-register control. */
+	ASSERT_OK(ioctl(self->vcpu, KVM_GET_SREGS, &sregs));
+	sregs.crs[0] |= CR0_AFP;
+	ASSERT_OK(ioctl(self->vcpu, KVM_SET_SREGS, &sregs));
+	CPU_ZERO(&cpu);
+	CPU_SET(0, &cpu);
+	ASSERT_OK(sched_setaffinity(0, sizeof(cpu), &cpu));
+	ASSERT_OK(ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	regs.gprs[2] = 0x0123456789abcdefUL;
+	regs.gprs[4] = 0;
+	ASSERT_OK(ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	ASSERT_OK(ioctl(self->vcpu, KVM_GET_FPU, &fpu));
+	fpu.fprs[4] = 0x4444444444444444UL;
+	ASSERT_OK(ioctl(self->vcpu, KVM_SET_FPU, &fpu));
+	fp_clobber_stop = 0;
+	ASSERT_OK(pthread_create(&clobber, NULL, fp_clobber, &cpu));
+
+	RUN_TO_DIAG(CODE_GPA + 24);
+	fp_clobber_stop = 1;
+	pthread_join(clobber, NULL);
+	ASSERT_OK(ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	ASSERT_OK(ioctl(self->vcpu, KVM_GET_FPU, &fpu));
+	EXPECT_EQ(0, regs.gprs[5]);
+	EXPECT_EQ(0x0123456789abcdefUL, regs.gprs[4]);
+	EXPECT_EQ(0x0123456789abcdefUL, fpu.fprs[3]);
+	EXPECT_EQ(0x4444444444444444UL, fpu.fprs[4]);
 }
 
 /*
