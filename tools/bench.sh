@@ -27,9 +27,9 @@ REPS=${REPS:-5}
 case $BOOTS$REPS in *[!0-9]*) die "BOOTS and REPS take numbers" ;; esac
 [ "$BOOTS" -ge 1 ] && [ "$REPS" -ge 1 ] || die "BOOTS and REPS must be at least 1"
 
-# Rows, each printing one line per repetition: 10 of kvm_bench.c, and
+# Rows, each printing one line per repetition: 19 of kvm_bench.c, and
 # qemu_linux_boot (tests/bench/qemu_boot.sh: QEMU boots the QEMU bed's Linux guest).
-NBENCH=11
+NBENCH=20
 dir=$CACHE/stage/bench
 out=$CACHE/bench-results
 "$REPO/tools/qemu-bed.sh"

@@ -15,9 +15,22 @@
  *   memop_read       KVM_S390_MEM_OP reading 64 KiB of guest memory through
  *                    the vCPU (logical, DAT off): the access path per call
  *   vm_memory        KiB of host memory a VM takes (32 VMs without memslots
- *                    or vCPUs, MemFree in /proc/meminfo before and after)
+ *                    or vCPUs; pages allocated minus freed, /proc/vmstat)
  *   vcpu_memory      KiB of host memory a vCPU takes, kvm_run included (32
- *                    vCPUs in one VM, MemFree before and after)
+ *                    vCPUs in one VM, the same counters)
+ *
+ * How costs grow with the work (ours must not grow faster than mainline's):
+ *   faultin_page_1g  faultin_page over a 1 GiB guest (pages 128 KiB apart)
+ *   faultin_slots_1, faultin_slots_300
+ *                    256 first stores 1 MiB apart, in one 300 MiB memslot and
+ *                    in 300 memslots of 1 MiB
+ *   memslot_change_1, memslot_change_300
+ *                    adding and deleting a memslot next to 1 and 300 others
+ *   dirty_log_1g     KVM_GET_DIRTY_LOG of a clean 1 GiB slot (mainline's
+ *                    guests cannot store while logging on this bed)
+ *   vcpu_create_1st, vcpu_create_64th
+ *                    creating a VM's first vCPU and its 64th
+ *   exit_roundtrip_4 exit_roundtrip in 4 vCPUs of one VM at once
  *   faultin_page     a guest store to a page no vCPU touched before: the
  *                    host DAT fault, the memslot lookup, the mapping
  *   vm_lifecycle     create a VM with a memslot and a vCPU, run one guest
@@ -67,6 +80,7 @@ struct vm {
 	int fd, vcpu;
 	struct kvm_run *run;
 	uint8_t *mem;
+	size_t size;
 };
 
 static int kvm, run_size;
@@ -79,27 +93,44 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int vm_create(struct vm *vm, const uint8_t *code, size_t len)
+/*
+ * A VM with @size bytes of guest memory from 0, in @nslots equal memslots
+ * (with @flags), and vCPU 0 about to run @code at CODE_GPA.
+ */
+static int vm_create_sized(struct vm *vm, const uint8_t *code, size_t len, size_t size,
+			   int nslots, uint32_t flags)
 {
-	struct kvm_userspace_memory_region slot = { .memory_size = MEM_SIZE };
+	struct kvm_userspace_memory_region slot = { .memory_size = size / nslots, .flags = flags };
 	struct kvm_s390_psw psw = { .mask = PSW_MASK_64, .addr = CODE_GPA };
+	int i;
 
-	vm->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+	vm->size = size;
+	vm->mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	vm->fd = ioctl(kvm, KVM_CREATE_VM, 0);
 	if (vm->mem == MAP_FAILED || vm->fd < 0)
 		return -1;
 	memcpy(vm->mem + CODE_GPA, code, len);
-	slot.userspace_addr = (uintptr_t)vm->mem;
 	vm->vcpu = -1;
 	vm->run = MAP_FAILED;
-	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &slot) ||
-	    (vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0)) < 0)
+	for (i = 0; i < nslots; i++) {
+		slot.slot = i;
+		slot.guest_phys_addr = (uint64_t)i * slot.memory_size;
+		slot.userspace_addr = (uintptr_t)vm->mem + slot.guest_phys_addr;
+		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &slot))
+			return -1;
+	}
+	if ((vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0)) < 0)
 		return -1;
 	vm->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
 	if (vm->run == MAP_FAILED || ioctl(vm->vcpu, KVM_S390_SET_INITIAL_PSW, &psw))
 		return -1;
 	return 0;
+}
+
+static int vm_create(struct vm *vm, const uint8_t *code, size_t len)
+{
+	return vm_create_sized(vm, code, len, MEM_SIZE, 1, 0);
 }
 
 static void vm_destroy(struct vm *vm)
@@ -109,7 +140,7 @@ static void vm_destroy(struct vm *vm)
 	if (vm->vcpu >= 0)
 		close(vm->vcpu);
 	close(vm->fd);
-	munmap(vm->mem, MEM_SIZE);
+	munmap(vm->mem, vm->size);
 }
 
 static int run_to_diag(struct vm *vm)
@@ -227,35 +258,47 @@ static int bench_memop_read(int rep)
 	return 0;
 }
 
-/* MemFree of /proc/meminfo in KiB (-1 if unreadable). */
-static long mem_free_kib(void)
+/*
+ * Pages the kernel has allocated and not freed since boot: the pgalloc_*
+ * counters of /proc/vmstat minus pgfree (-1 if unreadable).  Unlike MemFree,
+ * these count the allocations the CPUs' page lists serve too.
+ */
+static long pages_in_use(void)
 {
-	char line[128];
-	long kib = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
+	char name[64];
+	long value, pages = 0;
+	int found = 0;
+	FILE *f = fopen("/proc/vmstat", "r");
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &kib) == 1)
-			break;
+	while (fscanf(f, "%63s %ld", name, &value) == 2) {
+		if (!strncmp(name, "pgalloc_", 8)) {
+			pages += value;
+			found |= 1;
+		} else if (!strcmp(name, "pgfree")) {
+			pages -= value;
+			found |= 2;
+		}
+	}
 	fclose(f);
-	return kib;
+	return found == 3 ? pages : -1;
 }
 
 #define MEM_OBJECTS	32
 
 /*
- * Host memory per object: MemFree before and after creating MEM_OBJECTS of
- * them (after a pause that lets the previous repetition's frees settle).
+ * Host memory per object: the pages in use before and after creating
+ * MEM_OBJECTS of them (after a pause that lets the previous repetition's
+ * frees settle).  Objects in slab pages allocated earlier are not seen.
  */
 static int report_memory(const char *name, int rep, long before, long after)
 {
-	if (before < 0 || after < 0 || after >= before) {
-		fprintf(stderr, "%s: MemFree %ld then %ld kB\n", name, before, after);
+	if (before < 0 || after <= before) {
+		fprintf(stderr, "%s: pages in use %ld then %ld\n", name, before, after);
 		return -1;
 	}
-	printf("BENCH %s %d %.1f KiB\n", name, rep, (double)(before - after) / MEM_OBJECTS);
+	printf("BENCH %s %d %.1f KiB\n", name, rep, (double)(after - before) * 4 / MEM_OBJECTS);
 	return 0;
 }
 
@@ -265,13 +308,13 @@ static int bench_vm_memory(int rep)
 	long before, after;
 
 	usleep(300000);
-	before = mem_free_kib();
+	before = pages_in_use();
 	for (i = 0; i < MEM_OBJECTS; i++) {
 		fds[i] = ioctl(kvm, KVM_CREATE_VM, 0);
 		if (fds[i] < 0)
 			return -1;
 	}
-	after = mem_free_kib();
+	after = pages_in_use();
 	ret = report_memory("vm_memory", rep, before, after);
 	for (i = 0; i < MEM_OBJECTS; i++)
 		close(fds[i]);
@@ -287,13 +330,13 @@ static int bench_vcpu_memory(int rep)
 	if (vm < 0)
 		return -1;
 	usleep(300000);
-	before = mem_free_kib();
+	before = pages_in_use();
 	for (i = 0; i < MEM_OBJECTS; i++) {
 		fds[i] = ioctl(vm, KVM_CREATE_VCPU, i);
 		if (fds[i] < 0)
 			return -1;
 	}
-	after = mem_free_kib();
+	after = pages_in_use();
 	ret = report_memory("vcpu_memory", rep, before, after);
 	for (i = 0; i < MEM_OBJECTS; i++)
 		close(fds[i]);
@@ -301,39 +344,273 @@ static int bench_vcpu_memory(int rep)
 	return ret;
 }
 
-/* One store per fresh page, over 8192 pages (32 MiB), then one exit. */
-static int bench_faultin(int rep)
+/*
+ * One guest store per page the guest never touched (the host wrote them
+ * first, so only the guest mapping is measured), @pages of them @stride
+ * bytes apart from DATA_GPA, in a guest of @size bytes in @nslots memslots,
+ * then one exit; prints the time per page as benchmark @name.
+ */
+static int faultin(const char *name, int rep, size_t size, int nslots, int pages, size_t stride)
 {
 	static const uint8_t code[] = {
 		0xe3, 0x30, 0x40, 0x00, 0x00, 0x24,	/* +0  stg   %r3,0(%r4) */
-		0xa7, 0x4b, 0x10, 0x00,			/* +6  aghi  %r4,4096 */
+		0xb9, 0x08, 0x00, 0x45,			/* +6  agr   %r4,%r5 */
 		0xa7, 0x37, 0xff, 0xfb,			/* +10 brctg %r3,+0 */
 		0x83, 0x00, 0x05, 0x01,			/* +14 diag  0,0,0x501 */
 		0xa7, 0xf4, 0x00, 0x00,			/* +18 j     . */
 	};
-	const int pages = 8192;
 	struct vm vm;
 	double t;
 	int i;
 
-	if (vm_create(&vm, code, sizeof(code)))
+	if (DATA_GPA + (size_t)pages * stride > size ||
+	    vm_create_sized(&vm, code, sizeof(code), size, nslots, 0))
 		return -1;
-	/* The host touches the pages first: only the guest mapping is measured. */
-	memset(vm.mem + DATA_GPA, 1, (size_t)pages * 4096);
+	for (i = 0; i < pages; i++)
+		memset(vm.mem + DATA_GPA + (size_t)i * stride, 1, 4096);
 	vm.run->s.regs.gprs[3] = pages;
 	vm.run->s.regs.gprs[4] = DATA_GPA;
+	vm.run->s.regs.gprs[5] = stride;
 	t = now();
 	if (run_to_diag(&vm))
 		return -1;
 	t = now() - t;
 	/* Page i holds the guest's counter, pages - i: every store landed. */
 	for (i = 0; i < pages; i++) {
-		if (*(uint64_t *)(vm.mem + DATA_GPA + (size_t)i * 4096) != (uint64_t)(pages - i)) {
-			fprintf(stderr, "faultin_page: page %d not stored\n", i);
+		if (*(uint64_t *)(vm.mem + DATA_GPA + (size_t)i * stride) != (uint64_t)(pages - i)) {
+			fprintf(stderr, "%s: page %d not stored\n", name, i);
 			return -1;
 		}
 	}
-	printf("BENCH faultin_page %d %.2f us\n", rep, t / pages * 1e6);
+	printf("BENCH %s %d %.2f us\n", name, rep, t / pages * 1e6);
+	vm_destroy(&vm);
+	return 0;
+}
+
+/* 8192 consecutive pages (32 MiB) of a 64 MiB guest. */
+static int bench_faultin(int rep)
+{
+	return faultin("faultin_page", rep, MEM_SIZE, 1, 8192, 4096);
+}
+
+/* 8000 pages 128 KiB apart over a 1 GiB guest: does the cost per page grow? */
+static int bench_faultin_1g(int rep)
+{
+	return faultin("faultin_page_1g", rep, 1UL << 30, 1, 8000, 128 << 10);
+}
+
+/* 256 pages 1 MiB apart in one 300 MiB memslot ... */
+static int bench_faultin_slots_1(int rep)
+{
+	return faultin("faultin_slots_1", rep, 300UL << 20, 1, 256, 1 << 20);
+}
+
+/* ... and in 300 memslots of 1 MiB: the memslot lookup's share. */
+static int bench_faultin_slots_300(int rep)
+{
+	return faultin("faultin_slots_300", rep, 300UL << 20, 300, 256, 1 << 20);
+}
+
+/*
+ * Adding and deleting one more memslot (1 MiB) 100 times in a VM with
+ * @nslots slots already: the time per add + delete pair.
+ */
+static int memslot_change(const char *name, int rep, int nslots)
+{
+	static const uint8_t code[] = { 0x83, 0x00, 0x05, 0x01 };
+	const int n = 100;
+	struct kvm_userspace_memory_region extra = {
+		.slot = nslots,
+		.guest_phys_addr = (uint64_t)nslots << 20,
+		.memory_size = 1 << 20,
+	};
+	uint8_t *mem = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	struct vm vm;
+	double t;
+	int i;
+
+	if (mem == MAP_FAILED ||
+	    vm_create_sized(&vm, code, sizeof(code), (size_t)nslots << 20, nslots, 0) ||
+	    run_to_diag(&vm))
+		return -1;
+	extra.userspace_addr = (uintptr_t)mem;
+	t = now();
+	for (i = 0; i < n; i++) {
+		extra.memory_size = 1 << 20;
+		if (ioctl(vm.fd, KVM_SET_USER_MEMORY_REGION, &extra))
+			return -1;
+		extra.memory_size = 0;
+		if (ioctl(vm.fd, KVM_SET_USER_MEMORY_REGION, &extra))
+			return -1;
+	}
+	t = now() - t;
+	/* The slot is gone again: adding it once more must succeed. */
+	extra.memory_size = 1 << 20;
+	if (ioctl(vm.fd, KVM_SET_USER_MEMORY_REGION, &extra)) {
+		fprintf(stderr, "%s: the slot was not deleted\n", name);
+		return -1;
+	}
+	printf("BENCH %s %d %.2f us\n", name, rep, t / n * 1e6);
+	vm_destroy(&vm);
+	munmap(mem, 1 << 20);
+	return 0;
+}
+
+static int bench_memslot_change_1(int rep)
+{
+	return memslot_change("memslot_change_1", rep, 1);
+}
+
+static int bench_memslot_change_300(int rep)
+{
+	return memslot_change("memslot_change_300", rep, 300);
+}
+
+/* KVM_GET_DIRTY_LOG of a 1 GiB slot with logging on and no page dirty. */
+static int bench_dirty_log_1g(int rep)
+{
+	static const uint8_t code[] = { 0x83, 0x00, 0x05, 0x01 };
+	const size_t size = 1UL << 30;
+	const int n = 50;
+	size_t words = size / 4096 / 64, w;
+	uint64_t *bitmap = calloc(words, 8);
+	struct kvm_dirty_log log = { .slot = 0 };
+	struct vm vm;
+	double t;
+	int i;
+
+	if (!bitmap || vm_create_sized(&vm, code, sizeof(code), size, 1, KVM_MEM_LOG_DIRTY_PAGES))
+		return -1;
+	log.dirty_bitmap = bitmap;
+	/* The first call harvests whatever creation left. */
+	if (ioctl(vm.fd, KVM_GET_DIRTY_LOG, &log))
+		return -1;
+	t = now();
+	for (i = 0; i < n; i++) {
+		bitmap[0] = bitmap[words - 1] = ~0UL;	/* each call rewrites the bitmap */
+		if (ioctl(vm.fd, KVM_GET_DIRTY_LOG, &log))
+			return -1;
+	}
+	t = now() - t;
+	for (w = 0; w < words; w++)
+		if (bitmap[w]) {
+			fprintf(stderr, "dirty_log_1g: pages reported dirty that no one wrote\n");
+			return -1;
+		}
+	printf("BENCH dirty_log_1g %d %.2f us\n", rep, t / n * 1e6);
+	free(bitmap);
+	vm_destroy(&vm);
+	return 0;
+}
+
+/*
+ * Creating a VM's first vCPU and its 64th (63 exist), over 8 VMs: the time
+ * of the one creation, averaged; both rows come from the same VMs.
+ */
+static int bench_vcpu_create(int rep)
+{
+	const int vms = 8, last = 63;
+	double first = 0, nth = 0, t;
+	int v, i, vm, fds[64];
+
+	for (v = 0; v < vms; v++) {
+		vm = ioctl(kvm, KVM_CREATE_VM, 0);
+		if (vm < 0)
+			return -1;
+		for (i = 0; i <= last; i++) {
+			t = now();
+			fds[i] = ioctl(vm, KVM_CREATE_VCPU, i);
+			t = now() - t;
+			if (fds[i] < 0) {
+				fprintf(stderr, "vcpu_create: vCPU %d: %s\n", i, strerror(errno));
+				return -1;
+			}
+			if (i == 0)
+				first += t;
+			else if (i == last)
+				nth += t;
+		}
+		for (i = 0; i <= last; i++)
+			close(fds[i]);
+		close(vm);
+	}
+	printf("BENCH vcpu_create_1st %d %.2f us\n", rep, first / vms * 1e6);
+	printf("BENCH vcpu_create_64th %d %.2f us\n", rep, nth / vms * 1e6);
+	return 0;
+}
+
+struct exit_loop {
+	struct vm *vm;
+	int vcpu;
+	struct kvm_run *run;
+	int n, failed;
+};
+
+static void *exit_loop_thread(void *arg)
+{
+	struct exit_loop *e = arg;
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		if (ioctl(e->vcpu, KVM_RUN, 0) || e->run->exit_reason != KVM_EXIT_S390_SIEIC ||
+		    e->run->s390_sieic.ipa != 0x8300) {
+			e->failed = 1;
+			break;
+		}
+	return NULL;
+}
+
+/*
+ * exit_roundtrip with 4 vCPUs of one VM running it at once, each in its
+ * thread: wall time per exit over all of them (the bed has one CPU, so the
+ * threads take turns: the row shows what sharing the VM adds).
+ */
+static int bench_exit_roundtrip_4(int rep)
+{
+	static const uint8_t code[] = {
+		0x83, 0x00, 0x05, 0x01,		/* diag 0,0,0x501 */
+		0xa7, 0xf4, 0xff, 0xfe,		/* j    -4 */
+	};
+	struct kvm_s390_psw psw = { .mask = PSW_MASK_64, .addr = CODE_GPA };
+	const int nv = 4, n = 5000;
+	struct exit_loop e[4];
+	pthread_t th[4];
+	struct vm vm;
+	double t;
+	int i;
+
+	if (vm_create(&vm, code, sizeof(code)))
+		return -1;
+	for (i = 0; i < nv; i++) {
+		e[i].vm = &vm;
+		e[i].n = n;
+		e[i].failed = 0;
+		e[i].vcpu = i ? ioctl(vm.fd, KVM_CREATE_VCPU, i) : vm.vcpu;
+		if (e[i].vcpu < 0)
+			return -1;
+		e[i].run = i ? mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				    e[i].vcpu, 0) : vm.run;
+		if (e[i].run == MAP_FAILED || ioctl(e[i].vcpu, KVM_S390_SET_INITIAL_PSW, &psw))
+			return -1;
+	}
+	t = now();
+	for (i = 0; i < nv; i++)
+		if (pthread_create(&th[i], NULL, exit_loop_thread, &e[i]))
+			return -1;
+	for (i = 0; i < nv; i++)
+		pthread_join(th[i], NULL);
+	t = now() - t;
+	for (i = 0; i < nv; i++)
+		if (e[i].failed) {
+			fprintf(stderr, "exit_roundtrip_4: vCPU %d: unexpected exit\n", i);
+			return -1;
+		}
+	for (i = 1; i < nv; i++) {
+		munmap(e[i].run, run_size);
+		close(e[i].vcpu);
+	}
+	printf("BENCH exit_roundtrip_4 %d %.2f us\n", rep, t / (nv * n) * 1e6);
 	vm_destroy(&vm);
 	return 0;
 }
@@ -575,6 +852,14 @@ static const struct bench {
 	{ "vm_memory", bench_vm_memory },
 	{ "vcpu_memory", bench_vcpu_memory },
 	{ "faultin_page", bench_faultin },
+	{ "faultin_page_1g", bench_faultin_1g },
+	{ "faultin_slots_1", bench_faultin_slots_1 },
+	{ "faultin_slots_300", bench_faultin_slots_300 },
+	{ "memslot_change_1", bench_memslot_change_1 },
+	{ "memslot_change_300", bench_memslot_change_300 },
+	{ "dirty_log_1g", bench_dirty_log_1g },
+	{ "vcpu_create", bench_vcpu_create },
+	{ "exit_roundtrip_4", bench_exit_roundtrip_4 },
 	{ "vm_lifecycle", bench_vm_lifecycle },
 	{ "diag44_loop", bench_diag44 },
 	{ "irq_inject", bench_irq_inject },
