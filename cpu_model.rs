@@ -165,6 +165,46 @@ impl Vm {
         facilities::test(&[word], nr % 64)
     }
 
+    /// Whether facility `nr` is both in the guest's list and in the mask of what KVM may
+    /// offer (mainline's `test_kvm_facility`): a list user space set may name more.
+    pub fn has_kvm_facility(&self, nr: usize) -> bool {
+        // SAFETY: `model()` is valid; `fac_mask` is written only at VM creation.
+        let mask = unsafe { &(*self.model()).fac_mask };
+        facilities::test(mask, nr) && self.has_facility(nr)
+    }
+
+    /// Whether PCKMO function `nr` is both in the VM's subfunctions and the machine's
+    /// (mainline's `kvm_has_pckmo_subfunc`). The caller holds `kvm->lock`, under which the
+    /// VM's subfunctions change.
+    pub fn has_pckmo_subfunc(&self, nr: usize) -> bool {
+        let Some(pckmo) = SUBFUNC_BLOCKS
+            .iter()
+            .find(|b| b.query == Query::Cpacf(crate::logic::crypto::PCKMO_OPCODE))
+        else {
+            return false;
+        };
+        let mut vm = [0u8; 16];
+        if pckmo.len != vm.len() {
+            return false;
+        }
+        // SAFETY: the model is valid; `pckmo.offset + 16` lies within the `SUBFUNC_SIZE`
+        // bytes of `subfuncs` (the table's blocks do); `kvm->lock` is held.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                core::ptr::addr_of!((*self.model()).subfuncs)
+                    .cast::<u8>()
+                    .add(pckmo.offset),
+                vm.as_mut_ptr(),
+                vm.len(),
+            )
+        };
+        let machine = machine_model()
+            .subfunc
+            .get(pckmo.offset..pckmo.offset + pckmo.len)
+            .unwrap_or(&[]);
+        crate::logic::crypto::query_bit(&vm, nr) && crate::logic::crypto::query_bit(machine, nr)
+    }
+
     /// The CPU id the guest's STIDP stores (`KVM_S390_VM_CPU_PROCESSOR`).
     pub fn model_cpuid(&self) -> u64 {
         // SAFETY: `model()` is valid; the id is written only before the first vCPU exists.
@@ -273,6 +313,8 @@ impl Vm {
             (_, KVM_S390_VM_CPU_MODEL, _) => self.cpu_model_attr(ioctl, attr.attr, attr.addr),
             (_, crate::uapi_kvm::KVM_S390_VM_TOD, _) => self.tod_attr(ioctl, &attr),
             (_, crate::uapi_kvm::KVM_S390_VM_MEM_CTRL, _) => self.mem_ctrl_attr(ioctl, &attr),
+            (_, crate::uapi_kvm::KVM_S390_VM_CRYPTO, _) => self.crypto_attr(ioctl, &attr),
+            (_, crate::uapi_kvm::KVM_S390_VM_MIGRATION, _) => self.migration_attr(ioctl, &attr),
             // Unknown groups (mainline: ENXIO).
             _ => Err(ENXIO),
         }

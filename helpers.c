@@ -12,6 +12,7 @@
  */
 #include <linux/entry-virt.h>
 #include <linux/kvm_host.h>
+#include <asm/ap.h>
 #include <asm/cpacf.h>
 #include <asm/facility.h>
 #include <asm/fpu.h>
@@ -582,4 +583,43 @@ int kvm_s390_rust_disable_cow_sharing(struct kvm *kvm)
 	rc = gmap_helper_disable_cow_sharing();
 	mmap_write_unlock(kvm->mm);
 	return rc;
+}
+
+/* crypto.rs: whether the host has AP instructions (mainline's test, a TAPQ that may fault). */
+bool kvm_s390_rust_ap_instructions_available(void)
+{
+	return ap_instructions_available();
+}
+
+/* crypto.rs: whether the host has the AP extended-addressing facility (QCI's APXA bit). */
+bool kvm_s390_rust_apxa_installed(void)
+{
+	struct ap_config_info info;
+
+	if (!ap_instructions_available() || ap_qci(&info))
+		return false;
+	return info.apxa;
+}
+
+/* crypto.rs: migration mode changes under slots_arch_lock, as in mainline. */
+void kvm_s390_rust_slots_arch_lock(struct kvm *kvm)
+{
+	mutex_lock(&kvm->slots_arch_lock);
+}
+
+void kvm_s390_rust_slots_arch_unlock(struct kvm *kvm)
+{
+	mutex_unlock(&kvm->slots_arch_lock);
+}
+
+/* crypto.rs: whether the VM has no memory slot (read under kvm->srcu). */
+bool kvm_s390_rust_memslots_empty(struct kvm *kvm)
+{
+	bool empty;
+	int idx;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	empty = kvm_memslots_empty(kvm_memslots(kvm));
+	srcu_read_unlock(&kvm->srcu, idx);
+	return empty;
 }

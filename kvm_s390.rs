@@ -16,6 +16,7 @@
 //! - `machine.rs`: facts about the host machine; `host_mem.rs`: host address conversions;
 //! - `vm.rs`, `vcpu.rs`: VM and vCPU lifecycle and state;
 //! - `cpu_model.rs`: the guest's facility list and the CPU-model VM attributes;
+//! - `crypto.rs`: the crypto control block and the crypto and migration VM attributes;
 //! - `gmap.rs`: guest memory (the DAT tables SIE translates guest addresses with);
 //! - `run.rs` and `sie64a.S`: `KVM_RUN`, the SIE run loop and its world switch;
 //! - `intercept.rs`: what is done with each exit from SIE (one `match`), calling into
@@ -56,6 +57,7 @@ macro_rules! warn_limited {
 }
 
 pub mod cpu_model;
+pub mod crypto;
 pub mod css;
 pub mod diag;
 pub mod enable_cap;

@@ -372,3 +372,17 @@ same!(
     uapi_kvm::KVM_S390_VM_CPU_MACHINE_SUBFUNC,
     bindings::KVM_S390_VM_CPU_MACHINE_SUBFUNC
 );
+// The crypto and migration groups and the crypto controls of the SIE block (crypto.rs).
+same!(uapi_kvm::KVM_S390_VM_CRYPTO, bindings::KVM_S390_VM_CRYPTO);
+same!(
+    uapi_kvm::KVM_S390_VM_MIGRATION,
+    bindings::KVM_S390_VM_MIGRATION
+);
+same!(crate::logic::crypto::ECB3_AES, bindings::ECB3_AES);
+same!(crate::logic::crypto::ECB3_DEA, bindings::ECB3_DEA);
+same!(crate::logic::crypto::ECA_APIE, bindings::ECA_APIE);
+same!(crate::logic::crypto::ECD_ECC, bindings::ECD_ECC);
+same!(crate::logic::crypto::ECD_HMAC, bindings::ECD_HMAC);
+same!(crate::logic::crypto::format::F1, bindings::CRYCB_FORMAT1);
+same!(crate::logic::crypto::format::F2, bindings::CRYCB_FORMAT2);
+same!(offset_of!(bindings::sie_page2, crycb), 0x800);

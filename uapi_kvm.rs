@@ -524,6 +524,10 @@ pub const KVM_S390_VM_MEM_CLR_CMMA: u64 = 1;
 pub const KVM_S390_VM_MEM_LIMIT_SIZE: u64 = 2;
 /// `KVM_S390_VM_TOD`: the VM attribute group of the guest TOD clock.
 pub const KVM_S390_VM_TOD: u32 = 1;
+/// `KVM_S390_VM_CRYPTO`: the VM attribute group of the crypto controls (`logic/crypto.rs`).
+pub const KVM_S390_VM_CRYPTO: u32 = 2;
+/// `KVM_S390_VM_MIGRATION`: the VM attribute group of migration mode.
+pub const KVM_S390_VM_MIGRATION: u32 = 4;
 
 /// `struct kvm_s390_vm_tod_clock` (`KVM_S390_VM_TOD_EXT`).
 #[repr(C)]

@@ -202,6 +202,7 @@ impl Vcpu {
             );
         }
         self.setup_model();
+        self.setup_crypto();
         crate::interrupt::init_vcpu(self);
         Ok(())
     }

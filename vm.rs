@@ -327,6 +327,7 @@ impl Vm {
             unsafe { bindings::free_pages(sca as usize, 0) };
             return Err(e);
         }
+        self.init_crypto();
         let arch = self.arch();
         // SAFETY: the VM is not yet visible to other threads (generic KVM calls us before
         // publishing it), so plain writes to its arch fields cannot race.

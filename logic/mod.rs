@@ -10,6 +10,7 @@ pub mod access;
 pub mod capabilities;
 pub mod cpu_model;
 pub mod cpu_reset;
+pub mod crypto;
 pub mod dat;
 pub mod diag;
 pub mod enable_cap;

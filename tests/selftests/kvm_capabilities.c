@@ -272,6 +272,13 @@ static void use_vm_attributes(struct __test_metadata *_metadata, struct ctx *c,
 
 	EXPECT_EQ(1, value);
 	EXPECT_OK(ioctl(c->vm, KVM_HAS_DEVICE_ATTR, &attr));
+	/* The crypto and migration groups too (kvm_vm_attrs tests them). */
+	attr.group = KVM_S390_VM_CRYPTO;
+	attr.attr = KVM_S390_VM_CRYPTO_ENABLE_AES_KW;
+	EXPECT_OK(ioctl(c->vm, KVM_HAS_DEVICE_ATTR, &attr));
+	attr.group = KVM_S390_VM_MIGRATION;
+	attr.attr = KVM_S390_VM_MIGRATION_STATUS;
+	EXPECT_OK(ioctl(c->vm, KVM_HAS_DEVICE_ATTR, &attr));
 	attr.group = 0x7fff;
 	EXPECT_ERRNO(ENXIO, ioctl(c->vm, KVM_HAS_DEVICE_ATTR, &attr));
 }
