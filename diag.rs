@@ -5,18 +5,22 @@
 //!
 //! Decoding and the pure decisions are in `logic/diag.rs`. Handled here: 0x010 (release
 //! pages: validated, then nothing to do, see below), 0x044 (time-slice end: yield), 0x09c
-//! (directed yield), 0x308 subcodes 3 and 4 (re-IPL: `KVM_EXIT_S390_RESET`) and 0x500
-//! (virtio-ccw notification through an ioeventfd). Everything else, 0x258 (pfault, not
-//! offered) included, goes to user space as an instruction intercept, as mainline forwards
-//! what it does not handle. DIAGNOSE in problem state is a privileged-operation exception.
+//! (directed yield), 0x258 subcodes 0 and 1 (the pfault handshake: token set-up and
+//! cancel; the asynchronous faults themselves are `pfault.rs`'s), 0x308 subcodes 3 and 4
+//! (re-IPL: `KVM_EXIT_S390_RESET`) and 0x500 (virtio-ccw notification through an
+//! ioeventfd). Everything else goes to user space as an instruction intercept, as mainline
+//! forwards what it does not handle. DIAGNOSE in problem state is a privileged-operation
+//! exception.
 
 use kernel::bindings;
 use kernel::prelude::*;
 
+use crate::gaccess;
 use crate::instruction::Insn;
 use crate::intercept::Outcome;
 use crate::kvm_host::cpustat;
-use crate::logic::diag::{self, Function, Operands};
+use crate::logic::diag::{self, Function, Operands, PageRef};
+use crate::logic::prefix::{real_to_absolute, GuestReal};
 use crate::logic::sie_exit::pgm;
 use crate::stats::count;
 use crate::uapi_kvm;
@@ -45,10 +49,7 @@ pub(crate) fn handle(insn: &mut Insn<'_>) -> Result<Outcome> {
             Ok(Outcome::Continue)
         }
         Function::DirectedYield => directed_yield(vcpu, insn.gprs, ops),
-        Function::PageReference => {
-            count!(vcpu, instruction_diagnose_258);
-            Ok(insn.forward())
-        }
+        Function::PageReference => page_reference(insn, ops),
         Function::Ipl => ipl(insn, ops),
         Function::Virtio => virtio(insn),
         Function::Other(_) => {
@@ -94,6 +95,62 @@ fn directed_yield(vcpu: &Vcpu, gprs: &[u64; 16], ops: Operands) -> Result<Outcom
     if !yielded {
         count!(vcpu, diag_9c_ignored);
     }
+    Ok(Outcome::Continue)
+}
+
+/// DIAGNOSE 0x258, page-reference services (z/VM's pfault handshake, SC24-6084): Rx holds
+/// the guest real address of a parameter block; subcode 0 establishes the token the guest
+/// gets with every asynchronous fault notification, subcode 1 cancels it; the return
+/// code goes to Ry. Other subcodes are user space's, as in mainline.
+fn page_reference(insn: &mut Insn<'_>, ops: Operands) -> Result<Outcome> {
+    let vcpu = insn.vcpu;
+    count!(vcpu, instruction_diagnose_258);
+    let block_addr = insn.gprs[ops.rx & 15];
+    if !diag::page_ref_block_aligned(block_addr) {
+        return insn.program(pgm::SPECIFICATION);
+    }
+    let mut raw = [0u8; diag::PAGE_REF_BLOCK_SIZE];
+    let last = block_addr.wrapping_add(diag::PAGE_REF_BLOCK_SIZE as u64 - 1);
+    for real in [block_addr, last] {
+        if !gaccess::exists(vcpu, real_to_absolute(vcpu.prefix(), GuestReal(real)).0) {
+            return insn.program(pgm::ADDRESSING);
+        }
+    }
+    gaccess::read_real(vcpu, GuestReal(block_addr), &mut raw)?;
+    let block = diag::PageRefBlock::from_be_bytes(&raw);
+    let arch = vcpu.arch();
+    // SAFETY: the pfault fields are the vCPU thread's, which holds the vCPU mutex.
+    let token = unsafe { (*arch).pfault_token } as u64;
+    let rc = match diag::page_ref(&block, token) {
+        PageRef::Specification => return insn.program(pgm::SPECIFICATION),
+        PageRef::Unsupported => return Ok(insn.forward()),
+        PageRef::ReturnCode(rc) => rc,
+        PageRef::Establish {
+            token_addr,
+            select,
+            compare,
+        } => {
+            // Mainline checks the address as an absolute one, without prefixing.
+            if !gaccess::exists(vcpu, token_addr) {
+                return insn.program(pgm::ADDRESSING);
+            }
+            // SAFETY: as above.
+            unsafe {
+                (*arch).pfault_token = token_addr as usize;
+                (*arch).pfault_select = select as usize;
+                (*arch).pfault_compare = compare as usize;
+            }
+            0
+        }
+        PageRef::Cancel => {
+            // Faults already reported keep their completion: the architecture lets
+            // pending tokens survive a cancel (mainline does the same).
+            // SAFETY: as above.
+            unsafe { (*arch).pfault_token = diag::PFAULT_TOKEN_INVALID as usize };
+            0
+        }
+    };
+    insn.gprs[ops.ry & 15] = rc;
     Ok(Outcome::Continue)
 }
 

@@ -21,9 +21,10 @@
 //! under `kvm->lock` and freed only with the VM), `float_int.simm`/`nimm` under
 //! `float_int.ais_lock`.
 //!
-//! Differences from mainline: pfault is not offered, so `APF_ENABLE` and
-//! `APF_DISABLE_WAIT` succeed without effect (as on mainline for a guest that never starts
-//! the pfault handshake). `ADAPTER_MODIFY` map requests are kept as a list with mainline's
+//! `APF_ENABLE` and `APF_DISABLE_WAIT` switch asynchronous page faults for the VM
+//! (`pfault.rs`).
+//!
+//! Differences from mainline: `ADAPTER_MODIFY` map requests are kept as a list with mainline's
 //! checks and errnos, but the pages are not pinned for the long term: every injection pins
 //! the indicator pages for the moment it writes them (mainline's path for pages it could not
 //! pin long-term), so injection never runs in atomic context (`kvm_arch_set_irq_inatomic`
@@ -177,8 +178,14 @@ unsafe extern "C" fn flic_set_attr(
             interrupt::clear_float(vm);
             Ok(())
         }
-        // pfault is not offered: nothing is enabled, and no completion is outstanding.
-        group::APF_ENABLE | group::APF_DISABLE_WAIT => Ok(()),
+        group::APF_ENABLE => {
+            crate::pfault::enable(vm);
+            Ok(())
+        }
+        group::APF_DISABLE_WAIT => {
+            crate::pfault::disable_wait(vm);
+            Ok(())
+        }
         group::ADAPTER_REGISTER => register_adapter(vm, a.addr),
         group::ADAPTER_MODIFY => modify_adapter(vm, a.addr),
         group::CLEAR_IO_IRQ => clear_io_irq(vm, &a),

@@ -27,6 +27,7 @@ use kernel::prelude::*;
 use crate::host_mem::{phys_to_virt, virt_to_phys};
 use crate::logic::dat::{self, Level};
 use crate::logic::skey;
+use crate::stats::count;
 use crate::vcpu::Vcpu;
 
 /// The guest mapping of one VM.
@@ -43,6 +44,9 @@ pub struct Gmap {
     /// Whether the guest (or user space) ever set or read storage keys: until then,
     /// `KVM_S390_GET_SKEYS` reports that there are none (mainline's `uses_skeys`).
     uses_skeys: core::sync::atomic::AtomicBool,
+    /// Whether user space enabled asynchronous page faults for the VM (the FLIC's
+    /// `APF_ENABLE`; mainline's `GMAP_FLAG_PFAULT_ENABLED`, see `pfault.rs`).
+    pfault: core::sync::atomic::AtomicBool,
 }
 
 // SAFETY: the tables are plain memory; concurrent access is synchronised by `kvm->mmu_lock`
@@ -184,6 +188,7 @@ impl Gmap {
                 top_level,
                 asce,
                 uses_skeys: core::sync::atomic::AtomicBool::new(false),
+                pfault: core::sync::atomic::AtomicBool::new(false),
             },
             GFP_KERNEL,
         )
@@ -219,6 +224,16 @@ impl Gmap {
         }
         self.uses_skeys.store(true, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Whether asynchronous page faults are enabled for the VM.
+    pub fn pfault_enabled(&self) -> bool {
+        self.pfault.load(Ordering::Relaxed)
+    }
+
+    /// Enables or disables asynchronous page faults for the VM (`pfault.rs`).
+    pub fn set_pfault(&self, on: bool) {
+        self.pfault.store(on, Ordering::SeqCst);
     }
 
     /// The ASCE SIE translates guest absolute addresses with.
@@ -490,6 +505,26 @@ impl Gmap {
         unsafe { self.fault_in_vm(vcpu.vm(), gaddr) }
     }
 
+    /// [`Gmap::fault_in`] for a host fault the guest took in SIE: with pfault enabled for
+    /// the VM, a page that needs I/O is first offered to the async-fault worker
+    /// (`pfault.rs`); when the guest is told, this returns [`Faultin::Retry`] without the
+    /// page (the guest takes its pfault init before it runs again), else the fault is
+    /// resolved synchronously and counted as `pfault_sync`. With pfault off this costs one
+    /// flag test.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Gmap::fault_in`]; on the vCPU's own thread.
+    pub unsafe fn fault_in_guest(&self, vcpu: &Vcpu, gaddr: u64) -> Result<Faultin> {
+        let pfault = if self.pfault_enabled() {
+            Some(vcpu)
+        } else {
+            None
+        };
+        // SAFETY: per the contract.
+        unsafe { self.fault_in_inner(vcpu.vm(), gaddr, pfault) }
+    }
+
     /// [`Gmap::fault_in`] for a VM-wide operation without a vCPU (`KVM_S390_SET_SKEYS`,
     /// `KVM_S390_MEM_OP` on the VM).
     ///
@@ -498,6 +533,21 @@ impl Gmap {
     /// `self` is `vm.gmap()`; the caller holds `kvm->srcu` for reading and not
     /// `kvm->mmu_lock`; may sleep.
     pub unsafe fn fault_in_vm(&self, vm: &crate::vm::Vm, gaddr: u64) -> Result<Faultin> {
+        // SAFETY: per the contract.
+        unsafe { self.fault_in_inner(vm, gaddr, None) }
+    }
+
+    /// The fault path; with `pfault`, the vCPU whose fault may go asynchronous.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Gmap::fault_in_vm`]; `pfault` is a vCPU of `vm` on its own thread.
+    unsafe fn fault_in_inner(
+        &self,
+        vm: &crate::vm::Vm,
+        gaddr: u64,
+        pfault: Option<&Vcpu>,
+    ) -> Result<Faultin> {
         let kvm = vm.as_raw();
         let gfn = gaddr >> dat::PAGE_SHIFT;
         // SAFETY: `kvm` is live.
@@ -514,10 +564,40 @@ impl Gmap {
         let mut writable = false;
         let mut page: *mut bindings::page = core::ptr::null_mut();
         // Writable slots are mapped writable at the first fault, whatever the access.
-        // SAFETY: `slot` is valid (above); the out-parameters are ours.
-        let pfn = unsafe {
-            bindings::__kvm_faultin_pfn(slot, gfn, bindings::FOLL_WRITE, &mut writable, &mut page)
+        // With pfault, first without waiting for I/O.
+        let nowait = if pfault.is_some() {
+            bindings::FOLL_NOWAIT
+        } else {
+            0
         };
+        // SAFETY: `slot` is valid (above); the out-parameters are ours.
+        let mut pfn = unsafe {
+            bindings::__kvm_faultin_pfn(
+                slot,
+                gfn,
+                bindings::FOLL_WRITE | nowait,
+                &mut writable,
+                &mut page,
+            )
+        };
+        if let Some(vcpu) = pfault {
+            if pfn == bindings::KVM_PFN_ERR_NEEDS_IO {
+                if crate::pfault::setup_async(vcpu, gaddr) {
+                    return Ok(Faultin::Retry);
+                }
+                count!(vcpu, pfault_sync);
+                // SAFETY: as above.
+                pfn = unsafe {
+                    bindings::__kvm_faultin_pfn(
+                        slot,
+                        gfn,
+                        bindings::FOLL_WRITE,
+                        &mut writable,
+                        &mut page,
+                    )
+                };
+            }
+        }
         // SAFETY: pure tests of the value (`include/linux/kvm_host.h`).
         unsafe {
             if bindings::kvm_s390_rust_is_noslot_pfn(pfn) {

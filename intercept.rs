@@ -75,9 +75,11 @@ fn handle_exit(vcpu: &Vcpu, exit: Exit, regs: &mut Regs<'_>) -> Result<Outcome> 
     match exit {
         Exit::Interrupted => Ok(Outcome::Continue),
         Exit::GmapFault { gaddr } => {
-            // Every access is resolved as a write (see `Gmap::fault_in`).
-            // SAFETY: the gmap is this vCPU's VM's; the run loop holds srcu, not mmu_lock.
-            match unsafe { vcpu.vm().gmap().fault_in(vcpu, gaddr) }? {
+            // Every access is resolved as a write (see `Gmap::fault_in`); with pfault, maybe
+            // asynchronously (`Gmap::fault_in_guest`).
+            // SAFETY: the gmap is this vCPU's VM's; the run loop holds srcu, not mmu_lock,
+            // on the vCPU's thread.
+            match unsafe { vcpu.vm().gmap().fault_in_guest(vcpu, gaddr) }? {
                 Faultin::Mapped | Faultin::Retry | Faultin::SlotChanging => Ok(Outcome::Continue),
                 Faultin::Addressing => addressing_exception(vcpu).map(|()| Outcome::Continue),
             }

@@ -85,12 +85,19 @@ const LC_CLOCK_COMP_SAVE_AREA: u64 = 0x1330;
 const LC_AREGS_SAVE_AREA: u64 = 0x1340;
 const LC_CREGS_SAVE_AREA: u64 = 0x1380;
 
-/// `float_int.lists` index of the virtio list (after the eight I/O subclasses).
+/// `float_int.lists` index of the pfault-done list (after the eight I/O subclasses).
+const FIRQ_LIST_PFAULT: usize = 8;
+/// `float_int.lists` index of the virtio list.
 const FIRQ_LIST_VIRTIO: usize = 9;
 /// `float_int.counters` index of the I/O count.
 const FIRQ_CNTR_IO: usize = 0;
 /// `float_int.counters` index of the virtio count.
 const FIRQ_CNTR_VIRTIO: usize = 2;
+/// `float_int.counters` index of the pfault-done count.
+const FIRQ_CNTR_PFAULT: usize = 3;
+/// Most queued pfault completions: one per possible outstanding fault of every vCPU
+/// (mainline's `ASYNC_PF_PER_VCPU * KVM_MAX_VCPUS`).
+const MAX_PFAULT_IRQS: i32 = bindings::ASYNC_PF_PER_VCPU as i32 * bindings::KVM_MAX_VCPUS as i32;
 /// Most queued floating I/O interruptions (`KVM_S390_MAX_FLOAT_IRQS`).
 const MAX_FLOAT_IRQS: i32 = 266250;
 /// Most queued virtio notifications (mainline's `KVM_S390_MAX_VIRTIO_IRQS`).
@@ -288,6 +295,7 @@ pub(crate) fn destroy_vm(vm: &Vm) {
     for isc in 0..8u8 {
         while g.pop(usize::from(isc), FIRQ_CNTR_IO).is_some() {}
     }
+    while g.pop(FIRQ_LIST_PFAULT, FIRQ_CNTR_PFAULT).is_some() {}
     while g.pop(FIRQ_LIST_VIRTIO, FIRQ_CNTR_VIRTIO).is_some() {}
     float_pending(vm).store(0, Ordering::SeqCst);
 }
@@ -299,6 +307,7 @@ pub(crate) fn clear_float(vm: &Vm) {
     for isc in 0..8u8 {
         while g.pop(usize::from(isc), FIRQ_CNTR_IO).is_some() {}
     }
+    while g.pop(FIRQ_LIST_PFAULT, FIRQ_CNTR_PFAULT).is_some() {}
     while g.pop(FIRQ_LIST_VIRTIO, FIRQ_CNTR_VIRTIO).is_some() {}
     float_pending(vm).store(0, Ordering::SeqCst);
     // SAFETY: the payloads are only used under the lock, which we hold.
@@ -386,10 +395,10 @@ pub(crate) const ALL_ISCS: u32 = 0xff00_0000;
 
 /// Stores every pending floating interruption as `struct kvm_s390_irq` records into
 /// `out` (at most `max` of them, ENOMEM if there are more, as mainline signals "retry with
-/// a bigger buffer"): the I/O interruptions by subclass, the virtio ones, then the service
-/// signal and the floating machine check (the FLIC's `KVM_DEV_FLIC_GET_ALL_IRQS`; mainline's
-/// `get_all_floating_irqs`). `out` has room for `max` records (no allocation under the
-/// lock). Returns the number of records.
+/// a bigger buffer"): the I/O interruptions by subclass, the pfault completions, the
+/// virtio ones, then the service signal and the floating machine check (the FLIC's
+/// `KVM_DEV_FLIC_GET_ALL_IRQS`; mainline's `get_all_floating_irqs`). `out` has room for
+/// `max` records (no allocation under the lock). Returns the number of records.
 pub(crate) fn float_irqs(vm: &Vm, max: usize, out: &mut KVVec<u8>) -> Result<usize> {
     let mut n = 0usize;
     let mut emit = |type_: u64, u: &[u8; 64]| -> Result {
@@ -402,7 +411,7 @@ pub(crate) fn float_irqs(vm: &Vm, max: usize, out: &mut KVVec<u8>) -> Result<usi
         Ok(())
     };
     let g = FloatGuard::new(vm);
-    for idx in [0, 1, 2, 3, 4, 5, 6, 7, FIRQ_LIST_VIRTIO] {
+    for idx in [0, 1, 2, 3, 4, 5, 6, 7, FIRQ_LIST_PFAULT, FIRQ_LIST_VIRTIO] {
         let head = g.list(idx);
         // SAFETY: as in `clear_io`: the lists are ours under the lock.
         let mut cur = unsafe { (*head).next };
@@ -862,8 +871,16 @@ fn inject_locked(
             }
             Ok(Injected::request(cpustat::STOP_INT))
         }
-        // pfault is not offered (KVM_CAP_ASYNC_PF is not reported).
-        LocalIrq::PfaultInit => Err(EINVAL),
+        LocalIrq::PfaultInit { params, token } => {
+            count!(vcpu, inject_pfault_init);
+            // SAFETY: see above.
+            unsafe {
+                (*p).ext.ext_params = params;
+                (*p).ext.ext_params2 = token;
+            }
+            set_pending(li, Kind::PfaultInit);
+            Ok(Injected::request(cpustat::EXT_INT))
+        }
     }
 }
 
@@ -909,7 +926,7 @@ pub(crate) fn prepare_float(int: &KvmS390Interrupt) -> Result<PreparedFloat> {
     let req = irq::float_from_interrupt(int.type_, int.parm, int.parm64).map_err(|_| EINVAL)?;
     // The list entry is allocated before the lock (no allocation under a spinlock).
     let node = match req {
-        FloatIrq::Io(_) | FloatIrq::Virtio { .. } => Some(KBox::new(
+        FloatIrq::Io(_) | FloatIrq::Virtio { .. } | FloatIrq::PfaultDone { .. } => Some(KBox::new(
             FloatNode {
                 link: bindings::list_head {
                     next: core::ptr::null_mut(),
@@ -972,8 +989,14 @@ pub(crate) fn queue_float(vm: &Vm, prepared: PreparedFloat) -> Result {
                 set_pending(fpend, Kind::MchkRepressible);
                 cpustat::STOP_INT
             }
-            // pfault is not offered.
-            (FloatIrq::PfaultDone, _) | (_, None) => return Err(EINVAL),
+            (FloatIrq::PfaultDone { .. }, Some(node)) => {
+                count_vm!(vm, inject_pfault_done);
+                g.queue(FIRQ_LIST_PFAULT, FIRQ_CNTR_PFAULT, MAX_PFAULT_IRQS, node)?;
+                set_pending(fpend, Kind::PfaultDone);
+                cpustat::EXT_INT
+            }
+            // Every kind that is queued got its entry in `prepare_float`.
+            (_, None) => return Err(EINVAL),
         }
     };
     floating_kick(vm, request);
@@ -1350,16 +1373,54 @@ fn deliver_one(vcpu: &Vcpu, kind: Kind, regs: &RegsView<'_>) -> Result {
                 None => Ok(()),
             }
         }
+        Kind::PfaultInit => {
+            let token = {
+                let g = LocalGuard::new(vcpu);
+                clear_pending(li, Kind::PfaultInit);
+                // SAFETY: the payload is ours under the lock.
+                unsafe {
+                    let t = (*g.payload()).ext.ext_params2;
+                    (*g.payload()).ext.ext_params2 = 0;
+                    t
+                }
+            };
+            deliver_external(vcpu, pfault_ext(irq::PFAULT_INIT_PARAM, token))
+        }
+        Kind::PfaultDone => {
+            let node = {
+                let g = FloatGuard::new(vcpu.vm());
+                let n = g.pop(FIRQ_LIST_PFAULT, FIRQ_CNTR_PFAULT);
+                if g.is_empty(FIRQ_LIST_PFAULT) {
+                    clear_pending(float_pending(vcpu.vm()), Kind::PfaultDone);
+                }
+                n
+            };
+            match node {
+                Some(n) => deliver_external(vcpu, pfault_ext(irq::PFAULT_DONE_PARAM, n.int.parm64)),
+                None => Ok(()),
+            }
+        }
         Kind::MchkExigent | Kind::MchkRepressible => deliver_mchk(vcpu, regs),
         k => match k.isc() {
             Some(isc) => deliver_io(vcpu, isc),
             None => {
-                // Kinds nothing makes pending (SVC, pfault, host, timing, key, malfunction).
+                // Kinds nothing makes pending (SVC, host, timing, key, malfunction).
                 clear_pending(li, k);
                 clear_pending(float_pending(vcpu.vm()), k);
                 Ok(())
             }
         },
+    }
+}
+
+/// A pfault interruption: CP service with the pfault parameter and the guest's token as
+/// the second parameter (mainline's `__deliver_pfault_init`/`__deliver_pfault_done`).
+fn pfault_ext(cpu_addr: u16, token: u64) -> ExternalStore {
+    ExternalStore {
+        code: ext_code::CP_SERVICE,
+        cpu_addr,
+        params: None,
+        params2: Some(token),
     }
 }
 

@@ -30,6 +30,7 @@
 //!   (`KVM_S390_MEM_OP`, storage-key ioctls);
 //! - `flic.rs`: the FLIC device (floating interruptions for user space), I/O adapters,
 //!   adapter routes and irqfd;
+//! - `pfault.rs`: asynchronous page faults (the pfault handshake with the guest);
 //! - `stats.rs`: the binary statistics tables.
 //!
 //! What is not implemented yet answers with a defined errno, documented in
@@ -76,6 +77,7 @@ pub mod machine;
 pub mod mem_op;
 pub mod one_reg;
 pub mod operexc;
+pub mod pfault;
 pub mod privileged;
 pub mod run;
 pub mod sigp;
@@ -1022,42 +1024,47 @@ pub unsafe extern "C" fn kvm_arch_no_poll(_vcpu: *mut bindings::kvm_vcpu) -> boo
     false
 }
 
-// Asynchronous page faults (pfault) are not offered (KVM_CAP_ASYNC_PF is not reported); the
-// generic code still links against these.
+// Asynchronous page faults (pfault, `pfault.rs`): generic KVM's worker calls these.
 
-/// Never called while pfault is not offered; reports "not handled".
+/// A fault was handed to the async-fault worker: the guest gets pfault init with its token.
 ///
 /// # Safety
 ///
-/// `vcpu` and `work` are live (both unused). Only reached through `kvm_setup_async_pf`,
-/// which the backend never calls while pfault is not offered.
+/// `vcpu` is the live vCPU whose thread calls this from `kvm_setup_async_pf` (reached only
+/// through `pfault::setup_async`, with the vCPU mutex and `kvm->srcu` held); `work` is the
+/// new, live work item.
 #[export]
 pub unsafe extern "C" fn kvm_arch_async_page_not_present(
-    _vcpu: *mut bindings::kvm_vcpu,
-    _work: *mut bindings::kvm_async_pf,
+    vcpu: *mut bindings::kvm_vcpu,
+    work: *mut bindings::kvm_async_pf,
 ) -> bool {
-    false
+    // SAFETY: as above.
+    unsafe { pfault::not_present(Vcpu::from_raw(vcpu), work) }
 }
 
-/// Never called while pfault is not offered.
+/// The worker has faulted the page in: the VM gets pfault done with the token.
 ///
 /// # Safety
 ///
-/// `vcpu` and `work` are live (both unused). Only reached for async faults that were set up,
-/// which never happens while pfault is not offered.
+/// Called by the async-fault worker (`async_pf_execute`, process context) for a live work
+/// item of a live vCPU: generic KVM flushes the work before the vCPU or the VM goes. No
+/// lock of the vCPU is held, so only its thread-safe parts (injection) are used.
 #[export]
 pub unsafe extern "C" fn kvm_arch_async_page_present(
-    _vcpu: *mut bindings::kvm_vcpu,
-    _work: *mut bindings::kvm_async_pf,
+    vcpu: *mut bindings::kvm_vcpu,
+    work: *mut bindings::kvm_async_pf,
 ) {
+    // SAFETY: as above.
+    unsafe { pfault::present(vcpu, work) }
 }
 
-/// Never called while pfault is not offered.
+/// Nothing to do when a completed fault is dequeued: the guest was told by
+/// `kvm_arch_async_page_present` already (as in mainline).
 ///
 /// # Safety
 ///
-/// As for `kvm_arch_async_page_present`: `vcpu` and `work` are live and unused; unreachable
-/// while pfault is not offered.
+/// `vcpu` and `work` are live (both unused), from `kvm_check_async_pf_completion` on the
+/// vCPU's thread.
 #[export]
 pub unsafe extern "C" fn kvm_arch_async_page_ready(
     _vcpu: *mut bindings::kvm_vcpu,
@@ -1070,8 +1077,7 @@ pub unsafe extern "C" fn kvm_arch_async_page_ready(
 /// # Safety
 ///
 /// `vcpu` is a live vCPU (unused), the current thread's, from
-/// `kvm_check_async_pf_completion`, which only the architecture calls (this backend does
-/// not).
+/// `kvm_check_async_pf_completion` (`pfault::before_entry`).
 #[export]
 pub unsafe extern "C" fn kvm_arch_can_dequeue_async_page_present(
     _vcpu: *mut bindings::kvm_vcpu,

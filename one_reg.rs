@@ -81,13 +81,17 @@ impl Vcpu {
                 Reg::EpochDiff => (*sie).epoch = value,
                 Reg::CpuTimer => (*sie).cputm = value,
                 Reg::ClockComp => (*sie).ckc = value,
-                // No pfault completion can be queued: pfault is not offered.
                 Reg::PfToken => (*arch).pfault_token = value as usize,
                 Reg::PfCompare => (*arch).pfault_compare = value as usize,
                 Reg::PfSelect => (*arch).pfault_select = value as usize,
                 Reg::Pp => core::ptr::write_unaligned(SieBlock::pp_ptr(sie), value),
                 Reg::Gbea => addr_of_mut!((*sie).gbea).write(value),
             }
+        }
+        // An invalidated token ends the handshake: outstanding async faults are waited
+        // for and dropped (mainline).
+        if reg == Reg::PfToken && value == crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID {
+            crate::pfault::clear_completions(self);
         }
     }
 }

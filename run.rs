@@ -135,6 +135,8 @@ impl Vcpu {
         // for a long time and must not block memslot updates).
         unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_lock(vcpu) };
         let result = loop {
+            // Completed async faults are freed (the guest was told by the worker).
+            crate::pfault::before_entry(self);
             if let Err(e) = self.handle_requests() {
                 break Err(e);
             }

@@ -432,6 +432,8 @@ pub mod cap {
     pub const ONE_REG: i64 = 70;
     /// `KVM_CAP_S390_COW`: guest memory may be copy-on-write in user space.
     pub const S390_COW: i64 = 79;
+    /// `KVM_CAP_ASYNC_PF`: asynchronous page faults (on s390 the pfault handshake).
+    pub const ASYNC_PF: i64 = 59;
     /// `KVM_CAP_S390_CSS_SUPPORT`: user space handles the channel subsystem.
     pub const S390_CSS_SUPPORT: i64 = 85;
     /// `KVM_CAP_S390_USER_SIGP`: SIGP orders beyond the fast ones go to user space.

@@ -259,6 +259,7 @@ impl Vcpu {
             return;
         }
         crate::interrupt::destroy_vcpu(self);
+        crate::pfault::clear_completions(self);
         let sca = self.vm().sca();
         let id = self.id() as usize;
         // SAFETY: the vCPU is not running and no file refers to it; its SCA entry was set in
@@ -395,6 +396,7 @@ impl Vcpu {
             write_volatile(addr_of_mut!((*run).psw_mask), mask & !psw::MASK_RI);
             (*self.arch()).pfault_token = crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID as usize;
         }
+        crate::pfault::clear_completions(self);
         if !self.vm().user_cpu_state_ctrl() {
             self.cpuflags().fetch_or(cpustat::STOPPED, Ordering::SeqCst);
         }
@@ -569,6 +571,10 @@ impl Vcpu {
                 (*arch).pfault_token = read_volatile(addr_of!((*regs).pft)) as usize;
                 (*arch).pfault_select = read_volatile(addr_of!((*regs).pfs)) as usize;
                 (*arch).pfault_compare = read_volatile(addr_of!((*regs).pfc)) as usize;
+                if (*arch).pfault_token as u64 == crate::uapi_kvm::KVM_S390_PFAULT_TOKEN_INVALID {
+                    // The handshake ends (mainline).
+                    crate::pfault::clear_completions(self);
+                }
             }
             write_volatile(addr_of_mut!((*run).kvm_dirty_regs), 0);
             bindings::kvm_s390_rust_switch_area {

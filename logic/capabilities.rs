@@ -37,6 +37,9 @@ pub fn value(capability: i64, host: &Host) -> i64 {
         // first fault, with FOLL_WRITE, which breaks a copy-on-write share there, and the MMU
         // notifier unmaps a page user space write-protects (fork) (gmap.rs). QEMU requires it.
         cap::S390_COW => 1,
+        // The pfault handshake: DIAG 0x258 (diag.rs), the FLIC's APF groups and asynchronous
+        // faults with pfault init/done (pfault.rs). QEMU reads it.
+        cap::ASYNC_PF => 1,
         // KVM_{SET,GET,HAS}_DEVICE_ATTR on the VM (the CPU-model group, cpu_model.rs).
         cap::VM_ATTRIBUTES => 1,
         // KVM_PRE_FAULT_MEMORY maps guest pages ahead of the guest (gmap.rs).

@@ -96,6 +96,145 @@ pub fn release_pages_range(rx_value: u64, ry_value: u64) -> Option<(u64, u64)> {
     Some((start, end))
 }
 
+/// The pfault token value meaning "no handshake" (`KVM_S390_PFAULT_TOKEN_INVALID`).
+pub const PFAULT_TOKEN_INVALID: u64 = u64::MAX;
+
+/// Size of the DIAGNOSE 0x258 parameter block (z/VM's page-reference services block, as
+/// far as a z/Architecture guest fills it): the function code, the subcode, the block
+/// length in doublewords, the version, the token address, the select and compare masks
+/// of the PSW, and the z/Architecture doubleword.
+pub const PAGE_REF_BLOCK_SIZE: usize = 40;
+
+/// The DIAGNOSE 0x258 parameter block (big-endian in guest storage).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageRefBlock {
+    /// Function code: 0x258.
+    pub code: u16,
+    /// 0: establish the token, 1: cancel.
+    pub subcode: u16,
+    /// Length of the block in doublewords (at least 5).
+    pub len: u16,
+    /// Version: 2.
+    pub version: u16,
+    /// Guest real address of the doubleword holding the token.
+    pub token_addr: u64,
+    /// Which PSW bits decide whether a fault is reported asynchronously.
+    pub select: u64,
+    /// The value the selected PSW bits must have.
+    pub compare: u64,
+    /// 0x8000_0000_0000_0000 for a z/Architecture guest.
+    pub zarch: u64,
+}
+
+impl PageRefBlock {
+    /// Decodes the block from guest storage.
+    pub fn from_be_bytes(b: &[u8; PAGE_REF_BLOCK_SIZE]) -> Self {
+        let h = |i: usize| u16::from_be_bytes([b[i], b[i + 1]]);
+        let d = |i: usize| {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(&b[i..i + 8]);
+            u64::from_be_bytes(x)
+        };
+        PageRefBlock {
+            code: h(0),
+            subcode: h(2),
+            len: h(4),
+            version: h(6),
+            token_addr: d(8),
+            select: d(16),
+            compare: d(24),
+            zarch: d(32),
+        }
+    }
+}
+
+/// What DIAGNOSE 0x258 does (mainline's `__diag_page_ref_service`, after SC24-6084).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageRef {
+    /// A specification exception.
+    Specification,
+    /// Establish the handshake with this token address and masks, once the token address
+    /// is known to be in guest memory (else an addressing exception); Ry gets 0.
+    Establish {
+        /// Guest real address of the token.
+        token_addr: u64,
+        /// PSW select mask.
+        select: u64,
+        /// PSW compare mask.
+        compare: u64,
+    },
+    /// Cancel the handshake; Ry gets 0.
+    Cancel,
+    /// Nothing changes; Ry gets this return code (8: a handshake is established already;
+    /// 4: cancel without a handshake).
+    ReturnCode(u64),
+    /// A subcode the kernel does not handle: user space's.
+    Unsupported,
+}
+
+/// Whether the parameter-block address in Rx is acceptable (doubleword aligned).
+pub const fn page_ref_block_aligned(rx_value: u64) -> bool {
+    rx_value & 7 == 0
+}
+
+/// The decision of DIAGNOSE 0x258 for parameter block `b` while the vCPU's token is
+/// `current_token`. The order of the checks is mainline's: a second establish answers 8
+/// before its block is looked at further.
+pub fn page_ref(b: &PageRefBlock, current_token: u64) -> PageRef {
+    if b.version != 2 || b.len < 5 || b.code != 0x258 {
+        return PageRef::Specification;
+    }
+    match b.subcode {
+        0 => {
+            if current_token != PFAULT_TOKEN_INVALID {
+                return PageRef::ReturnCode(8);
+            }
+            if b.compare & b.select != b.compare
+                || b.token_addr & 7 != 0
+                || b.zarch != 0x8000_0000_0000_0000
+            {
+                return PageRef::Specification;
+            }
+            PageRef::Establish {
+                token_addr: b.token_addr,
+                select: b.select,
+                compare: b.compare,
+            }
+        }
+        1 => {
+            if b.token_addr != 0 || b.select != 0 || b.compare != 0 || b.zarch != 0 {
+                return PageRef::Specification;
+            }
+            if current_token == PFAULT_TOKEN_INVALID {
+                PageRef::ReturnCode(4)
+            } else {
+                PageRef::Cancel
+            }
+        }
+        _ => PageRef::Unsupported,
+    }
+}
+
+/// Whether a fault may be reported to the guest asynchronously (mainline's
+/// `kvm_arch_setup_async_pf`, its conditions on the guest): a handshake is established,
+/// the PSW's selected bits equal the compare mask, the PSW enables external interruptions,
+/// nothing is pending for the vCPU (`irq_pending`), and CR0 enables the service-signal
+/// subclass, under which the 0x2603 interruptions are taken.
+pub fn async_allowed(
+    token: u64,
+    select: u64,
+    compare: u64,
+    psw_mask: u64,
+    cr0: u64,
+    irq_pending: bool,
+) -> bool {
+    token != PFAULT_TOKEN_INVALID
+        && psw_mask & select == compare
+        && psw_mask & crate::logic::interrupt::PSW_MASK_EXT != 0
+        && !irq_pending
+        && cr0 & crate::logic::interrupt::CR0_SERVICE_SIGNAL_SUBMASK != 0
+}
+
 /// `kvm_run.s390_reset_flags` bits (`KVM_S390_RESET_*` of `asm/kvm.h`).
 pub mod reset {
     /// Clear reset: storage is cleared too.

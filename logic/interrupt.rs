@@ -50,9 +50,9 @@ pub enum Kind {
     IoIsc0 = 10,
     /// External: virtio notification (code 0x2603, parameter 0x0d00).
     Virtio = 11,
-    /// External: pfault completion (not offered yet).
+    /// External: pfault completion (code 0x2603, parameter 0x0680).
     PfaultDone = 12,
-    /// External: pfault initialisation (not offered yet).
+    /// External: pfault initialisation (code 0x2603, parameter 0x0600).
     PfaultInit = 13,
     /// External: host (not used).
     ExtHost = 14,
@@ -391,6 +391,10 @@ pub mod ext_code {
 
 /// The value stored at [`lc::EXT_CPU_ADDR`] for a virtio notification.
 pub const VIRTIO_PARAM: u16 = 0x0d00;
+/// The value stored at [`lc::EXT_CPU_ADDR`] for pfault init (a fault is being resolved).
+pub const PFAULT_INIT_PARAM: u16 = 0x0600;
+/// The value stored at [`lc::EXT_CPU_ADDR`] for pfault done (the fault is resolved).
+pub const PFAULT_DONE_PARAM: u16 = 0x0680;
 
 /// The SCCB-address part of a service-signal parameter.
 pub const SCCB_MASK: u32 = 0xffff_fff8;
@@ -557,7 +561,10 @@ pub fn interrupt_to_irq(type_: u32, parm: u32, parm64: u64) -> Result<LocalIrq, 
             fsa: 0,
             edc: 0,
         },
-        irq_type::PFAULT_INIT => LocalIrq::PfaultInit,
+        irq_type::PFAULT_INIT => LocalIrq::PfaultInit {
+            params: parm,
+            token: parm64,
+        },
         irq_type::RESTART => LocalIrq::Restart,
         irq_type::CLOCK_COMP => LocalIrq::ClockComp,
         irq_type::CPU_TIMER => LocalIrq::CpuTimer,
@@ -622,7 +629,10 @@ pub fn local_from_irq(type_: u64, u: &[u8; 64]) -> Result<LocalIrq, Invalid> {
             fsa: ne_u64(u, 16),
             edc: ne_u32(u, 24),
         },
-        irq_type::PFAULT_INIT => LocalIrq::PfaultInit,
+        irq_type::PFAULT_INIT => LocalIrq::PfaultInit {
+            params: ne_u32(u, 0),
+            token: ne_u64(u, 8),
+        },
         _ => return Err(Invalid),
     })
 }
@@ -733,8 +743,13 @@ pub enum LocalIrq {
         /// External-damage code.
         edc: u32,
     },
-    /// pfault init (not offered: refused when injected).
-    PfaultInit,
+    /// pfault init: the guest's token for a fault the host resolves asynchronously.
+    PfaultInit {
+        /// External-interruption parameter (kept, not delivered, as mainline).
+        params: u32,
+        /// The token, delivered as the second external-interruption parameter.
+        token: u64,
+    },
 }
 
 /// Exigent machine-check conditions: system damage (MCIC bit 0) and instruction-processing
@@ -812,8 +827,11 @@ pub enum FloatIrq {
     },
     /// I/O interruption.
     Io(IoInfo),
-    /// pfault done (not offered: refused when injected).
-    PfaultDone,
+    /// pfault done: the fault reported with this token is resolved.
+    PfaultDone {
+        /// The token, delivered as the second external-interruption parameter.
+        token: u64,
+    },
 }
 
 /// The I/O interruption identification.
@@ -850,7 +868,7 @@ pub fn float_from_interrupt(type_: u32, parm: u32, parm64: u64) -> Result<FloatI
     Ok(match t {
         irq_type::VIRTIO => FloatIrq::Virtio { parm, parm64 },
         irq_type::SERVICE => FloatIrq::Service { parm },
-        irq_type::PFAULT_DONE => FloatIrq::PfaultDone,
+        irq_type::PFAULT_DONE => FloatIrq::PfaultDone { token: parm64 },
         irq_type::MCHK => FloatIrq::Mchk {
             cr14: u64::from(parm),
             mcic: parm64,

@@ -719,6 +719,8 @@ static const struct cap_case cases[] = {
 	{ CAP(S390_IRQ_STATE), ALWAYS, ALWAYS, false, NULL,
 	  "kvm_vcpu_state irq_state; kvm_interrupts irq_state_round_trip" },
 	{ CAP(S390_IRQCHIP), ALWAYS, ALWAYS, false, use_enable_on_new_vm },
+	{ CAP(ASYNC_PF), ALWAYS, ALWAYS, false, NULL,
+	  "kvm_pfault: DIAG 0x258, async_fault (pfault init/done with userfaultfd), sync_fault_*" },
 
 	/* Only mainline reports them (ours: not implemented yet). */
 	{ CAP(S390_VSIE_ESAMODE), MAINLINE_ONLY, false, use_enable_on_new_vm },
@@ -732,8 +734,6 @@ static const struct cap_case cases[] = {
 	{ CAP(S390_DIAG318), MAINLINE_ONLY, false, use_diag318 },
 	{ CAP(S390_GMAP), MAINLINE_ONLY, false, NULL,
 	  "mainline's; not exercised here: it concerns user-controlled VMs, which the baseline build does not configure" },
-	{ CAP(ASYNC_PF), MAINLINE_ONLY, false, NULL,
-	  "mainline's; not exercised here: needs a guest that completes the DIAG 0x258 pfault handshake" },
 	{ CAP(S390_CMMA_MIGRATION), MAINLINE_ONLY, false, NULL,
 	  "mainline's; kselftest s390/cmma_test (not in the bed's run list)" },
 	{ CAP(S390_AIS_MIGRATION), MAINLINE_ONLY, false, NULL,

@@ -153,7 +153,7 @@ TEST_F(guest, attribute_groups)
 	EXPECT_ERRNO(EINVAL, flic_get(flic, 12, sizeof(buf), buf));
 	EXPECT_ERRNO(EINVAL, flic_set(flic, 12, 0, buf));
 	EXPECT_ERRNO(EINVAL, flic_set(flic, KVM_DEV_FLIC_GET_ALL_IRQS, sizeof(buf), buf));
-	/* pfault is not used: both requests succeed. */
+	/* Both pfault requests succeed (their effect: kvm_pfault). */
 	EXPECT_OK(flic_set(flic, KVM_DEV_FLIC_APF_ENABLE, 0, NULL));
 	EXPECT_OK(flic_set(flic, KVM_DEV_FLIC_APF_DISABLE_WAIT, 0, NULL));
 	close(flic);
