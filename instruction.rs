@@ -198,7 +198,7 @@ impl Insn<'_> {
     }
 
     /// What a failed guest access makes of the instruction: the access exception for the
-    /// guest, a host error, or user space's turn for what the backend does not emulate.
+    /// guest or a host error.
     pub(crate) fn access_failed(&self, e: AccessError) -> Result<Outcome> {
         match e {
             AccessError::Program(x) => self.program_info(&KvmS390PgmInfo {
@@ -208,7 +208,6 @@ impl Insn<'_> {
                 ..Default::default()
             }),
             AccessError::Host => Err(EFAULT),
-            AccessError::Unsupported => Ok(self.forward()),
         }
     }
 

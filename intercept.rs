@@ -244,6 +244,8 @@ fn handle_prog(vcpu: &Vcpu) -> Result<Outcome> {
         info.trans_exc_code = tecmc;
         info.exc_access_id = (eai_peraid >> 8) as u8;
         info.op_access_id = oai;
+    } else if sie_exit::pgm::art_exception(code) {
+        info.exc_access_id = (eai_peraid >> 8) as u8;
     }
     match code & sie_exit::pgm::CODE_MASK {
         sie_exit::pgm::DATA => info.data_exc_code = (dxc >> 32) as u32,

@@ -1451,9 +1451,11 @@ fn deliver_prog(vcpu: &Vcpu) -> Result {
     if pgm::stores_teid(code) {
         put(vcpu, LC_TRANS_EXC_CODE, &info.trans_exc_code.to_be_bytes())?;
         put(vcpu, LC_EXC_ACCESS_ID, &[info.exc_access_id])?;
-        if pgm::nullifies(code) {
+        if pgm::dat_exception(code) {
             put(vcpu, LC_OP_ACCESS_ID, &[info.op_access_id])?;
         }
+    } else if pgm::art_exception(code) {
+        put(vcpu, LC_EXC_ACCESS_ID, &[info.exc_access_id])?;
     }
     match code {
         0x40 => {

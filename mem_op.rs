@@ -112,8 +112,6 @@ pub(crate) fn vcpu_mem_op(vcpu: &Vcpu, arg: usize) -> Result<i32> {
             Ok(i32::from(x.code))
         }
         Err(AccessError::Host) => Err(EFAULT),
-        // An ALET other than 0 or 1: the backend does not walk the access-list tables.
-        Err(AccessError::Unsupported) => Err(EOPNOTSUPP),
     }
 }
 

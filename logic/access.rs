@@ -12,10 +12,11 @@
 //!
 //! An access is checked in full before any byte moves ([`check_range`] covers every page
 //! of the operand), so a faulting operand changes nothing, as for the CPU's own accesses of
-//! a suppressed or nullified instruction. Access-register mode resolves ALET 0 and 1 (the
-//! primary and the secondary space) only; any other ALET is [`AccessError::Unsupported`]:
-//! the caller hands the instruction to user space.
+//! a suppressed or nullified instruction. In access-register mode ALET 0 and 1 select the
+//! primary and the secondary space, any other ALET goes through access-register translation
+//! (`art.rs`), once per operand, before any other check (mainline's `get_vcpu_asce`).
 
+use crate::logic::art::{self, ArtError};
 use crate::logic::guest_dat::{self, Controls, DatError, GuestMemory, MemoryError};
 use crate::logic::prefix::{real_to_absolute, GuestReal};
 use crate::logic::psw;
@@ -55,7 +56,8 @@ const TEID_FSI_FETCH: u64 = 2 << 10;
 const TEID_B56: u64 = 1 << 7;
 /// TEID bit 60: key-controlled protection (with bit 61 clear).
 const TEID_B60: u64 = 1 << 3;
-/// TEID bit 61: DAT protection (with bit 60 clear).
+/// TEID bit 61: DAT protection (with bit 60 clear); with bit 60 set, access-list-controlled
+/// protection.
 const TEID_B61: u64 = 1 << 2;
 
 /// Kind of access.
@@ -73,6 +75,7 @@ enum Prot {
     LowAddress,
     Key,
     Dat,
+    AccessList,
 }
 
 /// A program exception for the guest, with what the CPU stores for it.
@@ -82,7 +85,8 @@ pub struct Exception {
     pub code: u16,
     /// Translation-exception identification (stored for protection and DAT exceptions).
     pub teid: u64,
-    /// Exception access identification: the access register number of the operand.
+    /// Exception access identification: the access register number of the operand (for
+    /// the exceptions that store it, else 0).
     pub exc_access_id: u8,
 }
 
@@ -93,9 +97,6 @@ pub enum AccessError {
     Program(Exception),
     /// The host could not read or write guest memory that exists.
     Host,
-    /// Beyond what the backend emulates (access-register mode with an ALET other than 0
-    /// or 1): user space gets the instruction.
-    Unsupported,
 }
 
 /// Guest absolute storage as an access needs it: table reads for DAT, whether a page
@@ -145,7 +146,8 @@ pub fn effective(cpu: &Cpu, ga: u64) -> u64 {
 
 /// Builds the exception for `code` at `ga`, as the CPU stores it (mainline:
 /// `trans_exc_ending`): the TEID for protection and DAT exceptions, the access register
-/// number always (it is undefined where not used).
+/// number for those and the access-register-translation exceptions (0 for the others, such
+/// as addressing and ALET specification, where mainline leaves it 0 too).
 fn exception(cpu: &Cpu, code: u16, ga: u64, ar: u8, mode: Mode, prot: Option<Prot>) -> AccessError {
     let mut teid = 0;
     if code == pgm::PROTECTION {
@@ -153,10 +155,11 @@ fn exception(cpu: &Cpu, code: u16, ga: u64, ar: u8, mode: Mode, prot: Option<Pro
             Some(Prot::LowAddress) => TEID_B56,
             Some(Prot::Key) => TEID_B60,
             Some(Prot::Dat) => TEID_B61,
+            Some(Prot::AccessList) => TEID_B60 | TEID_B61,
             None => 0,
         };
     }
-    if code == pgm::PROTECTION || pgm::nullifies(code) {
+    if pgm::stores_teid(code) {
         teid |= (ga & !(PAGE_SIZE - 1))
             | match mode {
                 Mode::Store => TEID_FSI_STORE,
@@ -167,13 +170,25 @@ fn exception(cpu: &Cpu, code: u16, ga: u64, ar: u8, mode: Mode, prot: Option<Pro
     AccessError::Program(Exception {
         code,
         teid,
-        exc_access_id: ar,
+        exc_access_id: if pgm::stores_exc_access_id(code) {
+            ar
+        } else {
+            0
+        },
     })
 }
 
-/// The address space an operand access uses: `None` for DAT off (real addresses), else the
-/// ASCE. In access-register mode the ALET in access register `ar` selects it.
-fn asce(cpu: &Cpu, ar: u8) -> Result<Option<u64>, AccessError> {
+/// The address space an operand access of kind `mode` at effective address `ea` uses:
+/// `None` for DAT off (real addresses), else the ASCE. In access-register mode the ALET in
+/// access register `ar` selects it (access register 0 always means ALET 0); the exceptions
+/// of access-register translation are reported for `ea`.
+fn asce(
+    mem: &impl GuestMemory,
+    cpu: &Cpu,
+    ar: u8,
+    ea: u64,
+    mode: Mode,
+) -> Result<Option<u64>, AccessError> {
     if !cpu.dat() {
         return Ok(None);
     }
@@ -189,7 +204,23 @@ fn asce(cpu: &Cpu, ar: u8) -> Result<Option<u64>, AccessError> {
             match alet {
                 0 => cpu.crs[1],
                 1 => cpu.crs[7],
-                _ => return Err(AccessError::Unsupported),
+                _ => match art::translate(mem, &cpu.crs, cpu.prefix, alet, mode) {
+                    Ok(asce) => asce,
+                    Err(ArtError::Program(code)) => {
+                        return Err(exception(cpu, code, ea, ar, mode, None))
+                    }
+                    Err(ArtError::FetchOnly) => {
+                        return Err(exception(
+                            cpu,
+                            pgm::PROTECTION,
+                            ea,
+                            ar,
+                            mode,
+                            Some(Prot::AccessList),
+                        ))
+                    }
+                    Err(ArtError::Host) => return Err(AccessError::Host),
+                },
             }
         }
     }))
@@ -249,17 +280,9 @@ pub fn translate(
     mode: Mode,
     access_key: u8,
 ) -> Result<u64, AccessError> {
-    let asce = asce(cpu, ar)?;
-    translate_in(
-        mem,
-        cpu,
-        asce,
-        effective(cpu, ga),
-        ar,
-        len,
-        mode,
-        access_key,
-    )
+    let ea = effective(cpu, ga);
+    let asce = asce(mem, cpu, ar, ea, mode)?;
+    translate_in(mem, cpu, asce, ea, ar, len, mode, access_key)
 }
 
 #[expect(clippy::too_many_arguments)]
@@ -350,7 +373,7 @@ pub fn access_range<M: Storage>(
     if len == 0 {
         return Ok(());
     }
-    let asce = asce(cpu, ar)?;
+    let asce = asce(mem, cpu, ar, effective(cpu, ga), mode)?;
     for pass in 0..2 {
         let mut ea = effective(cpu, ga);
         let mut offset = 0usize;

@@ -7,6 +7,7 @@
 //! checks it in seconds. No `unsafe`, no allocation, no panics on any input.
 
 pub mod access;
+pub mod art;
 pub mod capabilities;
 pub mod cpu_model;
 pub mod cpu_reset;

@@ -44,13 +44,26 @@ pub mod pgm {
     pub const REGION_SECOND_TRANSLATION: u16 = 0x3a;
     /// Region-third translation.
     pub const REGION_THIRD_TRANSLATION: u16 = 0x3b;
+    /// ALET specification.
+    pub const ALET_SPECIFICATION: u16 = 0x28;
+    /// ALEN translation.
+    pub const ALEN_TRANSLATION: u16 = 0x29;
+    /// ALE sequence.
+    pub const ALE_SEQUENCE: u16 = 0x2a;
+    /// ASTE validity.
+    pub const ASTE_VALIDITY: u16 = 0x2b;
+    /// ASTE sequence.
+    pub const ASTE_SEQUENCE: u16 = 0x2c;
+    /// Extended authority.
+    pub const EXTENDED_AUTHORITY: u16 = 0x2d;
+    /// ASTE instance.
+    pub const ASTE_INSTANCE: u16 = 0x2f;
     /// The interruption code without the PER and transaction bits.
     pub const CODE_MASK: u16 = 0x7f;
 
-    /// Whether an exception of this code nullifies the instruction (the old PSW points at
-    /// it) rather than suppressing or completing it (the old PSW points past it): the DAT
-    /// exceptions of an operand access. Mainline: `__deliver_prog`.
-    pub const fn nullifies(code: u16) -> bool {
+    /// Whether this is a DAT exception of an operand access (ASCE type, region, segment or
+    /// page translation).
+    pub const fn dat_exception(code: u16) -> bool {
         matches!(
             code & CODE_MASK,
             SEGMENT_TRANSLATION
@@ -62,10 +75,41 @@ pub mod pgm {
         )
     }
 
+    /// Whether this is an access-register-translation exception that stores the exception
+    /// access identification (ALET specification does not, as in mainline's
+    /// `__deliver_prog`).
+    pub const fn art_exception(code: u16) -> bool {
+        matches!(
+            code & CODE_MASK,
+            ALEN_TRANSLATION
+                | ALE_SEQUENCE
+                | ASTE_VALIDITY
+                | ASTE_SEQUENCE
+                | ASTE_INSTANCE
+                | EXTENDED_AUTHORITY
+        )
+    }
+
+    /// Whether an exception of this code nullifies the instruction (the old PSW points at
+    /// it) rather than suppressing or completing it (the old PSW points past it): the DAT
+    /// and access-register-translation exceptions of an operand access. Mainline:
+    /// `__deliver_prog`.
+    pub const fn nullifies(code: u16) -> bool {
+        dat_exception(code) || art_exception(code)
+    }
+
     /// Whether an exception of this code stores a translation-exception identification
-    /// (and the access identifications) in the prefix area.
+    /// (and the access identifications) in the prefix area: the DAT exceptions and
+    /// protection.
     pub const fn stores_teid(code: u16) -> bool {
-        nullifies(code) || code & CODE_MASK == PROTECTION
+        dat_exception(code) || code & CODE_MASK == PROTECTION
+    }
+
+    /// Whether an exception of this code stores the exception access identification (the
+    /// access register of the operand): those that store a TEID and the
+    /// access-register-translation exceptions.
+    pub const fn stores_exc_access_id(code: u16) -> bool {
+        stores_teid(code) || art_exception(code)
     }
 }
 

@@ -234,13 +234,13 @@ fn fetch_protection_override_covers_the_first_2048_bytes() {
 }
 
 #[test]
-fn access_register_mode_resolves_alet_0_and_1_only() {
+fn access_register_mode_resolves_alet_0_and_1_without_tables() {
     let m = Memory::new();
     let mut c = cpu(psw::MASK_DAT | (1 << 46));
     c.crs[1] = m.dat(&[(3, 0x5000, false)]);
     c.crs[7] = c.crs[1]; // which space ALET 1 selects: alet_1_selects_the_secondary_space
     c.acrs[2] = 1;
-    c.acrs[4] = 2;
+    c.acrs[4] = 0x0200_0000; // bits 0-6 not zero: ALET specification (art.rs tests the rest)
     assert_eq!(
         access::translate(&m, &c, 0x3000, 0, 1, Mode::Fetch, 0),
         Ok(0x5000)
@@ -251,7 +251,11 @@ fn access_register_mode_resolves_alet_0_and_1_only() {
     );
     assert_eq!(
         access::translate(&m, &c, 0x3000, 4, 1, Mode::Fetch, 0),
-        Err(AccessError::Unsupported)
+        Err(AccessError::Program(Exception {
+            code: pgm::ALET_SPECIFICATION,
+            teid: 0,
+            exc_access_id: 0,
+        }))
     );
     // Access register 0 always means ALET 0, whatever it holds.
     c.acrs[0] = 7;
