@@ -50,6 +50,7 @@
  * backends in the same run is what tells.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -260,8 +261,9 @@ static int bench_memop_read(int rep)
 
 /*
  * Pages the kernel has allocated and not freed since boot: the pgalloc_*
- * counters of /proc/vmstat minus pgfree (-1 if unreadable).  Unlike MemFree,
- * these count the allocations the CPUs' page lists serve too.
+ * counters of /proc/vmstat minus pgfree (negative: boot memory counts as
+ * freed; LONG_MIN if unreadable).  Unlike MemFree, these count the
+ * allocations the CPUs' page lists serve too.
  */
 static long pages_in_use(void)
 {
@@ -271,7 +273,7 @@ static long pages_in_use(void)
 	FILE *f = fopen("/proc/vmstat", "r");
 
 	if (!f)
-		return -1;
+		return LONG_MIN;
 	while (fscanf(f, "%63s %ld", name, &value) == 2) {
 		if (!strncmp(name, "pgalloc_", 8)) {
 			pages += value;
@@ -282,7 +284,7 @@ static long pages_in_use(void)
 		}
 	}
 	fclose(f);
-	return found == 3 ? pages : -1;
+	return found == 3 ? pages : LONG_MIN;
 }
 
 #define MEM_OBJECTS	32
@@ -294,7 +296,7 @@ static long pages_in_use(void)
  */
 static int report_memory(const char *name, int rep, long before, long after)
 {
-	if (before < 0 || after <= before) {
+	if (before == LONG_MIN || after == LONG_MIN || after <= before) {
 		fprintf(stderr, "%s: pages in use %ld then %ld\n", name, before, after);
 		return -1;
 	}
