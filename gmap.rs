@@ -407,8 +407,13 @@ impl Gmap {
     /// this report); a store after it faults until the entry is back (the fault path waits
     /// for `mmu_lock`), then sets the bit anew through a fresh translation and is reported
     /// next time.
-    pub fn harvest_dirty(&self, start: u64, end: u64, mut dirty: impl FnMut(u64)) {
+    ///
+    /// Returns how many mapped pages it looked at (the caller's measure of the work done
+    /// under the lock).
+    pub fn harvest_dirty(&self, start: u64, end: u64, mut dirty: impl FnMut(u64)) -> usize {
+        let mut visited = 0;
         self.for_each_mapped(start, end, |addr, pte| {
+            visited += 1;
             let entry = pte.load(Ordering::Relaxed);
             let frame = dat::pte_pfn(entry) << dat::PAGE_SHIFT;
             // SAFETY: `pte` is an entry of a live page table.
@@ -438,6 +443,7 @@ impl Gmap {
             pte.store(entry, Ordering::Release);
             dirty(addr);
         });
+        visited
     }
 
     /// Reads and, with `modify`, changes the guest's storage key of the page at `gaddr`:
