@@ -157,18 +157,28 @@ static int run_to_diag(struct vm *vm)
 }
 
 /* DIAG 0x501 in a loop. */
+static const uint8_t diag_loop[] = {
+	0x83, 0x00, 0x05, 0x01,		/* diag 0,0,0x501 */
+	0xa7, 0xf4, 0xff, 0xfe,		/* j    -4 */
+};
+
+/* Whether the guest stopped right after diag_loop's DIAG; says so if not. */
+static int after_diag(struct vm *vm, const char *name)
+{
+	if (vm->run->psw_addr == CODE_GPA + 4)
+		return 0;
+	fprintf(stderr, "%s: PSW at %llx\n", name, (unsigned long long)vm->run->psw_addr);
+	return -1;
+}
+
 static int bench_exit_roundtrip(int rep)
 {
-	static const uint8_t code[] = {
-		0x83, 0x00, 0x05, 0x01,		/* diag 0,0,0x501 */
-		0xa7, 0xf4, 0xff, 0xfe,		/* j    -4 */
-	};
 	const int n = 20000;
 	struct vm vm;
 	double t;
 	int i;
 
-	if (vm_create(&vm, code, sizeof(code)) || run_to_diag(&vm))
+	if (vm_create(&vm, diag_loop, sizeof(diag_loop)) || run_to_diag(&vm))
 		return -1;
 	t = now();
 	for (i = 0; i < n; i++)
@@ -176,10 +186,8 @@ static int bench_exit_roundtrip(int rep)
 			return -1;
 	t = now() - t;
 	/* Each exit was the DIAG at CODE_GPA (run_to_diag checked the ipa). */
-	if (vm.run->psw_addr != CODE_GPA + 4) {
-		fprintf(stderr, "exit_roundtrip: PSW at %llx\n", (unsigned long long)vm.run->psw_addr);
+	if (after_diag(&vm, "exit_roundtrip"))
 		return -1;
-	}
 	printf("BENCH exit_roundtrip %d %.2f us\n", rep, t / n * 1e6);
 	vm_destroy(&vm);
 	return 0;
@@ -188,16 +196,12 @@ static int bench_exit_roundtrip(int rep)
 /* KVM_RUN with immediate_exit: EINTR every time, the guest never runs. */
 static int bench_run_floor(int rep)
 {
-	static const uint8_t code[] = {
-		0x83, 0x00, 0x05, 0x01,		/* diag 0,0,0x501 */
-		0xa7, 0xf4, 0xff, 0xfe,		/* j    -4 */
-	};
 	const int n = 20000;
 	struct vm vm;
 	double t;
 	int i;
 
-	if (vm_create(&vm, code, sizeof(code)) || run_to_diag(&vm))
+	if (vm_create(&vm, diag_loop, sizeof(diag_loop)) || run_to_diag(&vm))
 		return -1;
 	vm.run->immediate_exit = 1;
 	t = now();
@@ -208,10 +212,8 @@ static int bench_run_floor(int rep)
 		}
 	t = now() - t;
 	/* The guest did not run: its PSW is still after the first DIAG. */
-	if (vm.run->psw_addr != CODE_GPA + 4) {
-		fprintf(stderr, "run_floor: PSW at %llx\n", (unsigned long long)vm.run->psw_addr);
+	if (after_diag(&vm, "run_floor"))
 		return -1;
-	}
 	printf("BENCH run_floor %d %.2f us\n", rep, t / n * 1e6);
 	vm_destroy(&vm);
 	return 0;
@@ -570,10 +572,6 @@ static void *exit_loop_thread(void *arg)
  */
 static int bench_exit_roundtrip_4(int rep)
 {
-	static const uint8_t code[] = {
-		0x83, 0x00, 0x05, 0x01,		/* diag 0,0,0x501 */
-		0xa7, 0xf4, 0xff, 0xfe,		/* j    -4 */
-	};
 	struct kvm_s390_psw psw = { .mask = PSW_MASK_64, .addr = CODE_GPA };
 	const int nv = 4, n = 5000;
 	struct exit_loop e[4];
@@ -582,7 +580,7 @@ static int bench_exit_roundtrip_4(int rep)
 	double t;
 	int i;
 
-	if (vm_create(&vm, code, sizeof(code)))
+	if (vm_create(&vm, diag_loop, sizeof(diag_loop)))
 		return -1;
 	for (i = 0; i < nv; i++) {
 		e[i].vm = &vm;
