@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The VM's crypto controls and migration mode, and their VM attribute groups
-//! `KVM_S390_VM_CRYPTO` and `KVM_S390_VM_MIGRATION` (`Documentation/virt/kvm/devices/vm.rst`,
-//! sections 4 and 5; mainline: `kvm_s390_crypto_init`, `kvm_s390_vcpu_crypto_setup`,
-//! `kvm_s390_vm_set_crypto`, `kvm_s390_vm_{start,stop,set,get}_migration` and
-//! `kvm_s390_vm_has_attr` in `s390.c`).
+//! The VM's crypto controls and their VM attribute group `KVM_S390_VM_CRYPTO`
+//! (`Documentation/virt/kvm/devices/vm.rst`, section 4; mainline: `kvm_s390_crypto_init`,
+//! `kvm_s390_vcpu_crypto_setup`, `kvm_s390_vm_set_crypto` and `kvm_s390_vm_has_attr` in
+//! `s390.c`).
 //!
 //! The crypto control block (CRYCB) lies in the VM's `sie_page2`, after the facility list
 //! (`cpu_model.rs` allocates the page below 2 GiB, as `crycbd` is 31 bits); the VM's state
@@ -12,21 +11,16 @@
 //! `kvm->lock`, and each vCPU's SIE block follows it (`crycbd`, `ecb3`, `eca`, `ecd`), set
 //! at creation and again for every vCPU, kept out of SIE (`vcpu_block.rs`), after a change.
 //! The decisions are in `logic/crypto.rs`.
-//!
-//! Migration mode is `kvm->arch.migration_mode`. Without CMMA, which this backend does not
-//! offer, it is only a flag user space sets and reads: no ESSA is tracked.
 
 use core::ptr::addr_of_mut;
-use core::sync::atomic::{AtomicI32, Ordering};
 
 use kernel::bindings;
 use kernel::prelude::*;
-use kernel::uaccess::{UserPtr, UserSlice};
 
 use crate::kvm_host::SieBlock;
 use crate::logic::crypto::{
-    self, CryptoAttr, CryptoRefusal, MigrationAttr, SieCrypto, VmCrypto, FACILITY_MSA3,
-    PCKMO_ECC_FUNCTIONS, PCKMO_HMAC_FUNCTIONS,
+    self, CryptoAttr, CryptoRefusal, SieCrypto, VmCrypto, FACILITY_MSA3, PCKMO_ECC_FUNCTIONS,
+    PCKMO_HMAC_FUNCTIONS,
 };
 use crate::uapi_kvm::{KvmDeviceAttr, KVM_GET_DEVICE_ATTR, KVM_HAS_DEVICE_ATTR};
 use crate::vcpu::Vcpu;
@@ -220,52 +214,6 @@ impl Vm {
             unsafe { write_sie(sie, crypto::vcpu_controls(&new, crycbd, read_sie(sie))) };
         });
         Ok(())
-    }
-
-    fn migration_mode(&self) -> &AtomicI32 {
-        // SAFETY: `arch()` is valid; `migration_mode` is an aligned int only accessed
-        // atomically.
-        unsafe { AtomicI32::from_ptr(addr_of_mut!((*self.arch()).migration_mode)) }
-    }
-
-    /// `KVM_{SET,GET,HAS}_DEVICE_ATTR` of the group `KVM_S390_VM_MIGRATION`.
-    ///
-    /// As in mainline, HAS reports every attribute number of the group, and SET of STATUS
-    /// or GET of START and STOP are ENXIO.
-    pub fn migration_attr(&self, ioctl: u32, attr: &KvmDeviceAttr) -> Result {
-        let which = MigrationAttr::from_raw(attr.attr);
-        match (ioctl, which) {
-            (KVM_HAS_DEVICE_ATTR, _) => Ok(()),
-            (KVM_GET_DEVICE_ATTR, Some(MigrationAttr::Status)) => {
-                let mode = u64::from(self.migration_mode().load(Ordering::Relaxed) != 0);
-                UserSlice::new(UserPtr::from_addr(attr.addr as usize), 8)
-                    .writer()
-                    .write(&mode)
-            }
-            (KVM_GET_DEVICE_ATTR, _) => Err(ENXIO),
-            (_, Some(MigrationAttr::Start | MigrationAttr::Stop)) => {
-                // SAFETY: the VM is live; no lock is held. `slots_arch_lock` serialises
-                // the mode changes against each other and against memslot installation.
-                unsafe { bindings::kvm_s390_rust_slots_arch_lock(self.as_raw()) };
-                let result = if which == Some(MigrationAttr::Start) {
-                    let on = self.migration_mode().load(Ordering::Relaxed) != 0;
-                    // SAFETY: the VM is live.
-                    let has_slots =
-                        !unsafe { bindings::kvm_s390_rust_memslots_empty(self.as_raw()) };
-                    crypto::start(on, has_slots).map_err(|()| EINVAL)
-                } else {
-                    Ok(false)
-                };
-                if let Ok(on) = result {
-                    self.migration_mode()
-                        .store(i32::from(on), Ordering::Relaxed);
-                }
-                // SAFETY: taken above.
-                unsafe { bindings::kvm_s390_rust_slots_arch_unlock(self.as_raw()) };
-                result.map(|_| ())
-            }
-            _ => Err(ENXIO),
-        }
     }
 }
 

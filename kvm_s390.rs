@@ -16,7 +16,8 @@
 //! - `machine.rs`: facts about the host machine; `host_mem.rs`: host address conversions;
 //! - `vm.rs`, `vcpu.rs`: VM and vCPU lifecycle and state;
 //! - `cpu_model.rs`: the guest's facility list and the CPU-model VM attributes;
-//! - `crypto.rs`: the crypto control block and the crypto and migration VM attributes;
+//! - `crypto.rs`: the crypto control block and the crypto VM attributes;
+//! - `migration.rs`: migration mode and its VM attributes;
 //! - `gmap.rs`: guest memory (the DAT tables SIE translates guest addresses with);
 //! - `run.rs` and `sie64a.S`: `KVM_RUN`, the SIE run loop and its world switch;
 //! - `intercept.rs`: what is done with each exit from SIE (one `match`), calling into
@@ -75,6 +76,7 @@ mod layout_checks;
 pub mod logic;
 pub mod machine;
 pub mod mem_op;
+pub mod migration;
 pub mod one_reg;
 pub mod operexc;
 pub mod pfault;

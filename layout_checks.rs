@@ -372,7 +372,8 @@ same!(
     uapi_kvm::KVM_S390_VM_CPU_MACHINE_SUBFUNC,
     bindings::KVM_S390_VM_CPU_MACHINE_SUBFUNC
 );
-// The crypto and migration groups and the crypto controls of the SIE block (crypto.rs).
+// The crypto and migration groups and the crypto controls of the SIE block (crypto.rs,
+// migration.rs).
 same!(uapi_kvm::KVM_S390_VM_CRYPTO, bindings::KVM_S390_VM_CRYPTO);
 same!(
     uapi_kvm::KVM_S390_VM_MIGRATION,

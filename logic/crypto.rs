@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The guest's cryptographic controls: the crypto control block (CRYCB) format, the SIE
-//! execution controls that enable protected-key functions, and the VM attribute groups
-//! `KVM_S390_VM_CRYPTO` and `KVM_S390_VM_MIGRATION` (`Documentation/virt/kvm/devices/vm.rst`,
-//! sections 4 and 5).
+//! execution controls that enable protected-key functions, and the VM attribute group
+//! `KVM_S390_VM_CRYPTO` (`Documentation/virt/kvm/devices/vm.rst`, section 4).
 //!
 //! PERFORM CRYPTOGRAPHIC KEY MANAGEMENT OPERATION (PCKMO, message-security-assist extension 3,
 //! facility 76) turns a clear key into a protected key, encrypted with a wrapping key the
@@ -12,8 +11,8 @@
 //! DEA functions. The CRYCB format (the low bits of `crycbd`) says which facilities shape
 //! the block: format 0 without MSA3, format 1 with MSA3, format 2 with MSA3 and the AP
 //! extended-addressing facility (APXA). Mainline: `kvm_s390_set_crycb_format`,
-//! `kvm_s390_crypto_init`, `kvm_s390_vcpu_crypto_setup`, `kvm_s390_vm_set_crypto` and
-//! `kvm_s390_vm_{set,get}_migration` in `s390.c`.
+//! `kvm_s390_crypto_init`, `kvm_s390_vcpu_crypto_setup` and `kvm_s390_vm_set_crypto` in
+//! `s390.c`.
 
 /// `crycbd` low bits: the CRYCB format.
 pub mod format {
@@ -203,41 +202,4 @@ pub fn set(attr: CryptoAttr, old: VmCrypto, host_ap: bool) -> Result<VmCrypto, C
         CryptoAttr::DisableApie => new.apie = false,
     }
     Ok(new)
-}
-
-/// The attributes of `KVM_S390_VM_MIGRATION`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MigrationAttr {
-    /// Leaves migration mode (write-only).
-    Stop,
-    /// Enters migration mode (write-only).
-    Start,
-    /// Reads whether migration mode is on, as a u64 0 or 1 (read-only).
-    Status,
-}
-
-impl MigrationAttr {
-    /// The attribute `attr` names (`KVM_S390_VM_MIGRATION_*`), `None` for an unknown one.
-    pub fn from_raw(attr: u64) -> Option<Self> {
-        match attr {
-            0 => Some(Self::Stop),
-            1 => Some(Self::Start),
-            2 => Some(Self::Status),
-            _ => None,
-        }
-    }
-}
-
-/// Migration mode after START: unchanged if already on; refused (EINVAL) for a VM without
-/// memory. Without CMMA, which this backend does not offer, there is nothing else to
-/// prepare, so dirty logging is not required of the slots (mainline checks it only for
-/// CMMA).
-pub fn start(on: bool, has_memslots: bool) -> Result<bool, ()> {
-    if on {
-        Ok(true)
-    } else if !has_memslots {
-        Err(())
-    } else {
-        Ok(true)
-    }
 }

@@ -24,6 +24,7 @@ pub mod interrupt;
 pub mod mem_limit;
 pub mod mem_op;
 pub mod memslots;
+pub mod migration;
 pub mod one_reg;
 pub mod operexc;
 pub mod prefix;

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The crypto controls and the crypto and migration VM attributes (logic/crypto.rs).
+//! The crypto controls and the crypto and migration VM attributes (logic/crypto.rs,
+//! logic/migration.rs).
 
 use kvm_s390_host_tests::logic::crypto::{
-    self, format, CryptoAttr, CryptoRefusal, MigrationAttr, SieCrypto, VmCrypto, ECA_APIE,
-    ECB3_AES, ECB3_DEA, ECD_ECC, ECD_HMAC,
+    self, format, CryptoAttr, CryptoRefusal, SieCrypto, VmCrypto, ECA_APIE, ECB3_AES, ECB3_DEA,
+    ECD_ECC, ECD_HMAC,
 };
+use kvm_s390_host_tests::logic::migration::{self, MigrationAttr};
 
 #[test]
 fn crycb_format_follows_msa3_and_apxa() {
@@ -186,8 +188,8 @@ fn migration_start_and_attributes() {
     assert_eq!(MigrationAttr::from_raw(2), Some(MigrationAttr::Status));
     assert_eq!(MigrationAttr::from_raw(3), None);
     // No memory: EINVAL, unless the mode is on already (then START changes nothing).
-    assert_eq!(crypto::start(false, false), Err(()));
-    assert_eq!(crypto::start(true, false), Ok(true));
-    assert_eq!(crypto::start(false, true), Ok(true));
-    assert_eq!(crypto::start(true, true), Ok(true));
+    assert_eq!(migration::start(false, false), Err(()));
+    assert_eq!(migration::start(true, false), Ok(true));
+    assert_eq!(migration::start(false, true), Ok(true));
+    assert_eq!(migration::start(true, true), Ok(true));
 }
