@@ -601,7 +601,7 @@ bool kvm_s390_rust_apxa_installed(void)
 	return info.apxa;
 }
 
-/* crypto.rs: migration mode changes under slots_arch_lock, as in mainline. */
+/* migration.rs: migration mode changes under slots_arch_lock, as in mainline. */
 void kvm_s390_rust_slots_arch_lock(struct kvm *kvm)
 {
 	mutex_lock(&kvm->slots_arch_lock);
@@ -612,7 +612,7 @@ void kvm_s390_rust_slots_arch_unlock(struct kvm *kvm)
 	mutex_unlock(&kvm->slots_arch_lock);
 }
 
-/* crypto.rs: whether the VM has no memory slot (read under kvm->srcu). */
+/* migration.rs: whether the VM has no memory slot (read under kvm->srcu). */
 bool kvm_s390_rust_memslots_empty(struct kvm *kvm)
 {
 	bool empty;
