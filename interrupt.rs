@@ -1349,15 +1349,7 @@ fn deliver_one(vcpu: &Vcpu, kind: Kind, regs: &RegsView<'_>) -> Result {
         }
         Kind::Service | Kind::ServiceEvent => deliver_service(vcpu, kind),
         Kind::Virtio => {
-            let node = {
-                let g = FloatGuard::new(vcpu.vm());
-                let n = g.pop(FIRQ_LIST_VIRTIO, FIRQ_CNTR_VIRTIO);
-                if g.is_empty(FIRQ_LIST_VIRTIO) {
-                    clear_pending(float_pending(vcpu.vm()), Kind::Virtio);
-                }
-                n
-            };
-            match node {
+            match take_float(vcpu.vm(), FIRQ_LIST_VIRTIO, FIRQ_CNTR_VIRTIO, Kind::Virtio) {
                 Some(n) => {
                     count!(vcpu, deliver_virtio);
                     deliver_external(
@@ -1387,15 +1379,12 @@ fn deliver_one(vcpu: &Vcpu, kind: Kind, regs: &RegsView<'_>) -> Result {
             deliver_external(vcpu, pfault_ext(irq::PFAULT_INIT_PARAM, token))
         }
         Kind::PfaultDone => {
-            let node = {
-                let g = FloatGuard::new(vcpu.vm());
-                let n = g.pop(FIRQ_LIST_PFAULT, FIRQ_CNTR_PFAULT);
-                if g.is_empty(FIRQ_LIST_PFAULT) {
-                    clear_pending(float_pending(vcpu.vm()), Kind::PfaultDone);
-                }
-                n
-            };
-            match node {
+            match take_float(
+                vcpu.vm(),
+                FIRQ_LIST_PFAULT,
+                FIRQ_CNTR_PFAULT,
+                Kind::PfaultDone,
+            ) {
                 Some(n) => deliver_external(vcpu, pfault_ext(irq::PFAULT_DONE_PARAM, n.int.parm64)),
                 None => Ok(()),
             }
@@ -1524,17 +1513,20 @@ fn deliver_service(vcpu: &Vcpu, kind: Kind) -> Result {
     )
 }
 
+/// Takes the first interruption of floating list `idx` (counted in `counter`) for delivery,
+/// and clears `kind`'s pending bit when that empties the list.
+fn take_float(vm: &Vm, idx: usize, counter: usize, kind: Kind) -> Option<KBox<FloatNode>> {
+    let g = FloatGuard::new(vm);
+    let node = g.pop(idx, counter);
+    if g.is_empty(idx) {
+        clear_pending(float_pending(vm), kind);
+    }
+    node
+}
+
 fn deliver_io(vcpu: &Vcpu, isc: u8) -> Result {
     let vm = vcpu.vm();
-    let node = {
-        let g = FloatGuard::new(vm);
-        let n = g.pop(usize::from(isc), FIRQ_CNTR_IO);
-        if g.is_empty(usize::from(isc)) {
-            clear_pending(float_pending(vm), Kind::io(isc));
-        }
-        n
-    };
-    let Some(node) = node else {
+    let Some(node) = take_float(vm, usize::from(isc), FIRQ_CNTR_IO, Kind::io(isc)) else {
         return Ok(());
     };
     let Ok(FloatIrq::Io(io)) =
