@@ -86,6 +86,37 @@ static inline void load_code(FIXTURE_DATA(guest) *self, uint64_t gpa,
 	memcpy(host_addr(self, gpa), code, len);
 }
 
+/* Guest data at @gpa (big-endian, as the host reads it natively). */
+static inline uint64_t be64_at(FIXTURE_DATA(guest) *self, uint64_t gpa)
+{
+	return *(uint64_t *)host_addr(self, gpa);
+}
+
+static inline uint32_t be32_at(FIXTURE_DATA(guest) *self, uint64_t gpa)
+{
+	return *(uint32_t *)host_addr(self, gpa);
+}
+
+static inline uint16_t be16_at(FIXTURE_DATA(guest) *self, uint64_t gpa)
+{
+	return *(uint16_t *)host_addr(self, gpa);
+}
+
+/*
+ * Points the new PSW at lowcore offset @lc to @handler, a guest routine that
+ * exits with DIAG 0x501 and loops there: an interruption of that class ends
+ * KVM_RUN at @handler + 4.
+ */
+static inline void set_new_psw(FIXTURE_DATA(guest) *self, uint64_t lc, uint64_t handler)
+{
+	static const uint8_t code[] = { DIAG_501, J_SELF };
+	uint64_t *psw = (uint64_t *)host_addr(self, lc);
+
+	psw[0] = PSW_MASK_64;
+	psw[1] = handler;
+	load_code(self, handler, code, sizeof(code));
+}
+
 /* Runs the vCPU and asserts a DIAG 0x501 exit with the PSW at @next_addr. */
 #define RUN_TO_DIAG(next_addr) do {						\
 	ASSERT_OK(ioctl(self->vcpu, KVM_RUN, 0));				\

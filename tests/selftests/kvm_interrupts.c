@@ -58,31 +58,6 @@
 /* stck 0x300 */
 #define STCK_300	0xb2, 0x05, 0x03, 0x00
 
-static uint64_t be64_at(FIXTURE_DATA(guest) *self, uint64_t gpa)
-{
-	return *(uint64_t *)host_addr(self, gpa);
-}
-
-static uint32_t be32_at(FIXTURE_DATA(guest) *self, uint64_t gpa)
-{
-	return *(uint32_t *)host_addr(self, gpa);
-}
-
-static uint16_t be16_at(FIXTURE_DATA(guest) *self, uint64_t gpa)
-{
-	return *(uint16_t *)host_addr(self, gpa);
-}
-
-static void set_new_psw(FIXTURE_DATA(guest) *self, uint64_t lc, uint64_t handler)
-{
-	static const uint8_t code[] = { DIAG_501, J_SELF };
-	uint64_t *psw = (uint64_t *)host_addr(self, lc);
-
-	psw[0] = PSW_MASK_64;
-	psw[1] = handler;
-	load_code(self, handler, code, sizeof(code));
-}
-
 /* Lowcore new PSWs to the handlers, the guest code, the PSW and CR0/CR6/CR14. */
 static void setup(struct __test_metadata *_metadata, FIXTURE_DATA(guest) *self,
 		  const uint8_t *code, size_t len, uint64_t psw_mask,

@@ -85,26 +85,6 @@ struct prs_block {
 	uint64_t zarch;
 };
 
-static uint64_t be64_at(FIXTURE_DATA(guest) *self, uint64_t gpa)
-{
-	return *(uint64_t *)host_addr(self, gpa);
-}
-
-static uint16_t be16_at(FIXTURE_DATA(guest) *self, uint64_t gpa)
-{
-	return *(uint16_t *)host_addr(self, gpa);
-}
-
-static void set_new_psw(FIXTURE_DATA(guest) *self, uint64_t lc, uint64_t handler)
-{
-	static const uint8_t code[] = { DIAG_501, J_SELF };
-	uint64_t *psw = (uint64_t *)host_addr(self, lc);
-
-	psw[0] = PSW_MASK_64;
-	psw[1] = handler;
-	load_code(self, handler, code, sizeof(code));
-}
-
 static void write_block(FIXTURE_DATA(guest) *self, uint64_t gpa, const struct prs_block *b)
 {
 	memcpy(host_addr(self, gpa), b, sizeof(*b));
