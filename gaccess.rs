@@ -7,13 +7,16 @@
 //! `logic/guest_dat.rs`). Mainline: `gaccess.c`/`gaccess.h`.
 //!
 //! The rules (prefixing, the DAT walk, protection) are pure logic in `logic/`; this file is
-//! the glue that applies them to a vCPU's memory. Every function is called with `kvm->srcu` held
-//! (the run loop holds it while it handles an exit).
+//! the glue that applies them to a vCPU's memory. Every function is called with `kvm->srcu`
+//! held (the run loop holds it while it handles an exit). Every walk of the guest's DAT
+//! tables holds the IPTE interlock (`ipte.rs`), so that no guest CPU invalidates an entry
+//! under it.
 
 use kernel::bindings;
 use kernel::prelude::*;
 
 use crate::gmap::Faultin;
+use crate::ipte;
 use crate::kvm_host::Psw;
 use crate::logic::access::{self, AccessError, Mode};
 use crate::logic::dat::PAGE_SHIFT;
@@ -37,6 +40,7 @@ pub(crate) fn instruction_address(
     }
     let ctl = controls(vcpu.vm(), crs);
     let asce = guest_dat::instruction_asce(gpsw.mask, crs);
+    let _interlock = ipte::lock(vcpu.vm());
     guest_dat::translate(&GuestAbsoluteMemory(vcpu), asce, gpsw.addr, prefix, ctl)
         .map(|t| t.absolute)
 }
@@ -117,6 +121,7 @@ pub(crate) fn read_logical(
     buf: &mut [u8],
 ) -> core::result::Result<(), AccessError> {
     let len = buf.len();
+    let _interlock = ipte::lock_for(vcpu.vm(), cpu);
     access::access_range(
         &GuestAbsoluteMemory(vcpu),
         cpu,
@@ -145,6 +150,7 @@ pub(crate) fn write_logical(
     key: u8,
     buf: &[u8],
 ) -> core::result::Result<(), AccessError> {
+    let _interlock = ipte::lock_for(vcpu.vm(), cpu);
     access::access_range(
         &GuestAbsoluteMemory(vcpu),
         cpu,
@@ -213,6 +219,7 @@ pub(crate) fn test_protection(
     ar: u8,
     access_key: u8,
 ) -> core::result::Result<u8, AccessError> {
+    let _interlock = ipte::lock_for(vcpu.vm(), cpu);
     access::test_protection(&GuestAbsoluteMemory(vcpu), cpu, ga, ar, access_key, |abs| {
         writable(vcpu, abs)
     })
@@ -291,6 +298,7 @@ pub(crate) fn check_logical(
     mode: Mode,
     key: u8,
 ) -> core::result::Result<(), AccessError> {
+    let _interlock = ipte::lock_for(vcpu.vm(), cpu);
     access::access_range(
         &GuestAbsoluteMemory(vcpu),
         cpu,

@@ -7,7 +7,8 @@
  * which must run in this order with interrupts disabled and without instrumentation in
  * between, as in every KVM port; the cmpxchg dispatch over the kernel's sized
  * __cmpxchg_key*() macros; kvm_s390_rust_pin_guest_page(), which holds the VM's mm and
- * its lock around the pin; the memslot walks that need their srcu bracket; and the
+ * its lock around the pin; the memslot walks that need their srcu bracket; the wait
+ * for the IPTE interlock, a wait_event macro around ipte.rs's condition; and the
  * query forms of PLO, SORTL, DFLTCC and PFCR, which need inline assembly.
  */
 #include <linux/entry-virt.h>
@@ -363,6 +364,27 @@ void kvm_s390_rust_init_local_int_lock(spinlock_t *lock)
 void kvm_s390_rust_init_adapter_maps_lock(spinlock_t *lock)
 {
 	spin_lock_init(lock);
+}
+
+/* The IPTE interlock's mutex and wait queue (ipte.rs), one lock class for all VMs. */
+void kvm_s390_rust_init_ipte(struct kvm *kvm)
+{
+	mutex_init(&kvm->arch.ipte_mutex);
+	init_waitqueue_head(&kvm->arch.ipte_wq);
+}
+
+void kvm_s390_rust_ipte_wake(struct kvm *kvm)
+{
+	wake_up(&kvm->arch.ipte_wq);
+}
+
+/* ipte.rs: whether the host holds the interlock. */
+bool kvm_s390_ipte_held(struct kvm *kvm);
+
+/* Sleeps until the host released the IPTE interlock; -ERESTARTSYS on a signal. */
+int kvm_s390_rust_ipte_wait(struct kvm *kvm)
+{
+	return wait_event_interruptible(kvm->arch.ipte_wq, !kvm_s390_ipte_held(kvm));
 }
 
 void kvm_s390_rust_spin_lock(spinlock_t *lock)

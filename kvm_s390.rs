@@ -71,6 +71,7 @@ pub mod host_mem;
 pub mod instruction;
 pub mod intercept;
 pub mod interrupt;
+pub mod ipte;
 pub mod kvm_host;
 mod layout_checks;
 pub mod logic;

@@ -19,6 +19,9 @@ pub struct Machine {
     /// The guest-PER enhancement (GPERE): SIE can force PER on for a guest (`CPUSTAT_P`),
     /// which guest debugging is built on.
     pub has_gpere: bool,
+    /// The SIE interlock interpretation facility (SIIF): the IPTE interlock word counts
+    /// host and guest holders (`logic/ipte.rs`).
+    pub has_siif: bool,
 }
 
 impl Machine {
@@ -33,6 +36,7 @@ impl Machine {
             ibc: sclp.ibc,
             hmfai: sclp.hmfai,
             has_gpere: sclp.has_gpere() != 0,
+            has_siif: sclp.has_siif() != 0,
         }
     }
 }

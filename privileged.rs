@@ -2,9 +2,9 @@
 
 //! Handlers of the privileged (and a few other) instructions SIE intercepts and the backend
 //! emulates: STIDP, SPX, STPX, STAP, STFL, STSI, LCTL(G), STCTL(G), LPSW(E/EY), EPSW, TB,
-//! TPROT, PTFF, SCKPF, and the operation exception of runtime-instrumentation and
-//! guarded-storage instructions the guest lacks the facility for (Principles of Operation, chapter 10 "Control Instructions"; mainline:
-//! `priv.c`).
+//! TPROT, PTFF, SCKPF, the IPTE-interlock intercepts, and the operation exception of
+//! runtime-instrumentation and guarded-storage instructions the guest lacks the facility
+//! for (Principles of Operation, chapter 10 "Control Instructions"; mainline: `priv.c`).
 //!
 //! Every handler has mainline's shape: count it in mainline's statistic, privileged-
 //! operation exception in problem state, decode, specification exception for a misaligned
@@ -19,6 +19,7 @@ use kernel::prelude::*;
 use crate::gaccess;
 use crate::instruction::Insn;
 use crate::intercept::Outcome;
+use crate::ipte;
 use crate::kvm_host::{self, Psw};
 use crate::logic::access;
 use crate::logic::instruction as decode;
@@ -512,6 +513,19 @@ pub(crate) fn sckpf(insn: &mut Insn<'_>) -> Result<Outcome> {
     // SAFETY: the SIE block is ours while the guest is out.
     unsafe { (*sie).todpr = (insn.gprs[0] & 0xffff) as u32 };
     Ok(Outcome::Continue)
+}
+
+/// IPTE (B221), CSP (B250), CSPG (B98A), IDTE (B98E) and CRDTE (B98F), which SIE
+/// intercepts while the host holds the IPTE interlock (`ipte.rs`): once the host released
+/// it (or a signal arrived, which `KVM_RUN` then returns for), the guest executes the
+/// instruction again.
+pub(crate) fn ipte_interlock(insn: &mut Insn<'_>) -> Result<Outcome> {
+    count!(insn.vcpu, instruction_ipte_interlock);
+    if insn.problem_state() {
+        return insn.program(pgm::PRIVILEGED_OP);
+    }
+    ipte::wait_released(insn.vcpu);
+    retry(insn)
 }
 
 /// Moves the PSW back onto the intercepted instruction, so that the guest executes it

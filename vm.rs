@@ -351,6 +351,8 @@ impl Vm {
             (*arch).mem_limit = mem_limit as usize;
             (*arch).gmap = KBox::into_raw(gmap).cast();
         }
+        // SAFETY: the VM is not yet shared; its arch fields are ours to initialise.
+        unsafe { bindings::kvm_s390_rust_init_ipte(self.as_raw()) };
         crate::interrupt::init_vm(self);
         Ok(())
     }

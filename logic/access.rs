@@ -133,6 +133,14 @@ impl Cpu {
         self.psw_mask & psw::MASK_DAT != 0
     }
 
+    /// Whether a logical access may walk the guest's DAT tables, so that the IPTE
+    /// interlock must be held around it (`logic/ipte.rs`): with DAT on. Mainline also
+    /// leaves out a real-space designation, which is known only once the ASCE is chosen;
+    /// holding the interlock for it is merely unneeded.
+    pub fn walks_dat(&self) -> bool {
+        self.dat()
+    }
+
     /// PSW bits 16-17: 0 primary, 1 access register, 2 secondary, 3 home.
     fn address_space(&self) -> u64 {
         (self.psw_mask >> 46) & 3

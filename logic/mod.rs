@@ -21,6 +21,7 @@ pub mod guest_dat;
 pub mod guestdbg;
 pub mod instruction;
 pub mod interrupt;
+pub mod ipte;
 pub mod mem_limit;
 pub mod mem_op;
 pub mod memslots;

@@ -79,43 +79,6 @@ static void setup_pgm(FIXTURE_DATA(guest) *self)
 	}									\
 }
 
-/* The vCPU statistic @name (KVM_GET_STATS_FD), or -1 if there is none. */
-static int64_t vcpu_stat(int vcpu, const char *name)
-{
-	struct kvm_stats_header hdr;
-	struct kvm_stats_desc *d;
-	int64_t value = -1;
-	size_t desc_size, i;
-	uint64_t v;
-	char *descs;
-	int fd;
-
-	fd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
-	if (fd < 0)
-		return -1;
-	if (pread(fd, &hdr, sizeof(hdr), 0) != sizeof(hdr))
-		goto out;
-	desc_size = sizeof(*d) + hdr.name_size;
-	descs = calloc(hdr.num_desc, desc_size);
-	if (!descs)
-		goto out;
-	if (pread(fd, descs, hdr.num_desc * desc_size, hdr.desc_offset) ==
-	    (ssize_t)(hdr.num_desc * desc_size)) {
-		for (i = 0; i < hdr.num_desc; i++) {
-			d = (struct kvm_stats_desc *)(descs + i * desc_size);
-			if (strcmp(d->name, name))
-				continue;
-			if (pread(fd, &v, sizeof(v), hdr.data_offset + d->offset) == sizeof(v))
-				value = v;
-			break;
-		}
-	}
-	free(descs);
-out:
-	close(fd);
-	return value;
-}
-
 static int vm_cpu_attr(int vm, unsigned long ioctl_nr, uint64_t attr, void *val)
 {
 	struct kvm_device_attr a = {
@@ -861,7 +824,7 @@ TEST_F(guest, handlers_count_in_mainlines_stats)
 	EXPECT_EQ(0x80000000, self->run->s.regs.gprs[3]);
 	EXPECT_EQ(0, self->run->s.regs.prefix);
 	for (i = 0; i < sizeof(stats) / sizeof(stats[0]); i++) {
-		int64_t v = vcpu_stat(self->vcpu, stats[i]);
+		int64_t v = kvm_stat(self->vcpu, stats[i]);
 
 		EXPECT_TRUE(v == 0 || v == 1) TH_LOG("%s = %ld", stats[i], (long)v);
 		if (v == 1) {

@@ -24,15 +24,11 @@
  * matching the select/compare masks, the same access simply blocks until a
  * thread resolves it, without any interruption.
  */
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <time.h>
 
-#include <linux/userfaultfd.h>
-
-#include "guest_util.h"
+#include "uffd_util.h"
 
 #define PSW_MASK_EXT	0x0100000000000000UL
 #define PSW_MASK_WAIT	0x0002000000000000UL
@@ -378,80 +374,6 @@ TEST_F(guest, injected_pfault_interruptions)
 	close(flic);
 }
 
-/* A userfaultfd-registered memslot (missing pages) and the page to resolve with. */
-struct uffd_slot {
-	int uffd;
-	uint8_t *mem;
-	uint8_t page[4096];
-};
-
-/* 0: ready; 1: userfaultfd not available here (the caller skips). */
-static int uffd_slot_open(struct __test_metadata *_metadata, FIXTURE_DATA(guest) *self,
-			  struct uffd_slot *u)
-{
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-
-	u->mem = MAP_FAILED;
-	u->uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (u->uffd < 0 && (errno == ENOSYS || errno == EPERM))
-		return 1;
-	EXPECT_LE(0, u->uffd) TH_LOG("userfaultfd: %s", strerror(errno));
-	if (u->uffd < 0)
-		return -1;
-	EXPECT_OK(ioctl(u->uffd, UFFDIO_API, &api));
-	u->mem = kvm_alloc_aligned(UFFD_SIZE, SZ_1M);
-	EXPECT_NE(MAP_FAILED, u->mem);
-	if (u->mem == MAP_FAILED)
-		return -1;
-	reg.range.start = (uintptr_t)u->mem;
-	reg.range.len = UFFD_SIZE;
-	EXPECT_OK(ioctl(u->uffd, UFFDIO_REGISTER, &reg));
-	EXPECT_OK(kvm_set_memslot(self->vm, UFFD_SLOT, 0, UFFD_GPA, UFFD_SIZE,
-				  (uintptr_t)u->mem));
-	memset(u->page, 0x5a, sizeof(u->page));
-	*(uint64_t *)(u->page + (TOUCH_OFF & 0xfff)) = MAGIC;
-	return 0;
-}
-
-static void uffd_slot_close(struct uffd_slot *u)
-{
-	if (u->mem != MAP_FAILED)
-		munmap(u->mem, UFFD_SIZE);
-	if (u->uffd >= 0)
-		close(u->uffd);
-}
-
-/* The host address of the page the guest touches. */
-static uintptr_t touched_page(struct uffd_slot *u)
-{
-	return (uintptr_t)u->mem + (TOUCH_OFF & ~0xfffUL);
-}
-
-/* Waits up to @ms for a missing-page event; returns its address or 0. */
-static uintptr_t uffd_wait_event(struct uffd_slot *u, int ms)
-{
-	struct pollfd p = { .fd = u->uffd, .events = POLLIN };
-	struct uffd_msg msg;
-
-	if (poll(&p, 1, ms) != 1)
-		return 0;
-	if (read(u->uffd, &msg, sizeof(msg)) != sizeof(msg))
-		return 0;
-	if (msg.event != UFFD_EVENT_PAGEFAULT)
-		return 0;
-	return (uintptr_t)msg.arg.pagefault.address & ~0xfffUL;
-}
-
-static int uffd_resolve(struct uffd_slot *u)
-{
-	struct uffdio_copy c = {
-		.dst = touched_page(u), .src = (uintptr_t)u->page, .len = 4096,
-	};
-
-	return ioctl(u->uffd, UFFDIO_COPY, &c);
-}
-
 /*
  * The resolver thread: waits for the missing-page event (at most @timeout
  * ms), then resolves the page, event or not, so that a vCPU blocked on it
@@ -541,7 +463,8 @@ TEST_F(guest, async_fault)
 	uintptr_t event;
 	int flic, rc;
 
-	rc = uffd_slot_open(_metadata, self, &u);
+	rc = uffd_slot_open(_metadata, self->vm, &u, UFFD_SLOT, UFFD_GPA, UFFD_SIZE,
+			    TOUCH_OFF, MAGIC);
 	if (rc == 1)
 		SKIP(return, "userfaultfd not available: %s", strerror(errno));
 	ASSERT_EQ(0, rc);
@@ -616,7 +539,8 @@ static void sync_fault(struct __test_metadata *_metadata, FIXTURE_DATA(guest) *s
 	struct kvm_regs regs;
 	int flic = -1, rc;
 
-	rc = uffd_slot_open(_metadata, self, &u);
+	rc = uffd_slot_open(_metadata, self->vm, &u, UFFD_SLOT, UFFD_GPA, UFFD_SIZE,
+			    TOUCH_OFF, MAGIC);
 	if (rc == 1)
 		SKIP(return, "userfaultfd not available: %s", strerror(errno));
 	ASSERT_EQ(0, rc);

@@ -253,4 +253,57 @@ static inline int kvm_fd_name(int fd, char *buf, size_t len)
 	return (int)n;
 }
 
+/*
+ * The binary statistic @name in the statistics file @stats_fd (from
+ * KVM_GET_STATS_FD), or -1 if there is none.  Reading the file needs no
+ * lock of the vCPU, so it works while the vCPU is in KVM_RUN.
+ */
+static inline int64_t kvm_stats_read(int stats_fd, const char *name)
+{
+	struct kvm_stats_header hdr;
+	struct kvm_stats_desc *d;
+	int64_t value = -1;
+	size_t desc_size, i;
+	uint64_t v;
+	char *descs;
+
+	if (pread(stats_fd, &hdr, sizeof(hdr), 0) != sizeof(hdr))
+		return -1;
+	desc_size = sizeof(*d) + hdr.name_size;
+	descs = calloc(hdr.num_desc, desc_size);
+	if (!descs)
+		return -1;
+	if (pread(stats_fd, descs, hdr.num_desc * desc_size, hdr.desc_offset) ==
+	    (ssize_t)(hdr.num_desc * desc_size)) {
+		for (i = 0; i < hdr.num_desc; i++) {
+			d = (struct kvm_stats_desc *)(descs + i * desc_size);
+			if (strcmp(d->name, name))
+				continue;
+			if (pread(stats_fd, &v, sizeof(v), hdr.data_offset + d->offset) ==
+			    sizeof(v))
+				value = v;
+			break;
+		}
+	}
+	free(descs);
+	return value;
+}
+
+/*
+ * The binary statistic @name of a VM or vCPU fd, or -1 if there is none.
+ * Opening the statistics of a vCPU waits for its KVM_RUN to return.
+ */
+static inline int64_t kvm_stat(int fd_owner, const char *name)
+{
+	int64_t value;
+	int fd;
+
+	fd = ioctl(fd_owner, KVM_GET_STATS_FD, NULL);
+	if (fd < 0)
+		return -1;
+	value = kvm_stats_read(fd, name);
+	close(fd);
+	return value;
+}
+
 #endif /* KVM_UTIL_MIN_H */
