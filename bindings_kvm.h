@@ -108,7 +108,7 @@ void kvm_s390_rust_srcu_read_unlock(struct kvm *kvm, int idx);
 int kvm_s390_rust_stsi(void *sysinfo, int fc, int sel1, int sel2);
 void *kvm_s390_rust_page_address(struct page *page);
 int kvm_s390_rust_cmpxchg(void *address, int len, void *old, const void *new);
-struct page *kvm_s390_rust_pin_guest_page(struct kvm *kvm, unsigned long uaddr);
+struct page *kvm_s390_rust_pin_guest_page(struct kvm *kvm, unsigned long uaddr, bool longterm);
 bool kvm_s390_rust_gpa_to_hva(struct kvm *kvm, u64 gpa, unsigned long *hva);
 void kvm_s390_rust_mark_gpa_dirty(struct kvm *kvm, u64 gpa);
 

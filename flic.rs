@@ -24,11 +24,13 @@
 //! `APF_ENABLE` and `APF_DISABLE_WAIT` switch asynchronous page faults for the VM
 //! (`pfault.rs`).
 //!
-//! Differences from mainline: `ADAPTER_MODIFY` map requests are kept as a list with mainline's
-//! checks and errnos, but the pages are not pinned for the long term: every injection pins
-//! the indicator pages for the moment it writes them (mainline's path for pages it could not
-//! pin long-term), so injection never runs in atomic context (`kvm_arch_set_irq_inatomic`
-//! keeps generic KVM's answer, `-EWOULDBLOCK`, and irqfd injects from its worker).
+//! An irqfd fires its route in two ways, as on mainline. Where user space mapped both
+//! indicator addresses of the route with `ADAPTER_MODIFY` (`MAP`), whose pages are then
+//! pinned for the long term, the bits are set and the interruption is queued at once, in
+//! the eventfd's wake-up (`kvm_arch_set_irq_inatomic`, atomic context). Otherwise (pages
+//! not mapped, or memory that cannot be pinned for the long term, such as file-backed
+//! memory) generic KVM's irqfd worker fires the route, which pins each indicator page for
+//! the moment it writes it.
 
 use core::marker::PhantomData;
 use core::ptr::{addr_of_mut, null_mut};
@@ -194,7 +196,7 @@ unsafe extern "C" fn flic_set_attr(
             count_vm!(vm, io_flic_inject_airq);
             // Mainline takes the id as an `unsigned int`.
             match adapter(vm, a.attr as u32) {
-                Some(ad) => inject_airq(vm, ad),
+                Some(ad) => inject_airq(vm, ad, GFP_KERNEL_ACCOUNT).map(|_| ()),
                 None => Err(EINVAL),
             }
         }
@@ -368,6 +370,26 @@ fn ais_get_all(vm: &Vm, a: &bindings::kvm_device_attr) -> Result {
 struct MapNode {
     link: bindings::list_head,
     guest_addr: u64,
+    /// The user address `guest_addr` had at `MAP`, as adapter routes name indicators.
+    uaddr: u64,
+    /// The page of `uaddr`, pinned for the long term while the node exists: the one the
+    /// atomic path writes. Null where the memory cannot be pinned so.
+    page: *mut bindings::page,
+}
+
+impl Drop for MapNode {
+    fn drop(&mut self) {
+        if self.page.is_null() {
+            return;
+        }
+        // SAFETY: the node owns this pin (taken at `MAP`); it is dropped unlinked (or never
+        // linked), outside `maps_lock`, so no injection uses the page any more. The page
+        // may have been written through its kernel mapping, hence dirty.
+        unsafe {
+            bindings::set_page_dirty_lock(self.page);
+            bindings::unpin_user_page(self.page);
+        }
+    }
 }
 
 /// The slot of adapter `id` (below `MAX_IO_ADAPTERS`) as an atomic pointer.
@@ -495,6 +517,24 @@ impl MapsGuard {
         }
         None
     }
+
+    /// The page `MAP` pinned for the long term for user address `uaddr` (mainline matches
+    /// the exact address), if any.
+    fn pinned_page(&self, uaddr: u64) -> Option<*mut bindings::page> {
+        // SAFETY: as in `find`.
+        unsafe {
+            let head = addr_of_mut!((*self.ad).maps);
+            let mut cur = (*head).next;
+            while cur != head {
+                let node = cur.cast::<MapNode>();
+                if (*node).uaddr == uaddr && !(*node).page.is_null() {
+                    return Some((*node).page);
+                }
+                cur = (*cur).next;
+            }
+        }
+        None
+    }
 }
 
 impl Drop for MapsGuard {
@@ -541,14 +581,6 @@ fn modify_adapter(vm: &Vm, addr: u64) -> Result {
                 return Err(EINVAL);
             }
             let hva = gpa_to_hva(vm, gaddr)?;
-            // Mainline refuses a page it cannot pin at all (EINVAL); the pin is not kept.
-            // SAFETY: the VM is live; process context.
-            let page = unsafe { bindings::kvm_s390_rust_pin_guest_page(vm.as_raw(), hva as _) };
-            if page.is_null() {
-                return Err(EINVAL);
-            }
-            // SAFETY: pinned just above.
-            unsafe { bindings::unpin_user_page(page) };
             let node = KBox::new(
                 MapNode {
                     link: bindings::list_head {
@@ -556,6 +588,8 @@ fn modify_adapter(vm: &Vm, addr: u64) -> Result {
                         prev: null_mut(),
                     },
                     guest_addr: gaddr,
+                    uaddr: hva,
+                    page: pin_map_page(vm, hva)?,
                 },
                 GFP_KERNEL_ACCOUNT,
             )?;
@@ -602,6 +636,25 @@ fn modify_adapter(vm: &Vm, addr: u64) -> Result {
     }
 }
 
+/// The page of user address `uaddr` pinned for the long term, or null where the memory
+/// cannot be pinned so but can be for a moment (the worker's path then serves it); EINVAL
+/// if it cannot be pinned at all (mainline's `kvm_s390_adapter_map`).
+fn pin_map_page(vm: &Vm, uaddr: u64) -> Result<*mut bindings::page> {
+    // SAFETY: the VM is live; process context.
+    let page = unsafe { bindings::kvm_s390_rust_pin_guest_page(vm.as_raw(), uaddr as _, true) };
+    if !page.is_null() {
+        return Ok(page);
+    }
+    // SAFETY: as above.
+    let page = unsafe { bindings::kvm_s390_rust_pin_guest_page(vm.as_raw(), uaddr as _, false) };
+    if page.is_null() {
+        return Err(EINVAL);
+    }
+    // SAFETY: pinned just above; only the check was wanted.
+    unsafe { bindings::unpin_user_page(page) };
+    Ok(null_mut())
+}
+
 /// Frees the adapters and their map lists (`kvm_arch_destroy_vm`: nothing can reach the VM).
 pub(crate) fn destroy_adapters(vm: &Vm) {
     for id in 0..f::MAX_IO_ADAPTERS as usize {
@@ -627,8 +680,9 @@ pub(crate) fn destroy_adapters(vm: &Vm) {
 // Adapter interruptions.
 
 /// Queues an adapter interruption for the adapter's subclass, unless suppressed
-/// (mainline's `kvm_s390_inject_airq`).
-fn inject_airq(vm: &Vm, ad: Adapter<'_>) -> Result {
+/// (mainline's `kvm_s390_inject_airq`); whether it was queued. `gfp` is the allocation
+/// context (atomic in the eventfd's wake-up).
+fn inject_airq(vm: &Vm, ad: Adapter<'_>, gfp: kernel::alloc::Flags) -> Result<bool> {
     let isc = ad.isc();
     let int = KvmS390Interrupt {
         type_: f::ADAPTER_IO_TYPE,
@@ -636,48 +690,155 @@ fn inject_airq(vm: &Vm, ad: Adapter<'_>) -> Result {
         parm64: u64::from(f::isc_to_int_word(isc)),
     };
     // Allocated before `ais_lock`, under which the decision and the queuing happen.
-    let prepared = interrupt::prepare_float(&int)?;
+    let prepared = interrupt::prepare_float(&int, gfp)?;
     let g = AisGuard::new(vm);
     let (simm, nimm) = g.modes();
     match f::airq(has_ais(vm), ad.suppressible(), simm, nimm, isc) {
-        Airq::Suppressed => Ok(()),
+        Airq::Suppressed => Ok(false),
         Airq::Inject { single } => {
             interrupt::queue_float(vm, prepared)?;
             if single {
                 g.set_modes(simm, nimm | f::ais_mask(isc));
             }
-            Ok(())
+            Ok(true)
         }
     }
 }
 
+/// Sets (or clears) indicator bit `bit_nr` from user address `uaddr` in `page`, the pinned
+/// page of `uaddr`; returns whether it was set before (`None`: the bit is outside the page).
+///
+/// # Safety
+///
+/// `page` is pinned (its kernel mapping stays valid) and is the page of `uaddr`.
+unsafe fn update_bit(
+    page: *mut bindings::page,
+    uaddr: u64,
+    bit_nr: u64,
+    swap: bool,
+    set: bool,
+) -> Option<bool> {
+    let (offset, mask) = f::indicator_byte(uaddr, bit_nr, swap)?;
+    // SAFETY: `page` is pinned, per the contract; `offset` is below the page size
+    // (`indicator_byte`). The guest and other injections change the byte concurrently,
+    // hence the atomic update through the kernel mapping (seen by the guest at once).
+    let byte = unsafe {
+        AtomicU8::from_ptr(
+            bindings::kvm_s390_rust_page_address(page)
+                .cast::<u8>()
+                .add(offset),
+        )
+    };
+    let old = if set {
+        byte.fetch_or(mask, Ordering::SeqCst)
+    } else {
+        byte.fetch_and(!mask, Ordering::SeqCst)
+    };
+    Some(old & mask != 0)
+}
+
 /// Sets one indicator bit in guest memory at user address `uaddr` (the route's
 /// translation of guest address `gaddr`); returns whether it was set already. The page is
-/// pinned for the write, which goes through the kernel mapping (seen by the guest at
-/// once), and marked dirty for the host and for dirty logging.
+/// pinned for the write and marked dirty for the host and for dirty logging. Process
+/// context.
 fn set_indicator(vm: &Vm, uaddr: u64, gaddr: u64, bit_nr: u64, swap: bool) -> Result<bool> {
-    let (offset, mask) = f::indicator_byte(uaddr, bit_nr, swap).ok_or(EINVAL)?;
     // SAFETY: the VM is live; process context (the irqfd worker or an ioctl).
-    let page = unsafe { bindings::kvm_s390_rust_pin_guest_page(vm.as_raw(), uaddr as _) };
+    let page = unsafe { bindings::kvm_s390_rust_pin_guest_page(vm.as_raw(), uaddr as _, false) };
     if page.is_null() {
         return Err(EFAULT);
     }
-    // SAFETY: `page` is pinned, so its kernel mapping stays valid until unpinned; `offset`
-    // is below the page size (`indicator_byte`). The guest and other injections change
-    // the byte concurrently, hence the atomic or.
-    let was = unsafe {
-        let byte = bindings::kvm_s390_rust_page_address(page)
-            .cast::<u8>()
-            .add(offset);
-        AtomicU8::from_ptr(byte).fetch_or(mask, Ordering::SeqCst) & mask != 0
-    };
+    // SAFETY: `page` is the page of `uaddr`, pinned until below.
+    let was = unsafe { update_bit(page, uaddr, bit_nr, swap, true) };
     // SAFETY: pinned above; released here.
     unsafe {
         bindings::set_page_dirty_lock(page);
         bindings::unpin_user_page(page);
         bindings::kvm_s390_rust_mark_gpa_dirty(vm.as_raw(), gaddr);
     }
-    Ok(was)
+    was.ok_or(EINVAL)
+}
+
+/// The route's bits in the pages `MAP` pinned, without sleeping: with `set`, sets the
+/// indicator and the summary bit; without, clears the summary bit again (the interruption
+/// could not be queued, so the worker's path must find it clear and queue it). Whether the
+/// summary bit was set before; `None` if a page is not pinned (the worker's path then).
+fn update_pinned(
+    vm: &Vm,
+    ad: Adapter<'_>,
+    route: &bindings::kvm_s390_adapter_int,
+    set: bool,
+) -> Option<bool> {
+    let g = MapsGuard::new(ad);
+    if set {
+        let page = g.pinned_page(route.ind_addr)?;
+        // SAFETY: a page pinned by a linked `MapNode`, which `maps_lock` (held) keeps.
+        unsafe { update_bit(page, route.ind_addr, route.ind_offset, ad.swap(), true) }?;
+        // SAFETY: the VM is live; the helper takes `kvm->srcu`, allowed in atomic context.
+        unsafe { bindings::kvm_s390_rust_mark_gpa_dirty(vm.as_raw(), route.ind_gaddr) };
+    }
+    let page = g.pinned_page(route.summary_addr)?;
+    let summary_nr = u64::from(route.summary_offset);
+    // SAFETY: as above.
+    let was = unsafe { update_bit(page, route.summary_addr, summary_nr, ad.swap(), set) }?;
+    // SAFETY: as above.
+    unsafe { bindings::kvm_s390_rust_mark_gpa_dirty(vm.as_raw(), route.summary_gaddr) };
+    Some(was)
+}
+
+/// An irqfd fired in atomic context (the eventfd's wake-up, interrupts off): an adapter
+/// route whose two indicator addresses user space mapped is fired here, as mainline's
+/// `kvm_arch_set_irq_inatomic`; `EWOULDBLOCK` hands anything else (and a failure to
+/// queue) to generic KVM's irqfd worker.
+///
+/// # Safety
+///
+/// `e` is a routing entry (a copy made under `kvm->irq_srcu`, held) and `kvm` its live VM.
+pub(crate) unsafe fn set_irq_inatomic(
+    e: *const bindings::kvm_kernel_irq_routing_entry,
+    kvm: *mut bindings::kvm,
+    level: c_int,
+) -> c_int {
+    let wouldblock = -(bindings::EWOULDBLOCK as c_int);
+    // SAFETY: see # Safety.
+    let vm = unsafe { Vm::from_raw(kvm) };
+    // Counted without a lock, as mainline: a statistic may miss a concurrent increment.
+    count_vm!(vm, io_390_inatomic);
+    // Only the 0 -> 1 transition injects.
+    if level == 0 {
+        return 0;
+    }
+    // SAFETY: see # Safety; the union holds `adapter` for an adapter route.
+    let route = unsafe {
+        if (*e).type_ != f::ROUTING_S390_ADAPTER {
+            return wouldblock;
+        }
+        (*e).__bindgen_anon_1.adapter
+    };
+    let Some(ad) = adapter(vm, route.adapter_id) else {
+        return wouldblock;
+    };
+    match update_pinned(vm, ad, &route, true) {
+        None => wouldblock,
+        Some(true) => {
+            count_vm!(vm, io_390_inatomic_no_inject);
+            0
+        }
+        Some(false) if ad.masked().load(Ordering::SeqCst) => {
+            count_vm!(vm, io_390_inatomic_no_inject);
+            0
+        }
+        Some(false) => match inject_airq(vm, ad, GFP_ATOMIC) {
+            Ok(true) => 0,
+            Ok(false) => {
+                count_vm!(vm, io_390_inatomic_no_inject);
+                0
+            }
+            Err(_) => {
+                update_pinned(vm, ad, &route, false);
+                wouldblock
+            }
+        },
+    }
 }
 
 /// A route fired: `e->set` of an adapter route (mainline's `set_adapter_int`). Returns
@@ -726,8 +887,8 @@ unsafe extern "C" fn set_adapter_int(
         Err(_) => -1,
         Ok(true) => 0,
         Ok(false) if ad.masked().load(Ordering::SeqCst) => 1,
-        Ok(false) => match inject_airq(vm, ad) {
-            Ok(()) => 1,
+        Ok(false) => match inject_airq(vm, ad, GFP_KERNEL_ACCOUNT) {
+            Ok(_) => 1,
             Err(e) => e.to_errno(),
         },
     }

@@ -500,18 +500,20 @@ void kvm_s390_rust_srcu_read_unlock(struct kvm *kvm, int idx)
 
 /*
  * flic.rs: pins the page of user address uaddr in the VM's mm for writing, from any process
- * context (the irqfd worker runs outside the VM's mm); NULL if it cannot (mainline's
- * pin_map_page without FOLL_LONGTERM).
+ * context (the irqfd worker runs outside the VM's mm), for the long term (FOLL_LONGTERM,
+ * which some memory types refuse) or for a moment; NULL if it cannot (mainline's
+ * pin_map_page).
  */
-struct page *kvm_s390_rust_pin_guest_page(struct kvm *kvm, unsigned long uaddr)
+struct page *kvm_s390_rust_pin_guest_page(struct kvm *kvm, unsigned long uaddr, bool longterm)
 {
+	unsigned int flags = FOLL_WRITE | (longterm ? FOLL_LONGTERM : 0);
 	struct mm_struct *mm = kvm->mm;
 	struct page *page = NULL;
 	int locked = 1;
 
 	if (mmget_not_zero(mm)) {
 		mmap_read_lock(mm);
-		pin_user_pages_remote(mm, uaddr, 1, FOLL_WRITE, &page, &locked);
+		pin_user_pages_remote(mm, uaddr, 1, flags, &page, &locked);
 		if (locked)
 			mmap_read_unlock(mm);
 		mmput(mm);

@@ -910,7 +910,7 @@ fn intercepted_ilen(vcpu: &Vcpu) -> u8 {
 /// Injects a floating interruption (`KVM_S390_INTERRUPT` on the VM; mainline's
 /// `kvm_s390_inject_vm`) and kicks a vCPU that can take it.
 pub(crate) fn inject_float(vm: &Vm, int: &KvmS390Interrupt) -> Result {
-    queue_float(vm, prepare_float(int)?)
+    queue_float(vm, prepare_float(int, GFP_KERNEL_ACCOUNT)?)
 }
 
 /// A floating interruption checked and with its list entry allocated, ready to be queued
@@ -921,8 +921,12 @@ pub(crate) struct PreparedFloat {
     node: Option<KBox<FloatNode>>,
 }
 
-/// Checks a floating interruption (EINVAL) and allocates its list entry (may sleep).
-pub(crate) fn prepare_float(int: &KvmS390Interrupt) -> Result<PreparedFloat> {
+/// Checks a floating interruption (EINVAL) and allocates its list entry with `gfp` (which
+/// says whether it may sleep).
+pub(crate) fn prepare_float(
+    int: &KvmS390Interrupt,
+    gfp: kernel::alloc::Flags,
+) -> Result<PreparedFloat> {
     let req = irq::float_from_interrupt(int.type_, int.parm, int.parm64).map_err(|_| EINVAL)?;
     // The list entry is allocated before the lock (no allocation under a spinlock).
     let node = match req {
@@ -934,7 +938,7 @@ pub(crate) fn prepare_float(int: &KvmS390Interrupt) -> Result<PreparedFloat> {
                 },
                 int: *int,
             },
-            GFP_KERNEL_ACCOUNT,
+            gfp,
         )?),
         _ => None,
     };

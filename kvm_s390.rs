@@ -495,6 +495,26 @@ pub unsafe extern "C" fn kvm_set_routing_entry(
     ret(unsafe { flic::set_routing_entry(kvm, e, ue) })
 }
 
+/// An irqfd fired: the atomic fast path of its route, or `-EWOULDBLOCK` for generic KVM's
+/// worker (`flic.rs`). Overrides generic KVM's weak default.
+///
+/// # Safety
+///
+/// `e` is a copy of the irqfd's routing entry and `kvm` its live VM. Called from
+/// `irqfd_wakeup` with the eventfd's wait-queue lock held, interrupts disabled, and
+/// `kvm->irq_srcu` held: it must not sleep.
+#[export]
+pub unsafe extern "C" fn kvm_arch_set_irq_inatomic(
+    e: *mut bindings::kvm_kernel_irq_routing_entry,
+    kvm: *mut bindings::kvm,
+    _irq_source_id: c_int,
+    level: c_int,
+    _line_status: bool,
+) -> c_int {
+    // SAFETY: as in # Safety, which is `flic::set_irq_inatomic`'s contract.
+    unsafe { flic::set_irq_inatomic(e, kvm, level) }
+}
+
 /// MSI injection does not exist on s390.
 ///
 /// # Safety

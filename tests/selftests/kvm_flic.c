@@ -7,7 +7,9 @@
  * adapter-interruption suppression (facility 72) where the CPU model has it;
  * an adapter interruption injected through the FLIC and through an adapter
  * route fired by an irqfd, reaching a guest that enabled the subclass, with
- * the indicator and summary bits set in guest memory; KVM_CREATE_IRQCHIP and
+ * the indicator and summary bits set in guest memory, in the eventfd's
+ * wake-up where user space mapped the indicator pages and by generic KVM's
+ * irqfd worker otherwise; KVM_CREATE_IRQCHIP and
  * KVM_CAP_S390_IRQCHIP; mainline's errno for each kind of bad input.
  */
 #include <sys/eventfd.h>
@@ -480,6 +482,100 @@ TEST_F(guest, irqfd_route_reaches_guest)
 	ASSERT_OK(modify_adapter(flic, 1, KVM_S390_IO_ADAPTER_MASK, 0, 0));
 	fire(_metadata, efd);
 	EXPECT_EQ(1, wait_pending(flic, 1));
+
+	irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	EXPECT_OK(ioctl(self->vm, KVM_IRQFD, &irqfd));
+	close(efd);
+	close(flic);
+}
+
+/* The VM statistics that tell the two irqfd paths apart. */
+struct irqfd_paths {
+	int64_t inatomic;	/* every irqfd wake-up (the atomic path was asked) */
+	int64_t no_inject;	/* the atomic path coalesced or found the adapter masked */
+	int64_t worker;		/* the route fired by generic KVM's worker */
+};
+
+static struct irqfd_paths irqfd_paths(int vm)
+{
+	struct irqfd_paths p = {
+		.inatomic = kvm_stat(vm, "io_390_inatomic"),
+		.no_inject = kvm_stat(vm, "io_390_inatomic_no_inject"),
+		.worker = kvm_stat(vm, "io_set_adapter_int"),
+	};
+
+	return p;
+}
+
+#define EXPECT_PATHS(before, d_inatomic, d_no_inject, d_worker) do {		\
+	struct irqfd_paths now = irqfd_paths(self->vm);				\
+	EXPECT_EQ((before).inatomic + (d_inatomic), now.inatomic);		\
+	EXPECT_EQ((before).no_inject + (d_no_inject), now.no_inject);		\
+	EXPECT_EQ((before).worker + (d_worker), now.worker);			\
+} while (0)
+
+/*
+ * With both indicator addresses mapped (ADAPTER_MODIFY MAP), an irqfd fires
+ * its route in the eventfd's wake-up: the interruption is pending as soon as
+ * the write returns and the worker's path (io_set_adapter_int) is not taken;
+ * a coalesced one counts in io_390_inatomic_no_inject.  With the summary
+ * address unmapped again, the worker fires the route.
+ */
+TEST_F(guest, irqfd_with_mapped_indicators_fires_in_the_wakeup)
+{
+	struct kvm_irqfd irqfd = { .gsi = 6 };
+	uint8_t *ind = host_addr(self, IND_GPA);
+	uint8_t *summary = host_addr(self, SUMMARY_GPA);
+	struct irqfd_paths before;
+	int flic, efd;
+
+	ASSERT_FD(flic, create_flic(self->vm));
+	ASSERT_OK(register_adapter(flic, 2, 3, 1, 1, 0));
+	ASSERT_OK(modify_adapter(flic, 2, KVM_S390_IO_ADAPTER_MAP, 0, IND_GPA));
+	ASSERT_OK(modify_adapter(flic, 2, KVM_S390_IO_ADAPTER_MAP, 0, SUMMARY_GPA));
+	ASSERT_OK(set_route(self->vm, 6, 2, IND_GPA, 9, SUMMARY_GPA, 0));
+	efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, efd);
+	irqfd.fd = efd;
+	ASSERT_OK(ioctl(self->vm, KVM_IRQFD, &irqfd));
+	before = irqfd_paths(self->vm);
+	ASSERT_LE(0, before.inatomic);
+
+	fire(_metadata, efd);
+	EXPECT_EQ(1, get_all(flic));
+	EXPECT_EQ(AI_WORD_ISC3, all[0].u.io.io_int_word);
+	EXPECT_EQ(0x40, ind[1]);
+	EXPECT_EQ(0x80, summary[0]);
+	EXPECT_PATHS(before, 1, 0, 0);
+	setup_io_guest(_metadata, self, 3);
+	RUN_TO_DIAG(IO_HANDLER + 4);
+	EXPECT_EQ(AI_WORD_ISC3, *(uint32_t *)host_addr(self, LC_IO_INT_WORD));
+
+	/* Summary bit still set: coalesced in the wake-up. */
+	fire(_metadata, efd);
+	EXPECT_EQ(0, get_all(flic));
+	EXPECT_PATHS(before, 2, 1, 0);
+
+	/* Masked: the bits, no interruption. */
+	summary[0] = 0;
+	ind[1] = 0;
+	ASSERT_OK(modify_adapter(flic, 2, KVM_S390_IO_ADAPTER_MASK, 1, 0));
+	fire(_metadata, efd);
+	EXPECT_EQ(0, get_all(flic));
+	EXPECT_EQ(0x40, ind[1]);
+	EXPECT_EQ(0x80, summary[0]);
+	EXPECT_PATHS(before, 3, 2, 0);
+	ASSERT_OK(modify_adapter(flic, 2, KVM_S390_IO_ADAPTER_MASK, 0, 0));
+
+	/* The summary address unmapped: the worker's path. */
+	summary[0] = 0;
+	ASSERT_OK(modify_adapter(flic, 2, KVM_S390_IO_ADAPTER_UNMAP, 0, SUMMARY_GPA));
+	fire(_metadata, efd);
+	EXPECT_EQ(1, wait_pending(flic, 1));
+	EXPECT_EQ(0x80, summary[0]);
+	usleep(100 * 1000);
+	/* The worker fires the route twice: level 1, then level 0 (which does nothing). */
+	EXPECT_PATHS(before, 4, 2, 2);
 
 	irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;
 	EXPECT_OK(ioctl(self->vm, KVM_IRQFD, &irqfd));
