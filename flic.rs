@@ -29,8 +29,8 @@
 //! pinned for the long term, the bits are set and the interruption is queued at once, in
 //! the eventfd's wake-up (`kvm_arch_set_irq_inatomic`, atomic context). Otherwise (pages
 //! not mapped, or memory that cannot be pinned for the long term, such as file-backed
-//! memory) generic KVM's irqfd worker fires the route, which pins each indicator page for
-//! the moment it writes it.
+//! memory) generic KVM's irqfd worker fires the route; it writes the pages `MAP` pinned
+//! too, and pins any other indicator page for the moment it writes it.
 
 use core::marker::PhantomData;
 use core::ptr::{addr_of_mut, null_mut};
@@ -737,11 +737,25 @@ unsafe fn update_bit(
     Some(old & mask != 0)
 }
 
-/// Sets one indicator bit in guest memory at user address `uaddr` (the route's
-/// translation of guest address `gaddr`); returns whether it was set already. The page is
-/// pinned for the write and marked dirty for the host and for dirty logging. Process
-/// context.
-fn set_indicator(vm: &Vm, uaddr: u64, gaddr: u64, bit_nr: u64, swap: bool) -> Result<bool> {
+/// Sets one indicator bit of adapter `ad` in guest memory at user address `uaddr` (the
+/// route's translation of guest address `gaddr`); returns whether it was set already. The
+/// page `MAP` pinned for `uaddr` is written if there is one (as the atomic path does);
+/// otherwise the page is pinned for the write and marked dirty for the host. Either way
+/// it is marked dirty for dirty logging. Process context.
+fn set_indicator(vm: &Vm, ad: Adapter<'_>, uaddr: u64, gaddr: u64, bit_nr: u64) -> Result<bool> {
+    let swap = ad.swap();
+    let pinned = {
+        let g = MapsGuard::new(ad);
+        g.pinned_page(uaddr).map(|page| {
+            // SAFETY: a page pinned by a linked `MapNode`, which `maps_lock` (held) keeps.
+            unsafe { update_bit(page, uaddr, bit_nr, swap, true) }
+        })
+    };
+    if let Some(was) = pinned {
+        // SAFETY: the VM is live; the helper takes `kvm->srcu`.
+        unsafe { bindings::kvm_s390_rust_mark_gpa_dirty(vm.as_raw(), gaddr) };
+        return was.ok_or(EINVAL);
+    }
     // SAFETY: the VM is live; process context (the irqfd worker or an ioctl).
     let page = unsafe { bindings::kvm_s390_rust_pin_guest_page(vm.as_raw(), uaddr as _, false) };
     if page.is_null() {
@@ -867,22 +881,16 @@ unsafe extern "C" fn set_adapter_int(
     let Some(ad) = adapter(vm, route.adapter_id) else {
         return -1;
     };
-    let r = set_indicator(
-        vm,
-        route.ind_addr,
-        route.ind_gaddr,
-        route.ind_offset,
-        ad.swap(),
-    )
-    .and_then(|_| {
-        set_indicator(
-            vm,
-            route.summary_addr,
-            route.summary_gaddr,
-            u64::from(route.summary_offset),
-            ad.swap(),
-        )
-    });
+    let r =
+        set_indicator(vm, ad, route.ind_addr, route.ind_gaddr, route.ind_offset).and_then(|_| {
+            set_indicator(
+                vm,
+                ad,
+                route.summary_addr,
+                route.summary_gaddr,
+                u64::from(route.summary_offset),
+            )
+        });
     match r {
         Err(_) => -1,
         Ok(true) => 0,

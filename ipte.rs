@@ -14,8 +14,8 @@
 //! `kvm->arch.ipte_wq` until the last holder is gone. Unlike mainline, a signal ends the
 //! wait too: the guest then executes the instruction again after `KVM_RUN` returned EINTR.
 
-use core::ptr::{addr_of, addr_of_mut};
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::ptr::addr_of_mut;
+use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
 use kernel::bindings;
 
@@ -59,18 +59,31 @@ fn update(vm: &Vm, mut next: impl FnMut(u64) -> Option<u64>) -> u64 {
     }
 }
 
-/// Runs `f` on the basic format's host holder count, under `kvm->arch.ipte_mutex`.
-fn with_count<R>(vm: &Vm, f: impl FnOnce(&mut i32) -> R) -> R {
+/// The basic format's count of host holders, `kvm->arch.ipte_lock_count`: changed only
+/// under `kvm->arch.ipte_mutex`, read without it by [`kvm_s390_ipte_held`].
+fn count(vm: &Vm) -> &AtomicI32 {
+    // SAFETY: an aligned int of the live VM's arch; every access goes through this view.
+    unsafe { AtomicI32::from_ptr(addr_of_mut!((*vm.arch()).ipte_lock_count)) }
+}
+
+/// Adds `delta` to the basic format's holder count under `kvm->arch.ipte_mutex` and runs
+/// `edge` with the mutex still held when the count went from 0 to 1 or from 1 to 0.
+/// Whether `edge` ran.
+fn change_count(vm: &Vm, delta: i32, edge: impl FnOnce()) -> bool {
     let arch = vm.arch();
     // SAFETY: `ipte_mutex` was initialised in `init` before the VM was shared; no caller
-    // holds it (this file takes it only here, and `f` does not re-enter).
+    // holds it (this file takes it only here, and `edge` does not re-enter).
     unsafe { bindings::mutex_lock(addr_of_mut!((*arch).ipte_mutex)) };
-    // SAFETY: `ipte_lock_count` is written only under `ipte_mutex`, held now; `held` reads
-    // it without the mutex, by value.
-    let r = f(unsafe { &mut *addr_of_mut!((*arch).ipte_lock_count) });
+    let count = count(vm);
+    let old = count.load(Ordering::Relaxed);
+    count.store(old + delta, Ordering::Relaxed);
+    let at_edge = if delta > 0 { old == 0 } else { old + delta == 0 };
+    if at_edge {
+        edge();
+    }
     // SAFETY: taken above.
     unsafe { bindings::mutex_unlock(addr_of_mut!((*arch).ipte_mutex)) };
-    r
+    at_edge
 }
 
 /// The host holds the IPTE interlock for as long as this lives.
@@ -83,12 +96,11 @@ pub(crate) struct IpteGuard<'a> {
 pub(crate) fn lock(vm: &Vm) -> IpteGuard<'_> {
     let format = format();
     match format {
-        Format::Basic => with_count(vm, |count| {
-            *count += 1;
-            if *count == 1 {
+        Format::Basic => {
+            change_count(vm, 1, || {
                 update(vm, |w| ipte::acquire(Format::Basic, w));
-            }
-        }),
+            });
+        }
         Format::Siif => {
             update(vm, |w| ipte::acquire(Format::Siif, w));
         }
@@ -106,12 +118,8 @@ impl Drop for IpteGuard<'_> {
     fn drop(&mut self) {
         let vm = self.vm;
         let released = match self.format {
-            Format::Basic => with_count(vm, |count| {
-                *count -= 1;
-                if *count == 0 {
-                    update(vm, |w| Some(ipte::release(Format::Basic, w).0));
-                }
-                *count == 0
+            Format::Basic => change_count(vm, -1, || {
+                update(vm, |w| Some(ipte::release(Format::Basic, w).0));
             }),
             Format::Siif => {
                 ipte::host_holders(update(vm, |w| Some(ipte::release(Format::Siif, w).0))) == 0
@@ -135,11 +143,7 @@ pub unsafe extern "C" fn kvm_s390_ipte_held(kvm: *mut bindings::kvm) -> bool {
     // SAFETY: live, by the caller's contract.
     let vm = unsafe { Vm::from_raw(kvm) };
     match format() {
-        Format::Basic => {
-            // SAFETY: an aligned int of the live VM's arch; a racy read by value, as in C.
-            let count = unsafe { addr_of!((*vm.arch()).ipte_lock_count).read_volatile() };
-            count != 0
-        }
+        Format::Basic => count(vm).load(Ordering::SeqCst) != 0,
         Format::Siif => ipte::host_holders(word(vm).load(Ordering::SeqCst)) != 0,
     }
 }

@@ -527,7 +527,7 @@ TEST_F(guest, irqfd_with_mapped_indicators_fires_in_the_wakeup)
 	uint8_t *ind = host_addr(self, IND_GPA);
 	uint8_t *summary = host_addr(self, SUMMARY_GPA);
 	struct irqfd_paths before;
-	int flic, efd;
+	int flic, efd, i;
 
 	ASSERT_FD(flic, create_flic(self->vm));
 	ASSERT_OK(register_adapter(flic, 2, 3, 1, 1, 0));
@@ -573,8 +573,9 @@ TEST_F(guest, irqfd_with_mapped_indicators_fires_in_the_wakeup)
 	fire(_metadata, efd);
 	EXPECT_EQ(1, wait_pending(flic, 1));
 	EXPECT_EQ(0x80, summary[0]);
-	usleep(100 * 1000);
 	/* The worker fires the route twice: level 1, then level 0 (which does nothing). */
+	for (i = 0; i < 300 && kvm_stat(self->vm, "io_set_adapter_int") < before.worker + 2; i++)
+		usleep(10 * 1000);
 	EXPECT_PATHS(before, 4, 2, 2);
 
 	irqfd.flags = KVM_IRQFD_FLAG_DEASSIGN;

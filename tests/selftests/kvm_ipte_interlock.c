@@ -152,9 +152,13 @@ static int hold_interlock(struct ctx *c)
 	uintptr_t event;
 	int i, rc;
 
+	struct sigaction sa = { .sa_handler = on_signal };
+
 	c->vcpu1 = -1;
 	c->vcpu1_stats = -1;
 	c->run1 = MAP_FAILED;
+	/* SIGUSR1 interrupts a blocked KVM_RUN without ending the test. */
+	EXPECT_OK(sigaction(SIGUSR1, &sa, NULL));
 	rc = uffd_slot_open(_metadata, self->vm, &c->u, UFFD_SLOT, UFFD_GPA, UFFD_SIZE,
 			    TOUCH_OFF, MAGIC);
 	if (rc)
@@ -220,6 +224,21 @@ static void release_interlock(struct ctx *c)
 	EXPECT_EQ(MAGIC, c->memop_val);
 }
 
+/*
+ * Joins vCPU 1's thread once its KVM_RUN returned, within @ms; a KVM_RUN that
+ * still waits then is a failure, ended with a signal so that the test goes on.
+ */
+static void join_vcpu1(struct ctx *c, int ms)
+{
+	struct __test_metadata *_metadata = c->_metadata;
+	bool returned = vcpu1_returns_within(c, ms);
+
+	EXPECT_TRUE(returned) TH_LOG("vCPU 1 still waits after the interlock was released");
+	if (!returned)
+		pthread_kill(c->vcpu1_thread, SIGUSR1);
+	pthread_join(c->vcpu1_thread, NULL);
+}
+
 static void ctx_close(struct ctx *c)
 {
 	if (c->run1 != MAP_FAILED)
@@ -271,7 +290,7 @@ TEST_F(guest, csp_waits_for_the_interlock)
 	EXPECT_EQ(0, *(uint32_t *)host_addr(self, CSP_WORD));
 
 	release_interlock(&c);
-	pthread_join(c.vcpu1_thread, NULL);
+	join_vcpu1(&c, 10000);
 	EXPECT_EQ(0, c.vcpu1_rc) TH_LOG("KVM_RUN: %s", strerror(c.vcpu1_errno));
 	expect_csp_done(&c);
 	EXPECT_EQ(1, kvm_stats_read(c.vcpu1_stats, "instruction_ipte_interlock"));
@@ -286,11 +305,9 @@ TEST_F(guest, csp_waits_for_the_interlock)
 TEST_F(guest, signal_ends_the_interlock_wait)
 {
 	struct ctx c = { ._metadata = _metadata, .self = self };
-	struct sigaction sa = { .sa_handler = on_signal };
 	bool returned;
 	int rc;
 
-	ASSERT_OK(sigaction(SIGUSR1, &sa, NULL));
 	rc = hold_interlock(&c);
 	if (rc == 1)
 		SKIP(return, "userfaultfd not available: %s", strerror(errno));
@@ -315,7 +332,7 @@ TEST_F(guest, signal_ends_the_interlock_wait)
 
 	/* Released, the CSP runs (again) to completion. */
 	release_interlock(&c);
-	pthread_join(c.vcpu1_thread, NULL);
+	join_vcpu1(&c, 10000);
 	if (c.vcpu1_rc == -1 && c.vcpu1_errno == EINTR)
 		vcpu1_fn(&c);
 	EXPECT_EQ(0, c.vcpu1_rc) TH_LOG("KVM_RUN: %s", strerror(c.vcpu1_errno));
