@@ -49,7 +49,8 @@ bench: selftests
 qemu-check: setup
 	$(TOOLS)/qemu-check.sh
 
-# The tests too slow for make check (tests/beds/hercules-long), both backends.
+# What is too slow for make check (tests/beds/hercules-long; the KASAN kernel
+# running the reliability selection), both backends.
 check-long: setup
 	$(TOOLS)/check-long.sh
 

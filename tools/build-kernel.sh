@@ -21,18 +21,19 @@ set -euo pipefail
 fragment=$(mktemp)
 trap 'rm -f "$fragment"' EXIT
 cat "$REPO/tools/kconfig/test-host.config" > "$fragment"
-if [ "$KVM_S390_VARIANT" = debug ]; then
-	cat "$REPO/tools/kconfig/debug.config" >> "$fragment"
-fi
+case $KVM_S390_VARIANT in
+debug) cat "$REPO/tools/kconfig/debug.config" >> "$fragment" ;;
+kasan) cat "$REPO/tools/kconfig/debug.config" "$REPO/tools/kconfig/kasan.config" >> "$fragment" ;;
+esac
 mkdir -p "$KBUILD"
 # Reconfigure only when the fragment changed: a new .config rebuilds every Rust crate.
 if ! cmp -s "$fragment" "$KBUILD/.kvm_s390_fragment" || [ ! -e "$KBUILD/.config" ]; then
 	log "configuring $KBUILD"
-	make -C "$KSRC" O="$KBUILD" rustavailable 2>&1 | grep "Rust is available" >/dev/null ||
+	make -C "$KSRC" O="$KBUILD" CC="$KCC" rustavailable 2>&1 | grep "Rust is available" >/dev/null ||
 		die "Rust is not available for this kernel (see docs: rustc $RUSTUP_TOOLCHAIN, bindgen, libclang)"
-	make -s -C "$KSRC" O="$KBUILD" tinyconfig
+	make -s -C "$KSRC" O="$KBUILD" CC="$KCC" tinyconfig
 	"$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KBUILD" "$KBUILD/.config" "$fragment" >/dev/null
-	make -s -C "$KSRC" O="$KBUILD" olddefconfig
+	make -s -C "$KSRC" O="$KBUILD" CC="$KCC" olddefconfig
 	cp "$fragment" "$KBUILD/.kvm_s390_fragment"
 fi
 bad=0

@@ -25,7 +25,8 @@ KVM_S390_VARIANT=${KVM_S390_VARIANT:-}
 case $KVM_S390_VARIANT in
 '') KBUILD=$CACHE/build MAINLINE_BUILD=$CACHE/mainline ;;
 debug) KBUILD=$CACHE/build-debug MAINLINE_BUILD=$CACHE/mainline-debug ;;
-*) echo "KVM_S390_VARIANT must be empty or debug, not $KVM_S390_VARIANT" >&2; exit 2 ;;
+kasan) KBUILD=$CACHE/build-kasan MAINLINE_BUILD=$CACHE/mainline-kasan ;;
+*) echo "KVM_S390_VARIANT must be empty, debug or kasan, not $KVM_S390_VARIANT" >&2; exit 2 ;;
 esac
 RESULTS=${KVM_S390_RESULTS:-$CACHE/results}
 # Which SKIPs and failures are expected, per bed and backend (tools/expectations.awk).
@@ -74,9 +75,17 @@ export PATH=$HOME/.cargo/bin:$PATH
 
 mkdir -p "$CACHE"
 
-# The kernel's make, with the cross compiler through ccache.
+# The kernel's C compiler: the cross gcc, or clang for the KASAN variant (which
+# targets s390x through CROSS_COMPILE and uses its binutils); through ccache.
+if [ "$KVM_S390_VARIANT" = kasan ]; then
+	KCC="ccache clang-19"
+else
+	KCC="ccache ${CROSS_COMPILE}gcc"
+fi
+
+# The kernel's make.
 kmake() {
-	make -C "$KSRC" O="$KBUILD" -j"$(nproc)" CC="ccache ${CROSS_COMPILE}gcc" "$@"
+	make -C "$KSRC" O="$KBUILD" -j"$(nproc)" CC="$KCC" "$@"
 }
 
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
