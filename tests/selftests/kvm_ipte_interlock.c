@@ -263,6 +263,23 @@ static void expect_csp_done(struct ctx *c)
 }
 
 /*
+ * The start of each test: the interlock held, vCPU 1 in KVM_RUN at the CSP
+ * and intercepted (SKIP without userfaultfd).
+ */
+#define START_CSP_WAITING(c) do {						\
+	int rc_ = hold_interlock(&(c));						\
+	if (rc_ == 1)								\
+		SKIP(return, "userfaultfd not available: %s", strerror(errno));	\
+	if (rc_) {								\
+		ctx_close(&(c));						\
+		ASSERT_EQ(0, rc_);						\
+	}									\
+	ASSERT_EQ(0, pthread_create(&(c).vcpu1_thread, NULL, vcpu1_fn, &(c)));	\
+	EXPECT_LE(1, interlock_count_within(&(c), 8000))			\
+		TH_LOG("CSP was not intercepted while the interlock was held");	\
+} while (0)
+
+/*
  * CSP waits while a MEM_OP holds the interlock, and is executed once it is
  * released: the statistic counts one intercept, the word stays 0 and KVM_RUN
  * does not return meanwhile, then the swap happens exactly once.
@@ -270,19 +287,8 @@ static void expect_csp_done(struct ctx *c)
 TEST_F(guest, csp_waits_for_the_interlock)
 {
 	struct ctx c = { ._metadata = _metadata, .self = self };
-	int rc;
 
-	rc = hold_interlock(&c);
-	if (rc == 1)
-		SKIP(return, "userfaultfd not available: %s", strerror(errno));
-	if (rc) {
-		ctx_close(&c);
-		ASSERT_EQ(0, rc);
-	}
-	ASSERT_EQ(0, pthread_create(&c.vcpu1_thread, NULL, vcpu1_fn, &c));
-
-	EXPECT_LE(1, interlock_count_within(&c, 8000))
-		TH_LOG("CSP was not intercepted while the interlock was held");
+	START_CSP_WAITING(c);
 	/* Still waiting, asleep (not intercepted again and again), the CSP not executed. */
 	sleep_ms(200);
 	EXPECT_FALSE(__atomic_load_n(&c.vcpu1_done, __ATOMIC_SEQ_CST));
@@ -306,18 +312,8 @@ TEST_F(guest, signal_ends_the_interlock_wait)
 {
 	struct ctx c = { ._metadata = _metadata, .self = self };
 	bool returned;
-	int rc;
 
-	rc = hold_interlock(&c);
-	if (rc == 1)
-		SKIP(return, "userfaultfd not available: %s", strerror(errno));
-	if (rc) {
-		ctx_close(&c);
-		ASSERT_EQ(0, rc);
-	}
-	ASSERT_EQ(0, pthread_create(&c.vcpu1_thread, NULL, vcpu1_fn, &c));
-	EXPECT_LE(1, interlock_count_within(&c, 8000))
-		TH_LOG("CSP was not intercepted while the interlock was held");
+	START_CSP_WAITING(c);
 
 	pthread_kill(c.vcpu1_thread, SIGUSR1);
 	returned = vcpu1_returns_within(&c, 5000);
