@@ -462,8 +462,8 @@ pub unsafe extern "C" fn kvm_arch_irqchip_in_kernel(_kvm: *mut bindings::kvm) ->
 }
 
 /// `KVM_IRQFD` is allowed: an irqfd on the GSI of an adapter route injects an adapter
-/// interruption (`flic.rs`). The injection runs in generic KVM's irqfd worker: this backend
-/// keeps the generic `kvm_arch_set_irq_inatomic`, which answers `-EWOULDBLOCK`.
+/// interruption (`flic.rs`), in the eventfd's wake-up where the route's indicator pages
+/// are mapped (`kvm_arch_set_irq_inatomic` below), else in generic KVM's irqfd worker.
 ///
 /// # Safety
 ///
