@@ -89,6 +89,7 @@ void kvm_s390_rust_init_float_int_lock(spinlock_t *lock);
 void kvm_s390_rust_init_ais_lock(spinlock_t *lock);
 void kvm_s390_rust_init_local_int_lock(spinlock_t *lock);
 void kvm_s390_rust_init_adapter_maps_lock(spinlock_t *lock);
+int kvm_s390_rust_vcpu_mutex_lock_killable(struct kvm_vcpu *vcpu);
 void kvm_s390_rust_init_ipte(struct kvm *kvm);
 void kvm_s390_rust_ipte_wake(struct kvm *kvm);
 int kvm_s390_rust_ipte_wait(struct kvm *kvm);

@@ -184,10 +184,7 @@ unsafe extern "C" fn flic_set_attr(
             crate::pfault::enable(vm);
             Ok(())
         }
-        group::APF_DISABLE_WAIT => {
-            crate::pfault::disable_wait(vm);
-            Ok(())
-        }
+        group::APF_DISABLE_WAIT => crate::pfault::disable_wait(vm),
         group::ADAPTER_REGISTER => register_adapter(vm, a.addr),
         group::ADAPTER_MODIFY => modify_adapter(vm, a.addr),
         group::CLEAR_IO_IRQ => clear_io_irq(vm, &a),

@@ -366,6 +366,12 @@ void kvm_s390_rust_init_adapter_maps_lock(spinlock_t *lock)
 	spin_lock_init(lock);
 }
 
+/* pfault.rs: another thread takes a vCPU's mutex; -EINTR on a fatal signal. */
+int kvm_s390_rust_vcpu_mutex_lock_killable(struct kvm_vcpu *vcpu)
+{
+	return mutex_lock_killable(&vcpu->mutex);
+}
+
 /* The IPTE interlock's mutex and wait queue (ipte.rs), one lock class for all VMs. */
 void kvm_s390_rust_init_ipte(struct kvm *kvm)
 {

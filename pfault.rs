@@ -23,6 +23,7 @@
 //! off, the fault path pays one flag test for it.
 
 use kernel::bindings;
+use kernel::prelude::*;
 
 use crate::gaccess;
 use crate::interrupt;
@@ -131,8 +132,8 @@ pub(crate) unsafe fn present(vcpu: *mut bindings::kvm_vcpu, work: *mut bindings:
 /// `vcpu_pre_run`): the guest was told already, so this only frees the work items. A
 /// plain read of the vCPU's count of outstanding faults when there are none.
 pub(crate) fn before_entry(vcpu: &Vcpu) {
-    // SAFETY: `queued` is changed only by the vCPU's own thread (this one, holding the
-    // vCPU mutex) and by the FLIC's APF_DISABLE_WAIT, as in mainline.
+    // SAFETY: `queued` is changed only under the vCPU mutex, which this thread holds (the
+    // vCPU's own thread, and the FLIC's APF_DISABLE_WAIT).
     if unsafe { (*vcpu.as_raw()).async_pf.queued } == 0 {
         return;
     }
@@ -156,8 +157,12 @@ pub(crate) fn enable(vm: &Vm) {
 
 /// The FLIC's `KVM_DEV_FLIC_APF_DISABLE_WAIT`: no new async fault after this; the ones in
 /// flight finish (a fault that passed the flag test holds `kvm->srcu`, which is waited for)
-/// and every vCPU's completions are freed.
-pub(crate) fn disable_wait(vm: &Vm) {
+/// and every vCPU's completions are freed. Each vCPU's queue is cleared under that vCPU's
+/// mutex, so the call waits for a vCPU that is in `KVM_RUN` to return: the vCPU's thread
+/// changes the same lists without a lock. (Mainline clears them without the mutex, which
+/// races with a running vCPU; QEMU calls this only with its vCPUs stopped.) EINTR if the
+/// caller gets a fatal signal meanwhile.
+pub(crate) fn disable_wait(vm: &Vm) -> Result {
     vm.gmap().set_pfault(false);
     // SAFETY: the VM is live; the FLIC ioctl holds no `kvm->srcu` read side.
     unsafe { bindings::synchronize_srcu(core::ptr::addr_of_mut!((*vm.as_raw()).srcu)) };
@@ -169,8 +174,14 @@ pub(crate) fn disable_wait(vm: &Vm) {
         if raw.is_null() {
             continue;
         }
-        // SAFETY: a published vCPU of a live VM. Like mainline, without its mutex: user
-        // space disables pfault while the vCPUs do not run (migration, reset).
+        // SAFETY: a published vCPU of a live VM; the FLIC ioctl holds no vCPU mutex.
+        if unsafe { bindings::kvm_s390_rust_vcpu_mutex_lock_killable(raw) } != 0 {
+            return Err(EINTR);
+        }
+        // SAFETY: the vCPU's mutex is held, so its thread is not changing the lists.
         unsafe { bindings::kvm_clear_async_pf_completion_queue(raw) };
+        // SAFETY: taken above.
+        unsafe { bindings::mutex_unlock(core::ptr::addr_of_mut!((*raw).mutex)) };
     }
+    Ok(())
 }

@@ -585,4 +585,78 @@ TEST_F(guest, sync_fault_when_psw_does_not_match_the_masks)
 	sync_fault(_metadata, self, true, PSW_MASK_EXT, PSW_MASK_PSTATE, PSW_MASK_PSTATE);
 }
 
+/* A vCPU thread in KVM_RUN, and a thread calling APF_DISABLE_WAIT. */
+struct disable_race {
+	int vcpu, flic;
+	volatile int run_done, disable_done;
+	int disable_rc;
+};
+
+static void *run_fn(void *arg)
+{
+	struct disable_race *d = arg;
+
+	ioctl(d->vcpu, KVM_RUN, 0);
+	__atomic_store_n(&d->run_done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void *disable_fn(void *arg)
+{
+	struct disable_race *d = arg;
+
+	d->disable_rc = flic_set(d->flic, KVM_DEV_FLIC_APF_DISABLE_WAIT);
+	__atomic_store_n(&d->disable_done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static bool done_within(volatile int *flag, int ms)
+{
+	for (; ms > 0 && !__atomic_load_n(flag, __ATOMIC_SEQ_CST); ms -= 10)
+		usleep(10 * 1000);
+	return __atomic_load_n(flag, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * APF_DISABLE_WAIT clears each vCPU's queue of async faults under that
+ * vCPU's mutex: while a vCPU is in KVM_RUN (its thread changes the same
+ * lists), the call waits, and it returns once KVM_RUN has returned.
+ */
+TEST_F(guest, apf_disable_wait_waits_for_a_running_vcpu)
+{
+	/* mvi 0xf00,1; j . */
+	static const uint8_t spin[] = { 0x92, 0x01, 0x0f, 0x00, J_SELF };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct disable_race d = { .vcpu = self->vcpu };
+	pthread_t run_thread, disable_thread;
+	bool returned;
+	int i;
+
+	ASSERT_OK(sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_FD(d.flic, create_flic(self->vm));
+	ASSERT_OK(flic_set(d.flic, KVM_DEV_FLIC_APF_ENABLE));
+	load_code(self, CODE_GPA, spin, sizeof(spin));
+	*host_addr(self, 0xf00) = 0;
+	self->run->psw_mask = PSW_MASK_64;
+	self->run->psw_addr = CODE_GPA;
+	ASSERT_EQ(0, pthread_create(&run_thread, NULL, run_fn, &d));
+	/* The guest stored its mark: the vCPU is in KVM_RUN. */
+	for (i = 0; i < 2000 && !*(volatile uint8_t *)host_addr(self, 0xf00); i++)
+		usleep(10 * 1000);
+	EXPECT_EQ(1, *host_addr(self, 0xf00));
+
+	ASSERT_EQ(0, pthread_create(&disable_thread, NULL, disable_fn, &d));
+	returned = done_within(&d.disable_done, 500);
+	EXPECT_FALSE(returned) TH_LOG("APF_DISABLE_WAIT returned while the vCPU ran");
+	EXPECT_FALSE(__atomic_load_n(&d.run_done, __ATOMIC_SEQ_CST));
+
+	pthread_kill(run_thread, SIGUSR1);
+	EXPECT_TRUE(done_within(&d.run_done, 10000));
+	pthread_join(run_thread, NULL);
+	EXPECT_TRUE(done_within(&d.disable_done, 10000));
+	pthread_join(disable_thread, NULL);
+	EXPECT_EQ(0, d.disable_rc);
+	close(d.flic);
+}
+
 TEST_HARNESS_MAIN
