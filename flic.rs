@@ -499,15 +499,17 @@ impl MapsGuard {
         }
     }
 
-    /// The node mapping `guest_addr`, if any.
-    fn find(&self, guest_addr: u64) -> Option<*mut bindings::list_head> {
-        // SAFETY: the list is only changed under `maps_lock`, held; entries are `MapNode`s.
+    /// The first node for which `pred` holds, if any.
+    fn node_where(&self, pred: impl Fn(&MapNode) -> bool) -> Option<*mut MapNode> {
+        // SAFETY: the list is only changed under `maps_lock`, held; entries are `MapNode`s,
+        // whose link comes first.
         unsafe {
             let head = addr_of_mut!((*self.ad).maps);
             let mut cur = (*head).next;
             while cur != head {
-                if (*cur.cast::<MapNode>()).guest_addr == guest_addr {
-                    return Some(cur);
+                let node = cur.cast::<MapNode>();
+                if pred(&*node) {
+                    return Some(node);
                 }
                 cur = (*cur).next;
             }
@@ -515,22 +517,39 @@ impl MapsGuard {
         None
     }
 
+    /// The node mapping `guest_addr`, if any.
+    fn find(&self, guest_addr: u64) -> Option<*mut bindings::list_head> {
+        self.node_where(|n| n.guest_addr == guest_addr)
+            .map(|n| n.cast::<bindings::list_head>())
+    }
+
     /// The page `MAP` pinned for the long term for user address `uaddr` (mainline matches
     /// the exact address), if any.
     fn pinned_page(&self, uaddr: u64) -> Option<*mut bindings::page> {
-        // SAFETY: as in `find`.
-        unsafe {
-            let head = addr_of_mut!((*self.ad).maps);
-            let mut cur = (*head).next;
-            while cur != head {
-                let node = cur.cast::<MapNode>();
-                if (*node).uaddr == uaddr && !(*node).page.is_null() {
-                    return Some((*node).page);
-                }
-                cur = (*cur).next;
-            }
-        }
-        None
+        let node = self.node_where(|n| n.uaddr == uaddr && !n.page.is_null())?;
+        // SAFETY: a node of the list, which `maps_lock` (held) keeps linked and alive.
+        Some(unsafe { (*node).page })
+    }
+
+    /// With the lock held, sets (or clears) bit `bit_nr` from user address `uaddr` in the
+    /// page `MAP` pinned for it, and marks guest address `gaddr` dirty for dirty logging;
+    /// whether the bit was set before. `None` if no page is pinned for `uaddr` (or the bit
+    /// is outside the page).
+    fn update_pinned_bit(
+        &self,
+        vm: &Vm,
+        uaddr: u64,
+        gaddr: u64,
+        bit_nr: u64,
+        swap: bool,
+        set: bool,
+    ) -> Option<bool> {
+        let page = self.pinned_page(uaddr)?;
+        // SAFETY: a page pinned by a linked `MapNode`, which `maps_lock` (held) keeps.
+        let was = unsafe { update_bit(page, uaddr, bit_nr, swap, set) }?;
+        // SAFETY: the VM is live; the helper takes `kvm->srcu`, allowed in atomic context.
+        unsafe { bindings::kvm_s390_rust_mark_gpa_dirty(vm.as_raw(), gaddr) };
+        Some(was)
     }
 }
 
@@ -741,17 +760,8 @@ unsafe fn update_bit(
 /// it is marked dirty for dirty logging. Process context.
 fn set_indicator(vm: &Vm, ad: Adapter<'_>, uaddr: u64, gaddr: u64, bit_nr: u64) -> Result<bool> {
     let swap = ad.swap();
-    let pinned = {
-        let g = MapsGuard::new(ad);
-        g.pinned_page(uaddr).map(|page| {
-            // SAFETY: a page pinned by a linked `MapNode`, which `maps_lock` (held) keeps.
-            unsafe { update_bit(page, uaddr, bit_nr, swap, true) }
-        })
-    };
-    if let Some(was) = pinned {
-        // SAFETY: the VM is live; the helper takes `kvm->srcu`.
-        unsafe { bindings::kvm_s390_rust_mark_gpa_dirty(vm.as_raw(), gaddr) };
-        return was.ok_or(EINVAL);
+    if let Some(was) = MapsGuard::new(ad).update_pinned_bit(vm, uaddr, gaddr, bit_nr, swap, true) {
+        return Ok(was);
     }
     // SAFETY: the VM is live; process context (the irqfd worker or an ioctl).
     let page = unsafe { bindings::kvm_s390_rust_pin_guest_page(vm.as_raw(), uaddr as _, false) };
@@ -780,20 +790,26 @@ fn update_pinned(
     set: bool,
 ) -> Option<bool> {
     let g = MapsGuard::new(ad);
+    let swap = ad.swap();
     if set {
-        let page = g.pinned_page(route.ind_addr)?;
-        // SAFETY: a page pinned by a linked `MapNode`, which `maps_lock` (held) keeps.
-        unsafe { update_bit(page, route.ind_addr, route.ind_offset, ad.swap(), true) }?;
-        // SAFETY: the VM is live; the helper takes `kvm->srcu`, allowed in atomic context.
-        unsafe { bindings::kvm_s390_rust_mark_gpa_dirty(vm.as_raw(), route.ind_gaddr) };
+        g.update_pinned_bit(
+            vm,
+            route.ind_addr,
+            route.ind_gaddr,
+            route.ind_offset,
+            swap,
+            true,
+        )?;
     }
-    let page = g.pinned_page(route.summary_addr)?;
     let summary_nr = u64::from(route.summary_offset);
-    // SAFETY: as above.
-    let was = unsafe { update_bit(page, route.summary_addr, summary_nr, ad.swap(), set) }?;
-    // SAFETY: as above.
-    unsafe { bindings::kvm_s390_rust_mark_gpa_dirty(vm.as_raw(), route.summary_gaddr) };
-    Some(was)
+    g.update_pinned_bit(
+        vm,
+        route.summary_addr,
+        route.summary_gaddr,
+        summary_nr,
+        swap,
+        set,
+    )
 }
 
 /// An irqfd fired in atomic context (the eventfd's wake-up, interrupts off): an adapter
