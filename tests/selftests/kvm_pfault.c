@@ -659,4 +659,174 @@ TEST_F(guest, apf_disable_wait_waits_for_a_running_vcpu)
 	close(d.flic);
 }
 
+/*
+ * The stress case of the same race: a guest streams through a slot of
+ * missing pages with pfault on, so that async faults are in flight all the
+ * time (the guest's external handler skips a page whose pfault init it
+ * gets, as an operating system would run something else), and returns to
+ * user space after each page, so that KVM_RUN is entered and left all the
+ * time; meanwhile a second thread switches pfault off and on with
+ * APF_DISABLE_WAIT and APF_ENABLE and a third resolves every missing page.
+ * After each pass over the slot the vCPU thread drops its pages again
+ * (MADV_DONTNEED), so the next pass faults anew.  What it checks is the
+ * host: on the debug kernel a list, slab or lockdep report fails the test
+ * (tests/initramfs/init); here, every call succeeds, async faults really
+ * happened, and it all ends in time.  KVM_S390_APF_STRESS_SECONDS sets the
+ * duration (default 4, at most STRESS_MAX_SECONDS).
+ *
+ * Mainline 7.3 fails it: APF_DISABLE_WAIT frees work items the vCPU's
+ * thread is unlinking, which within seconds gives "list_del corruption" in
+ * kvm_check_async_pf_completion and an oops in that or in
+ * kvm_clear_async_pf_completion_queue, on the plain and on the debug kernel.
+ * The oopsed threads hold the vCPU's mutex, so nothing after it could run:
+ * for mainline the test runs only with kvmtest.destructive=1 on the kernel
+ * command line.
+ */
+#define STRESS_GPA	0x10200UL
+#define STRESS_EXIT	(STRESS_GPA + 14)	/* after the DIAG 0x501 */
+static const uint8_t stress_code[] = {
+	0xe3, 0x57, 0x60, 0x00, 0x00, 0x04,	/* loop: lg %r5,0(%r7,%r6) */
+	0xa7, 0x7b, 0x10, 0x00,			/* aghi %r7,4096 */
+	DIAG_501,				/* one page done */
+	0xa7, 0xf4, 0xff, 0xf9,			/* j loop */
+};
+
+/* At EXT_HANDLER: an interruption taken on the load resumes after it. */
+static const uint8_t skip_handler[] = {
+	0xe3, 0x10, 0x01, 0x38, 0x00, 0x04,	/* lg %r1,0x138 (old PSW address) */
+	0xb9, 0x21, 0x00, 0x1a,			/* clgr %r1,%r10 */
+	0xa7, 0x74, 0x00, 0x07,			/* jne ret */
+	0xa7, 0x1b, 0x00, 0x06,			/* aghi %r1,6 */
+	0xe3, 0x10, 0x01, 0x38, 0x00, 0x24,	/* stg %r1,0x138 */
+	0xb2, 0xb2, 0x01, 0x30,			/* ret: lpswe 0x130 */
+};
+
+struct apf_stress {
+	struct uffd_slot *u;
+	int flic;
+	volatile int stop_toggling, stop_resolving;
+	long toggles, resolved;
+	int toggle_errno;	/* of the first failed APF_ENABLE/APF_DISABLE_WAIT */
+};
+
+static void *toggle_fn(void *arg)
+{
+	struct apf_stress *s = arg;
+	unsigned int seed = 1;
+
+	while (!__atomic_load_n(&s->stop_toggling, __ATOMIC_SEQ_CST)) {
+		if (flic_set(s->flic, KVM_DEV_FLIC_APF_DISABLE_WAIT)) {
+			s->toggle_errno = errno;
+			break;
+		}
+		usleep(rand_r(&seed) % 500);
+		if (flic_set(s->flic, KVM_DEV_FLIC_APF_ENABLE)) {
+			s->toggle_errno = errno;
+			break;
+		}
+		s->toggles++;
+		usleep(rand_r(&seed) % 3000);
+	}
+	return NULL;
+}
+
+/* Resolves every missing-page event with the slot's page until told to stop. */
+static void *resolve_all_fn(void *arg)
+{
+	struct apf_stress *s = arg;
+	struct uffdio_copy c = { .src = (uintptr_t)s->u->page, .len = 4096 };
+	uintptr_t page;
+
+	while (!__atomic_load_n(&s->stop_resolving, __ATOMIC_SEQ_CST)) {
+		page = uffd_wait_event(s->u, 100);
+		if (!page)
+			continue;
+		c.dst = page;
+		while (ioctl(s->u->uffd, UFFDIO_COPY, &c) && errno == EAGAIN)
+			;
+		s->resolved++;
+	}
+	return NULL;
+}
+
+/* At most this long (KVM_S390_APF_STRESS_SECONDS), within the harness' timeout. */
+#define STRESS_MAX_SECONDS	180
+
+TEST_F_TIMEOUT(guest, async_faults_while_apf_is_toggled, STRESS_MAX_SECONDS + 60)
+{
+	const char *env = getenv("KVM_S390_APF_STRESS_SECONDS");
+	int seconds = env ? atoi(env) : 4;
+	struct apf_stress s = { 0 };
+	enum kvm_backend backend;
+	pthread_t toggler, resolver;
+	int64_t inits, dones;
+	struct kvm_regs regs;
+	struct uffd_slot u;
+	long pages = 0;
+	time_t end;
+	int rc;
+
+	BACKEND_OR_SKIP(backend);
+	if (backend == BACKEND_MAINLINE && !kvm_cmdline_has("kvmtest.destructive=1"))
+		SKIP(return, "mainline 7.3 corrupts the async-fault lists here and "
+		     "oopses the host (kvmtest.destructive=1 runs it anyway)");
+	rc = uffd_slot_open(_metadata, self->vm, &u, UFFD_SLOT, UFFD_GPA, UFFD_SIZE,
+			    TOUCH_OFF, MAGIC);
+	if (rc == 1)
+		SKIP(return, "userfaultfd not available: %s", strerror(errno));
+	ASSERT_EQ(0, rc);
+	s.u = &u;
+	ASSERT_FD(s.flic, create_flic(self->vm));
+	ASSERT_OK(flic_set(s.flic, KVM_DEV_FLIC_APF_ENABLE));
+	setup(_metadata, self, PSW_MASK_EXT, CR0_SERVICE);
+	establish(_metadata, self, PSW_MASK_PSTATE, 0);
+	load_code(self, STRESS_GPA, stress_code, sizeof(stress_code));
+	load_code(self, EXT_HANDLER, skip_handler, sizeof(skip_handler));
+	ASSERT_OK(ioctl(self->vcpu, KVM_GET_REGS, &regs));
+	regs.gprs[6] = UFFD_GPA;
+	regs.gprs[7] = 0;
+	regs.gprs[10] = STRESS_GPA;
+	ASSERT_OK(ioctl(self->vcpu, KVM_SET_REGS, &regs));
+	self->run->psw_mask = PSW_MASK_64 | PSW_MASK_EXT;
+	self->run->psw_addr = STRESS_GPA;
+
+	ASSERT_EQ(0, pthread_create(&resolver, NULL, resolve_all_fn, &s));
+	ASSERT_EQ(0, pthread_create(&toggler, NULL, toggle_fn, &s));
+	end = time(NULL) + (seconds > STRESS_MAX_SECONDS ? STRESS_MAX_SECONDS : seconds);
+	while (time(NULL) < end) {
+		rc = ioctl(self->vcpu, KVM_RUN, 0);
+		EXPECT_EQ(0, rc) TH_LOG("KVM_RUN: %s", strerror(errno));
+		EXPECT_EQ(KVM_EXIT_S390_SIEIC, self->run->exit_reason);
+		EXPECT_EQ(STRESS_EXIT, self->run->psw_addr)
+			TH_LOG("the guest stopped at %#llx",
+			       (unsigned long long)self->run->psw_addr);
+		if (rc || self->run->psw_addr != STRESS_EXIT)
+			break;
+		pages++;
+		if (self->run->s.regs.gprs[7] < UFFD_SIZE)
+			continue;
+		/* The next pass over the slot, with every page missing again. */
+		EXPECT_OK(madvise(u.mem, u.size, MADV_DONTNEED));
+		self->run->s.regs.gprs[7] = 0;
+		self->run->kvm_dirty_regs |= KVM_SYNC_GPRS;
+	}
+	__atomic_store_n(&s.stop_toggling, 1, __ATOMIC_SEQ_CST);
+	pthread_join(toggler, NULL);
+	/* The last faults in flight finish while the resolver still runs. */
+	EXPECT_OK(flic_set(s.flic, KVM_DEV_FLIC_APF_DISABLE_WAIT));
+	__atomic_store_n(&s.stop_resolving, 1, __ATOMIC_SEQ_CST);
+	pthread_join(resolver, NULL);
+
+	inits = kvm_stat(self->vcpu, "inject_pfault_init");
+	dones = kvm_stat(self->vm, "inject_pfault_done");
+	TH_LOG("%ld pages touched, %ld toggles, %ld pages resolved, %lld pfault init, %lld done",
+	       pages, s.toggles, s.resolved, (long long)inits, (long long)dones);
+	EXPECT_EQ(0, s.toggle_errno) TH_LOG("APF toggle: %s", strerror(s.toggle_errno));
+	EXPECT_LT(0, s.toggles);
+	EXPECT_LT(0, inits) TH_LOG("no fault went asynchronous");
+	EXPECT_LE(dones, inits);
+	close(s.flic);
+	uffd_slot_close(&u);
+}
+
 TEST_HARNESS_MAIN

@@ -5,6 +5,9 @@
  * - vCPUs created from several threads at once, up to and past the limit;
  * - a memslot that running vCPUs store to is deleted, re-created and moved
  *   under them: each store lands in the slot or is an addressing exception;
+ * - the slot's memory is made read-only and writable again (mprotect) under
+ *   them: a store meanwhile ends KVM_RUN with EFAULT, as in mainline, and
+ *   the vCPU goes on where it stopped once the memory is writable again;
  * - every file of a VM closed while its vCPU threads are inside KVM_RUN:
  *   the VM goes away once the threads leave, and the module's reference
  *   count comes back.
@@ -134,7 +137,8 @@ struct storer {
 	struct kvm_run *run;
 	uint8_t *lowcore;
 	atomic_int *stop;
-	long addressing, bad;
+	bool efault_ok;		/* the slot may be read-only for a while */
+	long addressing, passes, efaults, bad;
 	char what[128];
 };
 
@@ -145,9 +149,18 @@ static void *store_thread(void *p)
 	while (!atomic_load(s->stop)) {
 		s->run->psw_mask = PSW_MASK_64;
 		s->run->psw_addr = CODE_GPA;
+rerun:
 		if (ioctl(s->vcpu, KVM_RUN, 0)) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EFAULT && s->efault_ok) {
+				/* The store is done again once the memory is writable. */
+				s->efaults++;
+				usleep(500);
+				if (atomic_load(s->stop))
+					break;
+				goto rerun;
+			}
 			snprintf(s->what, sizeof(s->what), "KVM_RUN errno %d", errno);
 			s->bad++;
 			break;
@@ -166,6 +179,8 @@ static void *store_thread(void *p)
 		if (s->run->psw_addr == HANDLER_GPA + 4 &&
 			   *(uint16_t *)(s->lowcore + LC_PGM_CODE) == PGM_ADDRESSING) {
 			s->addressing++;
+		} else if (s->run->psw_addr == CODE_GPA + 26) {
+			s->passes++;	/* the range was all slot */
 		} else {
 			snprintf(s->what, sizeof(s->what), "DIAG at %#llx",
 				 (unsigned long long)s->run->psw_addr);
@@ -257,6 +272,102 @@ TEST(slot_changes_under_running_vcpus)
 	ASSERT_EQ(CODE_GPA + 26, st[0].run->psw_addr);
 	for (off = 0; off < SZ_1M; off += 4096)
 		ASSERT_EQ(0x7777, *(uint64_t *)(churn + off)) TH_LOG("offset %#lx", off);
+
+	for (i = 0; i < STORERS; i++) {
+		munmap(st[i].run, getpagesize());
+		close(st[i].vcpu);
+	}
+	close(vm);
+	close(kvm);
+}
+
+/* ---- the slot's memory made read-only under storing vCPUs ---- */
+
+TEST(slot_protection_changes_under_storing_vcpus)
+{
+	struct storer st[STORERS];
+	pthread_t t[STORERS];
+	atomic_int stop = 0;
+	uint8_t *low, *mem;
+	uint64_t *new_psw, off;
+	long passes = 0, efaults = 0;
+	int kvm, vm, i, round;
+
+	OPEN_KVM_OR_SKIP(kvm);
+	catch_kick();
+	ASSERT_FD(vm, kvm_create_vm(kvm));
+	low = kvm_alloc_aligned(SZ_1M, SZ_1M);
+	mem = kvm_alloc_aligned(SZ_1M, SZ_1M);
+	ASSERT_NE(MAP_FAILED, low);
+	ASSERT_NE(MAP_FAILED, mem);
+	memcpy(low + CODE_GPA, store_code, sizeof(store_code));
+	memcpy(low + HANDLER_GPA, handler_code, sizeof(handler_code));
+	new_psw = (uint64_t *)(low + LC_PGM_NEW_PSW);
+	new_psw[0] = PSW_MASK_64;
+	new_psw[1] = HANDLER_GPA;
+	ASSERT_OK(kvm_set_memslot(vm, 0, 0, 0, SZ_1M, (uintptr_t)low));
+	ASSERT_OK(kvm_set_memslot(vm, 1, 0, CHURN_GPA, SZ_1M, (uintptr_t)mem));
+
+	for (i = 0; i < STORERS; i++) {
+		memset(&st[i], 0, sizeof(st[i]));
+		ASSERT_FD(st[i].vcpu, kvm_create_vcpu(vm, i));
+		st[i].run = kvm_map_run(kvm, st[i].vcpu);
+		ASSERT_NE(MAP_FAILED, st[i].run);
+		st[i].lowcore = low;
+		st[i].stop = &stop;
+		st[i].efault_ok = true;
+		/* Each vCPU stores to its own half of the slot. */
+		st[i].run->s.regs.gprs[2] = 0x2000 + i;
+		st[i].run->s.regs.gprs[3] = CHURN_GPA + i * SZ_1M / 2;
+		st[i].run->s.regs.gprs[4] = CHURN_GPA + (i + 1) * SZ_1M / 2;
+		st[i].run->kvm_dirty_regs = KVM_SYNC_GPRS;
+		ASSERT_OK(pthread_create(&t[i], NULL, store_thread, &st[i]));
+	}
+	for (round = 0; round < 40; round++) {
+		ASSERT_OK(mprotect(mem, SZ_1M, PROT_READ));
+		usleep(2000);
+		ASSERT_OK(mprotect(mem, SZ_1M, PROT_READ | PROT_WRITE));
+		usleep(3000);
+	}
+	/* Writable for good: each vCPU completes two more passes (10 s at most). */
+	for (i = 0; i < STORERS; i++) {
+		long base = __atomic_load_n(&st[i].passes, __ATOMIC_RELAXED);
+
+		for (round = 0; round < 1000; round++) {
+			if (__atomic_load_n(&st[i].passes, __ATOMIC_RELAXED) >= base + 2 ||
+			    __atomic_load_n(&st[i].bad, __ATOMIC_RELAXED))
+				break;
+			usleep(10000);
+		}
+	}
+	atomic_store(&stop, 1);
+	for (i = 0; i < STORERS; i++) {
+		while (pthread_tryjoin_np(t[i], NULL)) {
+			pthread_kill(t[i], SIGUSR1);
+			usleep(1000);
+		}
+		EXPECT_EQ(0, st[i].bad) TH_LOG("vcpu %d: %s", i, st[i].what);
+		EXPECT_EQ(0, st[i].addressing) TH_LOG("vcpu %d", i);
+		EXPECT_LE(2, st[i].passes) TH_LOG("vcpu %d", i);
+		passes += st[i].passes;
+		efaults += st[i].efaults;
+	}
+	TH_LOG("%ld passes, %ld KVM_RUNs ended in EFAULT", passes, efaults);
+
+	/* Writable again: every page holds its vCPU's value, and a new pass lands. */
+	for (off = 0; off < SZ_1M; off += 4096)
+		ASSERT_EQ(0x2000 + off / (SZ_1M / 2), *(uint64_t *)(mem + off))
+			TH_LOG("offset %#lx", off);
+	st[0].run->s.regs.gprs[2] = 0x7777;
+	st[0].run->s.regs.gprs[3] = CHURN_GPA;
+	st[0].run->s.regs.gprs[4] = CHURN_GPA + SZ_1M;
+	st[0].run->kvm_dirty_regs = KVM_SYNC_GPRS;
+	st[0].run->psw_mask = PSW_MASK_64;
+	st[0].run->psw_addr = CODE_GPA;
+	ASSERT_OK(ioctl(st[0].vcpu, KVM_RUN, 0));
+	ASSERT_EQ(CODE_GPA + 26, st[0].run->psw_addr);
+	for (off = 0; off < SZ_1M; off += 4096)
+		ASSERT_EQ(0x7777, *(uint64_t *)(mem + off)) TH_LOG("offset %#lx", off);
 
 	for (i = 0; i < STORERS; i++) {
 		munmap(st[i].run, getpagesize());
