@@ -10,11 +10,19 @@
  *   the vCPU goes on where it stopped once the memory is writable again;
  * - every file of a VM closed while its vCPU threads are inside KVM_RUN:
  *   the VM goes away once the threads leave, and the module's reference
- *   count comes back.
+ *   count comes back;
+ * - the same while the threads are blocked in the kernel: a KVM_RUN on a
+ *   guest page that userfaultfd holds back, a KVM_RUN in an enabled wait and
+ *   a KVM_S390_MEM_OP on a held-back page; once the pages come and a signal
+ *   ends the wait, every call returns and the VM goes away.
  */
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/syscall.h>
+
+#include <linux/userfaultfd.h>
 
 #include "guest_arch.h"
 #include "kvm_util_min.h"
@@ -480,6 +488,146 @@ TEST(close_everything_while_running)
 		usleep(20000);
 	}
 	EXPECT_EQ(before, after);
+	munmap(low, SZ_1M);
+}
+
+/* ---- every file closed while threads are blocked in the kernel ---- */
+
+#define HELD_GPA	0x200000UL	/* a slot whose pages userfaultfd holds back */
+#define PSW_MASK_EXT	0x0100000000000000UL
+#define PSW_MASK_WAIT	0x0002000000000000UL
+
+enum blocked_kind { BLOCKED_FAULT, BLOCKED_WAIT, BLOCKED_MEMOP, NR_BLOCKED };
+
+struct blocked {
+	int vcpu;
+	enum blocked_kind kind;
+	atomic_int *inside;
+	atomic_int returned;
+	int rc, err;
+};
+
+static void *blocked_thread(void *p)
+{
+	struct blocked *b = p;
+	uint64_t buf;
+	struct kvm_s390_mem_op op = {
+		.gaddr = HELD_GPA + 0x3000, .size = sizeof(buf), .op = KVM_S390_MEMOP_LOGICAL_READ,
+		.buf = (uintptr_t)&buf,
+	};
+
+	atomic_fetch_add(b->inside, 1);
+	if (b->kind == BLOCKED_MEMOP)
+		b->rc = ioctl(b->vcpu, KVM_S390_MEM_OP, &op);
+	else
+		b->rc = ioctl(b->vcpu, KVM_RUN, 0);
+	b->err = b->rc ? errno : 0;
+	atomic_store(&b->returned, 1);
+	return NULL;
+}
+
+TEST(close_everything_while_blocked)
+{
+	/* lg %r5,0(%r6); diag 0x501 */
+	static const uint8_t load[] = { 0xe3, 0x50, 0x60, 0x00, 0x00, 0x04, DIAG_501, J_SELF };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zero = { .range = { .len = SZ_1M } };
+	struct blocked b[NR_BLOCKED];
+	pthread_t t[NR_BLOCKED];
+	atomic_int inside = 0;
+	int kvm, vm, uffd, i, before, after = -1, tries, events = 0;
+	uint8_t *low, *held;
+	bool joined;
+
+	before = kvm_refcount();
+	for (tries = 0; tries < 50; tries++) {
+		usleep(100000);
+		after = kvm_refcount();
+		if (after == before)
+			break;
+		before = after;
+	}
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd not available: %s", strerror(errno));
+	ASSERT_OK(ioctl(uffd, UFFDIO_API, &api));
+	OPEN_KVM_OR_SKIP(kvm);
+	ASSERT_LE(0, before);
+	catch_kick();
+	ASSERT_FD(vm, kvm_create_vm(kvm));
+	low = kvm_alloc_aligned(SZ_1M, SZ_1M);
+	held = kvm_alloc_aligned(SZ_1M, SZ_1M);
+	ASSERT_NE(MAP_FAILED, low);
+	ASSERT_NE(MAP_FAILED, held);
+	reg.range.start = (uintptr_t)held;
+	reg.range.len = SZ_1M;
+	ASSERT_OK(ioctl(uffd, UFFDIO_REGISTER, &reg));
+	memcpy(low + CODE_GPA, load, sizeof(load));
+	ASSERT_OK(kvm_set_memslot(vm, 0, 0, 0, SZ_1M, (uintptr_t)low));
+	ASSERT_OK(kvm_set_memslot(vm, 1, 0, HELD_GPA, SZ_1M, (uintptr_t)held));
+	for (i = 0; i < NR_BLOCKED; i++) {
+		struct kvm_s390_psw psw = { .mask = PSW_MASK_64, .addr = CODE_GPA };
+		struct kvm_regs regs = { .gprs[6] = HELD_GPA + 0x1000 };
+
+		b[i] = (struct blocked){ .kind = i, .inside = &inside };
+		ASSERT_FD(b[i].vcpu, kvm_create_vcpu(vm, i));
+		if (i == BLOCKED_WAIT)	/* enabled for external interruptions; none comes */
+			psw.mask |= PSW_MASK_EXT | PSW_MASK_WAIT;
+		ASSERT_OK(ioctl(b[i].vcpu, KVM_S390_SET_INITIAL_PSW, &psw));
+		ASSERT_OK(ioctl(b[i].vcpu, KVM_SET_REGS, &regs));
+	}
+	for (i = 0; i < NR_BLOCKED; i++)
+		ASSERT_OK(pthread_create(&t[i], NULL, blocked_thread, &b[i]));
+	/* Both held-back accesses are reported, so both threads are in the kernel. */
+	for (tries = 0; tries < 100 && events < 2; tries++) {
+		struct pollfd p = { .fd = uffd, .events = POLLIN };
+		struct uffd_msg msg;
+
+		if (poll(&p, 1, 100) == 1 && read(uffd, &msg, sizeof(msg)) == sizeof(msg))
+			events++;
+	}
+	EXPECT_EQ(2, events) TH_LOG("the held-back pages were not both touched");
+	usleep(200000);
+	for (i = 0; i < NR_BLOCKED; i++) {
+		struct blocked *bi = &b[i];
+
+		EXPECT_EQ(0, atomic_load(&bi->returned))
+			TH_LOG("thread %d returned early: rc %d, %s", i, bi->rc, strerror(bi->err));
+	}
+
+	close(vm);
+	close(kvm);
+	for (i = 0; i < NR_BLOCKED; i++)
+		close(b[i].vcpu);
+	usleep(100000);
+	/* The pages come, and a signal (to that thread only) ends the enabled wait. */
+	zero.range.start = (uintptr_t)held;
+	EXPECT_OK(ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	for (i = 0; i < NR_BLOCKED; i++) {
+		for (tries = 0, joined = false; tries < 5000 && !joined; tries++) {
+			joined = !pthread_tryjoin_np(t[i], NULL);
+			if (!joined) {
+				if (i == BLOCKED_WAIT)
+					pthread_kill(t[i], SIGUSR1);
+				usleep(1000);
+			}
+		}
+		ASSERT_TRUE(joined) TH_LOG("thread %d still blocked", i);
+	}
+	/* The load and the MEM_OP completed; the wait ended with EINTR. */
+	EXPECT_EQ(0, b[BLOCKED_FAULT].rc) TH_LOG("KVM_RUN: %s", strerror(b[BLOCKED_FAULT].err));
+	EXPECT_EQ(0, b[BLOCKED_MEMOP].rc) TH_LOG("MEM_OP: %s", strerror(b[BLOCKED_MEMOP].err));
+	EXPECT_EQ(EINTR, b[BLOCKED_WAIT].err);
+	for (tries = 0; tries < 100; tries++) {
+		after = kvm_refcount();
+		if (after == before)
+			break;
+		usleep(20000);
+	}
+	EXPECT_EQ(before, after);
+	close(uffd);
+	munmap(held, SZ_1M);
 	munmap(low, SZ_1M);
 }
 
