@@ -23,6 +23,12 @@ struct kvm_s390_rust_switch_area {
 	u32 host_acrs[16];	/* 0x40 */
 };
 
+/* A host DAT fault taken while the guest ran (current->thread.gmap_int_code, gmap_teid). */
+struct kvm_s390_rust_host_fault {
+	unsigned int int_code;
+	unsigned long teid;
+};
+
 /* sie64a.S: the world switch around the kernel's __sie64a. */
 int kvm_s390_sie_switch(unsigned long scb_phys, struct kvm_s390_sie_block *scb, u64 *gprs,
 			unsigned long gasce, struct kvm_s390_rust_switch_area *area);
@@ -57,18 +63,14 @@ void kvm_s390_rust_slots_unlock(struct kvm *kvm);
 unsigned long kvm_s390_rust_dirty_bitmap_bytes(struct kvm_memory_slot *slot);
 void kvm_s390_rust_vcpu_srcu_read_lock(struct kvm_vcpu *vcpu);
 void kvm_s390_rust_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu);
-void kvm_s390_rust_fpu_begin(struct kernel_fpu_32 *state);
-void kvm_s390_rust_load_guest_fp(struct kvm_run *run);
+void kvm_s390_rust_fpu_enter_guest(struct kernel_fpu_32 *state, struct kvm_run *run);
 void kvm_s390_rust_store_guest_fp(struct kvm_run *run);
-void kvm_s390_rust_fpu_end(struct kernel_fpu_32 *state);
-int kvm_s390_rust_enter_guest(struct kvm_s390_sie_block *scb, u64 *gprs, unsigned long gasce,
-			      struct kvm_s390_rust_switch_area *area);
-int kvm_s390_rust_handle_guest_work(struct kvm_vcpu *vcpu);
+void kvm_s390_rust_fpu_leave_guest(struct kernel_fpu_32 *state, struct kvm_run *run);
+int kvm_s390_rust_run_guest(struct kvm_vcpu *vcpu, struct kvm_s390_sie_block *scb, u64 *gprs,
+			    unsigned long gasce, struct kvm_s390_rust_switch_area *area,
+			    struct kvm_s390_rust_host_fault *fault);
 bool kvm_s390_rust_vm_dead_requested(struct kvm_vcpu *vcpu);
 bool kvm_s390_rust_check_tlb_flush_request(struct kvm_vcpu *vcpu);
-unsigned int kvm_s390_rust_gmap_int_code(void);
-unsigned long kvm_s390_rust_gmap_teid(void);
-void kvm_s390_rust_clear_gmap_fault(void);
 struct kvm_memory_slot *kvm_s390_rust_id_to_memslot(struct kvm *kvm, u32 id);
 void kvm_s390_rust_cond_resched(void);
 bool kvm_s390_rust_is_noslot_pfn(kvm_pfn_t pfn);

@@ -3,9 +3,12 @@
  * C inline functions and macros the Rust backend calls, wrapped so that bindgen sees a
  * real symbol (the pattern of rust/helpers/).  Nothing else may go here: decisions belong
  * in the Rust files.  The functions longer than a line are brackets that must stay
- * together: kvm_s390_rust_enter_guest(), the interrupts-off bracket around guest entry,
+ * together: kvm_s390_rust_run_guest(), the interrupts-off bracket around guest entry,
  * which must run in this order with interrupts disabled and without instrumentation in
- * between, as in every KVM port; the cmpxchg dispatch over the kernel's sized
+ * between, as in every KVM port, inside the release of kvm->srcu and the thread's
+ * fault record (one call per round of the run loop: calls are what the exit path
+ * spends measurably on); the host's and the guest's floating-point registers swapped
+ * once per KVM_RUN; the cmpxchg dispatch over the kernel's sized
  * __cmpxchg_key*() macros; kvm_s390_rust_pin_guest_page(), which holds the VM's mm and
  * its lock around the pin; the memslot walks that need their srcu bracket; the wait
  * for the IPTE interlock, a wait_event macro around ipte.rs's condition; and the
@@ -223,22 +226,19 @@ void kvm_s390_rust_vcpu_srcu_read_unlock(struct kvm_vcpu *vcpu)
 	kvm_vcpu_srcu_read_unlock(vcpu);
 }
 
-void kvm_s390_rust_fpu_begin(struct kernel_fpu_32 *state)
-{
-	kernel_fpu_begin(state, KERNEL_FPC | KERNEL_VXR);
-}
-
 /*
- * The guest's FPC and floating-point registers, loaded once per KVM_RUN after
- * kvm_s390_rust_fpu_begin() and stored back before kvm_s390_rust_fpu_end(), as
- * mainline's kvm_s390_fpu_load/store: on a host with the vector facility all 32 vector
- * registers (the FPRs are the leftmost halves of VR0-VR15), else FPRs 0-15.  In
- * between they stay in the registers: SIE runs the guest on them, the Rust code
- * (target s390x-unknown-none-softfloat) never touches them, and the kernel saves
- * them for its own use (kernel_fpu_begin nesting) and across context switches.
- * An invalid FPC from user space is loaded as 0 (fpu_lfpc_safe).
+ * The guest's FPC and floating-point registers, loaded once per KVM_RUN, right after
+ * the host's are saved, and stored back right before the host's return, as mainline's
+ * kvm_s390_fpu_load/store: on a host with the vector facility all 32 vector registers
+ * (the FPRs are the leftmost halves of VR0-VR15), else FPRs 0-15.  In between they stay
+ * in the registers: SIE runs the guest on them, the Rust code (target
+ * s390x-unknown-none-softfloat) never touches them, and the kernel saves them for its
+ * own use (kernel_fpu_begin nesting) and across context switches.  An invalid FPC from
+ * user space is loaded as 0 (fpu_lfpc_safe).  The save and the load are one call from
+ * run.rs, as are the store and the restore: a call each costs measurably on the exit
+ * path (README, Benchmarks).
  */
-void kvm_s390_rust_load_guest_fp(struct kvm_run *run)
+static void load_guest_fp(struct kvm_run *run)
 {
 	fpu_lfpc_safe(&run->s.regs.fpc);
 	if (cpu_has_vx())
@@ -256,8 +256,15 @@ void kvm_s390_rust_store_guest_fp(struct kvm_run *run)
 		save_fp_regs((freg_t *)&run->s.regs.fprs);
 }
 
-void kvm_s390_rust_fpu_end(struct kernel_fpu_32 *state)
+void kvm_s390_rust_fpu_enter_guest(struct kernel_fpu_32 *state, struct kvm_run *run)
 {
+	kernel_fpu_begin(state, KERNEL_FPC | KERNEL_VXR);
+	load_guest_fp(run);
+}
+
+void kvm_s390_rust_fpu_leave_guest(struct kernel_fpu_32 *state, struct kvm_run *run)
+{
+	kvm_s390_rust_store_guest_fp(run);
 	kernel_fpu_end(state, KERNEL_FPC | KERNEL_VXR);
 }
 
@@ -271,33 +278,9 @@ bool kvm_s390_rust_check_tlb_flush_request(struct kvm_vcpu *vcpu)
 	return kvm_check_request(KVM_REQ_TLB_FLUSH, vcpu);
 }
 
-unsigned int kvm_s390_rust_gmap_int_code(void)
-{
-	return current->thread.gmap_int_code;
-}
-
-unsigned long kvm_s390_rust_gmap_teid(void)
-{
-	return current->thread.gmap_teid.val;
-}
-
-void kvm_s390_rust_clear_gmap_fault(void)
-{
-	current->thread.gmap_int_code = 0;
-	current->thread.gmap_teid.val = 0;
-}
-
-int kvm_s390_rust_handle_guest_work(struct kvm_vcpu *vcpu)
-{
-	return kvm_xfer_to_guest_mode_handle_work(vcpu);
-}
-
-/*
- * Returns -EAGAIN without entering when work (a signal, a reschedule) is pending: the
- * caller handles it with kvm_s390_rust_handle_guest_work() and tries again.
- */
-int kvm_s390_rust_enter_guest(struct kvm_s390_sie_block *scb, u64 *gprs, unsigned long gasce,
-			      struct kvm_s390_rust_switch_area *area)
+/* The interrupts-off bracket around the world switch; -EAGAIN when work is pending. */
+static int enter_guest(struct kvm_s390_sie_block *scb, u64 *gprs, unsigned long gasce,
+		       struct kvm_s390_rust_switch_area *area)
 {
 	int ret;
 
@@ -313,6 +296,34 @@ int kvm_s390_rust_enter_guest(struct kvm_s390_sie_block *scb, u64 *gprs, unsigne
 	guest_state_exit_irqoff();
 	guest_timing_exit_irqoff();
 	local_irq_enable();
+	return ret;
+}
+
+/*
+ * One entry of the guest for run.rs, called and returning with kvm->srcu held: it is
+ * released while the guest runs, so that a guest running for long does not hold up
+ * memslot changes.  Clears the thread's record of a host fault, enters SIE, and hands
+ * the record back in *fault.  Returns what kvm_s390_sie_switch() returned; or, when work
+ * was pending (nothing entered), -EAGAIN once a reschedule or the like is done, -EINTR
+ * when a signal is for user space (kvm_xfer_to_guest_mode_handle_work set
+ * KVM_EXIT_INTR).  One call per round instead of one per step: each call showed in
+ * profiles of the exit path (README, Benchmarks).
+ */
+int kvm_s390_rust_run_guest(struct kvm_vcpu *vcpu, struct kvm_s390_sie_block *scb, u64 *gprs,
+			    unsigned long gasce, struct kvm_s390_rust_switch_area *area,
+			    struct kvm_s390_rust_host_fault *fault)
+{
+	int ret;
+
+	current->thread.gmap_int_code = 0;
+	current->thread.gmap_teid.val = 0;
+	kvm_vcpu_srcu_read_unlock(vcpu);
+	ret = enter_guest(scb, gprs, gasce, area);
+	if (ret == -EAGAIN && kvm_xfer_to_guest_mode_handle_work(vcpu))
+		ret = -EINTR;
+	kvm_vcpu_srcu_read_lock(vcpu);
+	fault->int_code = current->thread.gmap_int_code;
+	fault->teid = current->thread.gmap_teid.val;
 	return ret;
 }
 

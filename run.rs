@@ -97,10 +97,11 @@ impl Vcpu {
         }
 
         let mut fpu = MaybeUninit::<bindings::kernel_fpu_32>::uninit();
-        // SAFETY: `fpu` lives until the matching `kvm_s390_rust_fpu_end` below.
-        unsafe { bindings::kvm_s390_rust_fpu_begin(fpu.as_mut_ptr()) };
         let mut area = self.sync_regs_in(dirty);
-        self.load_guest_fp();
+        // SAFETY: `fpu` lives until the matching `kvm_s390_rust_fpu_leave_guest` below;
+        // `kvm_run` is valid. From here on the CPU's floating-point (or vector) registers
+        // are the guest's (helpers.c says why that is safe).
+        unsafe { bindings::kvm_s390_rust_fpu_enter_guest(fpu.as_mut_ptr(), self.run()) };
         let mut gprs = self.gprs_in();
 
         // An exit for user space wins over a signal that arrived meanwhile: the guest has
@@ -111,10 +112,10 @@ impl Vcpu {
 
         self.gprs_out(&gprs);
         self.sync_regs_out(&area);
-        self.store_guest_fp();
         count!(self, exit_userspace);
-        // SAFETY: begun above with the same state.
-        unsafe { bindings::kvm_s390_rust_fpu_end(fpu.as_mut_ptr()) };
+        // SAFETY: entered above with the same state; stores the guest's registers into
+        // `kvm_run` and gives the host's back.
+        unsafe { bindings::kvm_s390_rust_fpu_leave_guest(fpu.as_mut_ptr(), self.run()) };
         // SAFETY: activated above by this thread, which still holds the vCPU mutex.
         unsafe { bindings::kvm_sigset_deactivate(vcpu) };
         // SAFETY: loaded above by this thread, which still holds the vCPU mutex.
@@ -176,37 +177,34 @@ impl Vcpu {
                 (*sie).gg15 = gprs[15];
                 (*sie).icptcode = 0;
             }
-            // SAFETY: resets the current thread's fault record; no precondition.
-            unsafe { bindings::kvm_s390_rust_clear_gmap_fault() };
-            // SAFETY: taken before the loop or at the end of the previous round.
-            unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_unlock(vcpu) };
+            let mut fault = bindings::kvm_s390_rust_host_fault {
+                int_code: 0,
+                teid: 0,
+            };
             // SAFETY: the SIE block, `gprs` and `area` stay valid during the call; the gmap
-            // lives as long as the VM.
+            // lives as long as the VM; `kvm->srcu` is held (taken before the loop or in the
+            // previous round), as the call requires, and held again when it returns.
             let ret = unsafe {
-                bindings::kvm_s390_rust_enter_guest(
+                bindings::kvm_s390_rust_run_guest(
+                    vcpu,
                     sie.cast(),
                     gprs.as_mut_ptr(),
                     gmap.asce() as usize,
                     area,
+                    &mut fault,
                 )
             };
             if debugging {
                 guestdbg::after_exit(self);
             }
-            if ret == EAGAIN.to_errno() {
-                // A signal or a reschedule is pending; EINTR (with KVM_EXIT_INTR set) if a
-                // signal must be delivered.
-                // SAFETY: the vCPU is loaded; no lock is held.
-                let rc = unsafe { bindings::kvm_s390_rust_handle_guest_work(vcpu) };
-                // SAFETY: re-taken for the next round.
-                unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_lock(vcpu) };
-                if rc != 0 {
-                    break Err(EINTR);
-                }
+            if ret == -(bindings::EAGAIN as i32) {
+                // Work was pending (a reschedule): handled, nothing entered.
                 continue;
             }
-            // SAFETY: as above.
-            unsafe { bindings::kvm_s390_rust_vcpu_srcu_read_lock(vcpu) };
+            if ret == -(bindings::EINTR as i32) {
+                // A signal for user space.
+                break Err(EINTR);
+            }
             // SAFETY: the guest has left SIE; the SIE block is ours again.
             unsafe {
                 gprs[14] = (*sie).gg14;
@@ -223,11 +221,7 @@ impl Vcpu {
             }
             // SAFETY: the guest has left SIE; the SIE block is ours again.
             let icptcode = unsafe { (*sie).icptcode };
-            // SAFETY: reads the current thread's fault record; no precondition.
-            let int_code = unsafe { bindings::kvm_s390_rust_gmap_int_code() };
-            // SAFETY: as above.
-            let teid = unsafe { bindings::kvm_s390_rust_gmap_teid() } as u64;
-            let exit = sie_exit::classify(icptcode, int_code, teid);
+            let exit = sie_exit::classify(icptcode, fault.int_code, fault.teid as u64);
             if exit == sie_exit::Exit::Intercept(sie_exit::icpt::VALIDITY) {
                 self.set_prefix_known_mapped(None);
             }

@@ -12,7 +12,7 @@
  *
  * The floating-point control and registers (or vector registers) are not switched here:
  * they are loaded once per KVM_RUN and stay in the registers meanwhile (helpers.c,
- * kvm_s390_rust_load_guest_fp).
+ * kvm_s390_rust_fpu_enter_guest).
  *
  * int kvm_s390_sie_switch(unsigned long scb_phys, struct kvm_s390_sie_block *scb,
  *                         u64 *gprs, unsigned long gasce,
