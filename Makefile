@@ -20,7 +20,7 @@ SHELL := /bin/bash
 TOOLS := $(CURDIR)/tools
 
 .PHONY: all setup kernel selftests host-test run check bench fuzz clean-cache
-.PHONY: qemu-check check-long
+.PHONY: qemu-check check-long profile
 
 all: kernel
 
@@ -44,6 +44,11 @@ check: setup
 
 bench: selftests
 	$(TOOLS)/bench.sh
+
+# Where one benchmark spends its time, ours against mainline's, sampled under
+# Hercules (tools/profile.sh): BENCH=name (default exit_roundtrip), REPS=n.
+profile: selftests
+	$(TOOLS)/profile.sh
 
 # QEMU (s390x, -accel kvm) inside the Hercules bed, both backends (README, "QEMU bed").
 qemu-check: setup

@@ -23,16 +23,17 @@ bed_usage() {
 	cat >&2 <<EOF
 usage: ${0##*/} --backend NAME --kvm-ko PATH [--module PATH]... --tests DIR [--tests DIR]...
        [--timeout S] [--mem MIB] [--cpus N] [--mode tests|run] [--append 'KERNEL ARGS']
-       [--image PATH] [--bed NAME]
+       [--image PATH] [--bed NAME] [--http PORT:USER:PASSWORD (Hercules only)]
 EOF
 	exit 2
 }
 
 # Sets BACKEND KVM_KO MODULES TESTS TIMEOUT MEM CPUS MODE APPEND IMAGE BED_NAME
 # (the name results and expectations know the bed by; the runner's default if
-# empty, e.g. hercules-debug for a run on the debug kernel).
+# empty, e.g. hercules-debug for a run on the debug kernel) HTTP (Hercules' HTTP
+# console, for tools/profile.sh).
 bed_parse_args() {
-	BACKEND='' KVM_KO='' TIMEOUT='' MODE=tests APPEND='' BED_NAME=''
+	BACKEND='' KVM_KO='' TIMEOUT='' MODE=tests APPEND='' BED_NAME='' HTTP=''
 	MODULES=() TESTS=()
 	IMAGE=$KBUILD/arch/s390/boot/bzImage
 	while [ $# -gt 0 ]; do
@@ -48,6 +49,7 @@ bed_parse_args() {
 		--append) APPEND=${2?}; shift 2 ;;
 		--image) IMAGE=${2:?}; shift 2 ;;
 		--bed) BED_NAME=${2:?}; shift 2 ;;
+		--http) HTTP=${2:?}; shift 2 ;;
 		-h | --help) bed_usage ;;
 		*) log "unknown argument: $1"; bed_usage ;;
 		esac

@@ -6,6 +6,7 @@
 #   tools/run-hercules.sh --backend NAME --kvm-ko PATH [--module PATH]... --tests DIR...
 #                         [--mem MIB] [--cpus N] [--timeout S] [--mode tests|run]
 #                         [--append 'KERNEL ARGS'] [--image PATH]
+#                         [--http PORT:USER:PASSWORD]
 #
 # Hercules' 3215 console drops bursts of lines, so the guest writes a tar of its
 # results to a raw FBA disk after every test (tests/initramfs/init); this script
@@ -75,6 +76,17 @@ OSTAILOR  LINUX
 0009 3215-C / noprompt
 $DASD 3370 results.fba
 EOF
+# Hercules' HTTP console, for tools/profile.sh (which asks it for the PSW): on
+# the port given, with a password, because it takes any Hercules command. Its
+# pages include a header and a footer, empty here.
+if [ -n "$HTTP" ]; then
+	IFS=: read -r port user password <<< "$HTTP"
+	printf 'HTTPPORT  %s AUTH %s %s\nHTTPROOT  %s/\n' "$port" "$user" "$password" "$RUN" \
+		>> "$RUN/hercules.cnf"
+	mkdir -p "$RUN/include"
+	: > "$RUN/include/header.htmlpart"
+	: > "$RUN/include/footer.htmlpart"
+fi
 echo "ipl linux.ins" > "$RUN/hercules.rc"
 
 # Hercules reads commands from stdin and wants it open for its whole life: a

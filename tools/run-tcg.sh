@@ -18,6 +18,7 @@ set -euo pipefail
 MEM=512
 CPUS=2
 bed_parse_args "$@"
+[ -z "$HTTP" ] || die "--http is for Hercules (tools/run-hercules.sh)"
 bed_prepare tcg 60
 
 log "booting $IMAGE with $CPIO (timeout ${TIMEOUT}s)"

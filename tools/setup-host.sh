@@ -62,7 +62,7 @@ missing_pkgs() {
 install_debs() {
 	local pkgs
 	pkgs=$(missing_pkgs gcc-s390x-linux-gnu libc6-dev-s390x-cross flex bison bc \
-		libelf-dev libssl-dev cpio dwarves hercules ccache xz-utils make rsync xxd)
+		libelf-dev libssl-dev cpio dwarves hercules ccache xz-utils make rsync xxd python3)
 	if [ -n "$pkgs" ]; then
 		apt_update_once
 		# shellcheck disable=SC2086
