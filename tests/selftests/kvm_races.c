@@ -199,190 +199,206 @@ rerun:
 	return NULL;
 }
 
-TEST(slot_changes_under_running_vcpus)
-{
+/*
+ * The set-up both storer tests share: a VM with slot 0 (the code, the
+ * program-interruption handler and the lowcore the vCPUs share, prefix 0) and
+ * slot 1 at CHURN_GPA, STORERS vCPUs; the test sets each storer's range and
+ * value, then storers_start() runs them.  An ASSERT in these helpers ends
+ * the test (the harness aborts its process).
+ */
+struct storers {
+	int kvm, vm;
+	uint8_t *low, *mem;	/* slot 0 and slot 1 */
 	struct storer st[STORERS];
 	pthread_t t[STORERS];
-	atomic_int stop = 0;
-	uint8_t *low, *churn;
-	uint64_t *new_psw, gpa = CHURN_GPA, off;
-	int kvm, vm, i, round;
-	long addressing = 0;
+	atomic_int stop;
+};
 
-	OPEN_KVM_OR_SKIP(kvm);
+static void storers_open(struct __test_metadata *_metadata, struct storers *s)
+{
+	uint64_t *new_psw;
+	int i;
+
 	catch_kick();
-	ASSERT_FD(vm, kvm_create_vm(kvm));
-	low = kvm_alloc_aligned(SZ_1M, SZ_1M);
-	churn = kvm_alloc_aligned(SZ_1M, SZ_1M);
-	ASSERT_NE(MAP_FAILED, low);
-	ASSERT_NE(MAP_FAILED, churn);
-	memcpy(low + CODE_GPA, store_code, sizeof(store_code));
-	memcpy(low + HANDLER_GPA, handler_code, sizeof(handler_code));
-	new_psw = (uint64_t *)(low + LC_PGM_NEW_PSW);
+	atomic_store(&s->stop, 0);
+	ASSERT_FD(s->vm, kvm_create_vm(s->kvm));
+	s->low = kvm_alloc_aligned(SZ_1M, SZ_1M);
+	s->mem = kvm_alloc_aligned(SZ_1M, SZ_1M);
+	ASSERT_NE(MAP_FAILED, s->low);
+	ASSERT_NE(MAP_FAILED, s->mem);
+	memcpy(s->low + CODE_GPA, store_code, sizeof(store_code));
+	memcpy(s->low + HANDLER_GPA, handler_code, sizeof(handler_code));
+	new_psw = (uint64_t *)(s->low + LC_PGM_NEW_PSW);
 	new_psw[0] = PSW_MASK_64;
 	new_psw[1] = HANDLER_GPA;
-	ASSERT_OK(kvm_set_memslot(vm, 0, 0, 0, SZ_1M, (uintptr_t)low));
-	ASSERT_OK(kvm_set_memslot(vm, 1, 0, gpa, SZ_1M, (uintptr_t)churn));
+	ASSERT_OK(kvm_set_memslot(s->vm, 0, 0, 0, SZ_1M, (uintptr_t)s->low));
+	ASSERT_OK(kvm_set_memslot(s->vm, 1, 0, CHURN_GPA, SZ_1M, (uintptr_t)s->mem));
+	for (i = 0; i < STORERS; i++) {
+		memset(&s->st[i], 0, sizeof(s->st[i]));
+		ASSERT_FD(s->st[i].vcpu, kvm_create_vcpu(s->vm, i));
+		s->st[i].run = kvm_map_run(s->kvm, s->st[i].vcpu);
+		ASSERT_NE(MAP_FAILED, s->st[i].run);
+		s->st[i].lowcore = s->low;
+		s->st[i].stop = &s->stop;
+	}
+}
+
+/* Each storer stores r2 to [r3, r4), as the test set them in its kvm_run. */
+static void storers_start(struct __test_metadata *_metadata, struct storers *s)
+{
+	int i;
 
 	for (i = 0; i < STORERS; i++) {
-		memset(&st[i], 0, sizeof(st[i]));
-		ASSERT_FD(st[i].vcpu, kvm_create_vcpu(vm, i));
-		st[i].run = kvm_map_run(kvm, st[i].vcpu);
-		ASSERT_NE(MAP_FAILED, st[i].run);
-		st[i].lowcore = low;	/* prefix 0: the vCPUs share the lowcore */
-		st[i].stop = &stop;
-		/* Both store to both possible places of the slot. */
-		st[i].run->s.regs.gprs[2] = 0x1000 + i;
-		st[i].run->s.regs.gprs[3] = CHURN_GPA;
-		st[i].run->s.regs.gprs[4] = CHURN_GPA_MOVED + SZ_1M;
-		st[i].run->kvm_dirty_regs = KVM_SYNC_GPRS;
-		ASSERT_OK(pthread_create(&t[i], NULL, store_thread, &st[i]));
+		s->st[i].run->kvm_dirty_regs = KVM_SYNC_GPRS;
+		ASSERT_OK(pthread_create(&s->t[i], NULL, store_thread, &s->st[i]));
 	}
+}
+
+/* Stops the storers, kicking them out of KVM_RUN, and joins them. */
+static void storers_stop(struct storers *s)
+{
+	int i;
+
+	atomic_store(&s->stop, 1);
+	for (i = 0; i < STORERS; i++) {
+		while (pthread_tryjoin_np(s->t[i], NULL)) {
+			pthread_kill(s->t[i], SIGUSR1);
+			usleep(1000);
+		}
+	}
+}
+
+/* Settled: one more pass of vCPU 0 over the slot at @gpa stores to every page. */
+static void storers_last_pass(struct __test_metadata *_metadata, struct storers *s,
+			      uint64_t gpa)
+{
+	struct kvm_run *run = s->st[0].run;
+	uint64_t off;
+
+	memset(s->mem, 0, SZ_1M);
+	run->s.regs.gprs[2] = 0x7777;
+	run->s.regs.gprs[3] = gpa;
+	run->s.regs.gprs[4] = gpa + SZ_1M;
+	run->kvm_dirty_regs = KVM_SYNC_GPRS;
+	run->psw_mask = PSW_MASK_64;
+	run->psw_addr = CODE_GPA;
+	ASSERT_OK(ioctl(s->st[0].vcpu, KVM_RUN, 0));
+	ASSERT_EQ(CODE_GPA + 26, run->psw_addr);
+	for (off = 0; off < SZ_1M; off += 4096)
+		ASSERT_EQ(0x7777, *(uint64_t *)(s->mem + off)) TH_LOG("offset %#lx", off);
+}
+
+static void storers_close(struct storers *s)
+{
+	int i;
+
+	for (i = 0; i < STORERS; i++) {
+		munmap(s->st[i].run, getpagesize());
+		close(s->st[i].vcpu);
+	}
+	close(s->vm);
+	close(s->kvm);
+	munmap(s->low, SZ_1M);
+	munmap(s->mem, SZ_1M);
+}
+
+TEST(slot_changes_under_running_vcpus)
+{
+	struct storers s;
+	uint64_t gpa = CHURN_GPA;
+	long addressing = 0;
+	int i, round;
+
+	OPEN_KVM_OR_SKIP(s.kvm);
+	storers_open(_metadata, &s);
+	for (i = 0; i < STORERS; i++) {
+		/* Both store to both possible places of the slot. */
+		s.st[i].run->s.regs.gprs[2] = 0x1000 + i;
+		s.st[i].run->s.regs.gprs[3] = CHURN_GPA;
+		s.st[i].run->s.regs.gprs[4] = CHURN_GPA_MOVED + SZ_1M;
+	}
+	storers_start(_metadata, &s);
 	for (round = 0; round < 60; round++) {
 		switch (round % 3) {
 		case 0:		/* delete, then create again at the same place */
-			ASSERT_OK(kvm_set_memslot(vm, 1, 0, gpa, 0, 0));
+			ASSERT_OK(kvm_set_memslot(s.vm, 1, 0, gpa, 0, 0));
 			usleep(2000);
-			ASSERT_OK(kvm_set_memslot(vm, 1, 0, gpa, SZ_1M, (uintptr_t)churn));
+			ASSERT_OK(kvm_set_memslot(s.vm, 1, 0, gpa, SZ_1M, (uintptr_t)s.mem));
 			break;
 		case 1:		/* move */
 			gpa = gpa == CHURN_GPA ? CHURN_GPA_MOVED : CHURN_GPA;
-			ASSERT_OK(kvm_set_memslot(vm, 1, 0, gpa, SZ_1M, (uintptr_t)churn));
+			ASSERT_OK(kvm_set_memslot(s.vm, 1, 0, gpa, SZ_1M, (uintptr_t)s.mem));
 			break;
 		case 2:		/* the host drops the pages */
-			madvise(churn, SZ_1M, MADV_DONTNEED);
+			madvise(s.mem, SZ_1M, MADV_DONTNEED);
 			break;
 		}
 		usleep(3000);
 	}
-	atomic_store(&stop, 1);
+	storers_stop(&s);
 	for (i = 0; i < STORERS; i++) {
-		while (pthread_tryjoin_np(t[i], NULL)) {
-			pthread_kill(t[i], SIGUSR1);
-			usleep(1000);
-		}
-		EXPECT_EQ(0, st[i].bad) TH_LOG("vcpu %d: %s", i, st[i].what);
-		addressing += st[i].addressing;
+		EXPECT_EQ(0, s.st[i].bad) TH_LOG("vcpu %d: %s", i, s.st[i].what);
+		addressing += s.st[i].addressing;
 	}
 	TH_LOG("%ld addressing exceptions", addressing);
 	/* The vCPUs ran into the gaps of their range. */
 	EXPECT_LT(0, addressing);
-
-	/* Settled: one more pass of vCPU 0 lands in the slot, wherever it is now. */
-	memset(churn, 0, SZ_1M);
-	st[0].run->s.regs.gprs[2] = 0x7777;
-	st[0].run->s.regs.gprs[3] = gpa;
-	st[0].run->s.regs.gprs[4] = gpa + SZ_1M;
-	st[0].run->kvm_dirty_regs = KVM_SYNC_GPRS;
-	st[0].run->psw_mask = PSW_MASK_64;
-	st[0].run->psw_addr = CODE_GPA;
-	ASSERT_OK(ioctl(st[0].vcpu, KVM_RUN, 0));
-	ASSERT_EQ(CODE_GPA + 26, st[0].run->psw_addr);
-	for (off = 0; off < SZ_1M; off += 4096)
-		ASSERT_EQ(0x7777, *(uint64_t *)(churn + off)) TH_LOG("offset %#lx", off);
-
-	for (i = 0; i < STORERS; i++) {
-		munmap(st[i].run, getpagesize());
-		close(st[i].vcpu);
-	}
-	close(vm);
-	close(kvm);
+	/* Wherever the slot is now, a pass lands in it. */
+	storers_last_pass(_metadata, &s, gpa);
+	storers_close(&s);
 }
 
 /* ---- the slot's memory made read-only under storing vCPUs ---- */
 
 TEST(slot_protection_changes_under_storing_vcpus)
 {
-	struct storer st[STORERS];
-	pthread_t t[STORERS];
-	atomic_int stop = 0;
-	uint8_t *low, *mem;
-	uint64_t *new_psw, off;
+	struct storers s;
 	long passes = 0, efaults = 0;
-	int kvm, vm, i, round;
+	uint64_t off;
+	int i, round;
 
-	OPEN_KVM_OR_SKIP(kvm);
-	catch_kick();
-	ASSERT_FD(vm, kvm_create_vm(kvm));
-	low = kvm_alloc_aligned(SZ_1M, SZ_1M);
-	mem = kvm_alloc_aligned(SZ_1M, SZ_1M);
-	ASSERT_NE(MAP_FAILED, low);
-	ASSERT_NE(MAP_FAILED, mem);
-	memcpy(low + CODE_GPA, store_code, sizeof(store_code));
-	memcpy(low + HANDLER_GPA, handler_code, sizeof(handler_code));
-	new_psw = (uint64_t *)(low + LC_PGM_NEW_PSW);
-	new_psw[0] = PSW_MASK_64;
-	new_psw[1] = HANDLER_GPA;
-	ASSERT_OK(kvm_set_memslot(vm, 0, 0, 0, SZ_1M, (uintptr_t)low));
-	ASSERT_OK(kvm_set_memslot(vm, 1, 0, CHURN_GPA, SZ_1M, (uintptr_t)mem));
-
+	OPEN_KVM_OR_SKIP(s.kvm);
+	storers_open(_metadata, &s);
 	for (i = 0; i < STORERS; i++) {
-		memset(&st[i], 0, sizeof(st[i]));
-		ASSERT_FD(st[i].vcpu, kvm_create_vcpu(vm, i));
-		st[i].run = kvm_map_run(kvm, st[i].vcpu);
-		ASSERT_NE(MAP_FAILED, st[i].run);
-		st[i].lowcore = low;
-		st[i].stop = &stop;
-		st[i].efault_ok = true;
+		s.st[i].efault_ok = true;
 		/* Each vCPU stores to its own half of the slot. */
-		st[i].run->s.regs.gprs[2] = 0x2000 + i;
-		st[i].run->s.regs.gprs[3] = CHURN_GPA + i * SZ_1M / 2;
-		st[i].run->s.regs.gprs[4] = CHURN_GPA + (i + 1) * SZ_1M / 2;
-		st[i].run->kvm_dirty_regs = KVM_SYNC_GPRS;
-		ASSERT_OK(pthread_create(&t[i], NULL, store_thread, &st[i]));
+		s.st[i].run->s.regs.gprs[2] = 0x2000 + i;
+		s.st[i].run->s.regs.gprs[3] = CHURN_GPA + i * SZ_1M / 2;
+		s.st[i].run->s.regs.gprs[4] = CHURN_GPA + (i + 1) * SZ_1M / 2;
 	}
+	storers_start(_metadata, &s);
 	for (round = 0; round < 40; round++) {
-		ASSERT_OK(mprotect(mem, SZ_1M, PROT_READ));
+		ASSERT_OK(mprotect(s.mem, SZ_1M, PROT_READ));
 		usleep(2000);
-		ASSERT_OK(mprotect(mem, SZ_1M, PROT_READ | PROT_WRITE));
+		ASSERT_OK(mprotect(s.mem, SZ_1M, PROT_READ | PROT_WRITE));
 		usleep(3000);
 	}
 	/* Writable for good: each vCPU completes two more passes (10 s at most). */
 	for (i = 0; i < STORERS; i++) {
-		long base = __atomic_load_n(&st[i].passes, __ATOMIC_RELAXED);
+		long base = __atomic_load_n(&s.st[i].passes, __ATOMIC_RELAXED);
 
 		for (round = 0; round < 1000; round++) {
-			if (__atomic_load_n(&st[i].passes, __ATOMIC_RELAXED) >= base + 2 ||
-			    __atomic_load_n(&st[i].bad, __ATOMIC_RELAXED))
+			if (__atomic_load_n(&s.st[i].passes, __ATOMIC_RELAXED) >= base + 2 ||
+			    __atomic_load_n(&s.st[i].bad, __ATOMIC_RELAXED))
 				break;
 			usleep(10000);
 		}
 	}
-	atomic_store(&stop, 1);
+	storers_stop(&s);
 	for (i = 0; i < STORERS; i++) {
-		while (pthread_tryjoin_np(t[i], NULL)) {
-			pthread_kill(t[i], SIGUSR1);
-			usleep(1000);
-		}
-		EXPECT_EQ(0, st[i].bad) TH_LOG("vcpu %d: %s", i, st[i].what);
-		EXPECT_EQ(0, st[i].addressing) TH_LOG("vcpu %d", i);
-		EXPECT_LE(2, st[i].passes) TH_LOG("vcpu %d", i);
-		passes += st[i].passes;
-		efaults += st[i].efaults;
+		EXPECT_EQ(0, s.st[i].bad) TH_LOG("vcpu %d: %s", i, s.st[i].what);
+		EXPECT_EQ(0, s.st[i].addressing) TH_LOG("vcpu %d", i);
+		EXPECT_LE(2, s.st[i].passes) TH_LOG("vcpu %d", i);
+		passes += s.st[i].passes;
+		efaults += s.st[i].efaults;
 	}
 	TH_LOG("%ld passes, %ld KVM_RUNs ended in EFAULT", passes, efaults);
-
-	/* Writable again: every page holds its vCPU's value, and a new pass lands. */
+	/* Every page holds its vCPU's value, and a new pass lands. */
 	for (off = 0; off < SZ_1M; off += 4096)
-		ASSERT_EQ(0x2000 + off / (SZ_1M / 2), *(uint64_t *)(mem + off))
+		ASSERT_EQ(0x2000 + off / (SZ_1M / 2), *(uint64_t *)(s.mem + off))
 			TH_LOG("offset %#lx", off);
-	st[0].run->s.regs.gprs[2] = 0x7777;
-	st[0].run->s.regs.gprs[3] = CHURN_GPA;
-	st[0].run->s.regs.gprs[4] = CHURN_GPA + SZ_1M;
-	st[0].run->kvm_dirty_regs = KVM_SYNC_GPRS;
-	st[0].run->psw_mask = PSW_MASK_64;
-	st[0].run->psw_addr = CODE_GPA;
-	ASSERT_OK(ioctl(st[0].vcpu, KVM_RUN, 0));
-	ASSERT_EQ(CODE_GPA + 26, st[0].run->psw_addr);
-	for (off = 0; off < SZ_1M; off += 4096)
-		ASSERT_EQ(0x7777, *(uint64_t *)(mem + off)) TH_LOG("offset %#lx", off);
-
-	for (i = 0; i < STORERS; i++) {
-		munmap(st[i].run, getpagesize());
-		close(st[i].vcpu);
-	}
-	close(vm);
-	close(kvm);
+	storers_last_pass(_metadata, &s, CHURN_GPA);
+	storers_close(&s);
 }
 
 /* ---- every file closed while vCPUs run ---- */
@@ -401,6 +417,39 @@ static int kvm_refcount(void)
 			break;
 	fclose(f);
 	return refs;
+}
+
+/*
+ * The count once it has settled: the files of an exited process (an earlier
+ * test) are released asynchronously.
+ */
+static int kvm_refcount_settled(void)
+{
+	int count = kvm_refcount(), now, tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		usleep(100000);
+		now = kvm_refcount();
+		if (now == count)
+			break;
+		count = now;
+	}
+	return count;
+}
+
+/*
+ * The count once it is @before again (a VM is destroyed once its last
+ * reference goes), or what it is after 2 s.
+ */
+static int kvm_refcount_back_to(int before)
+{
+	int count = kvm_refcount(), tries;
+
+	for (tries = 0; tries < 100 && count != before; tries++) {
+		usleep(20000);
+		count = kvm_refcount();
+	}
+	return count;
 }
 
 struct spinner {
@@ -430,21 +479,10 @@ TEST(close_everything_while_running)
 	struct spinner sp[4];
 	pthread_t t[4];
 	atomic_int stop = 0, inside = 0;
-	int kvm, vm, i, before, after = -1, tries;
+	int kvm, vm, i, before;
 	uint8_t *low;
 
-	/*
-	 * The files of an exited process (an earlier test) are released
-	 * asynchronously: start from a count that has settled.
-	 */
-	before = kvm_refcount();
-	for (tries = 0; tries < 50; tries++) {
-		usleep(100000);
-		after = kvm_refcount();
-		if (after == before)
-			break;
-		before = after;
-	}
+	before = kvm_refcount_settled();
 	/* Our own /dev/kvm descriptor holds a reference too: open it after counting. */
 	OPEN_KVM_OR_SKIP(kvm);
 	ASSERT_LE(0, before);
@@ -480,14 +518,7 @@ TEST(close_everything_while_running)
 		/* A closed descriptor ends the loop with EBADF: nothing else. */
 		EXPECT_TRUE(sp[i].err == 0 || sp[i].err == EBADF) TH_LOG("thread %d: %d", i, sp[i].err);
 	}
-	/* The VM is destroyed once the last reference goes; allow it a moment. */
-	for (tries = 0; tries < 100; tries++) {
-		after = kvm_refcount();
-		if (after == before)
-			break;
-		usleep(20000);
-	}
-	EXPECT_EQ(before, after);
+	EXPECT_EQ(before, kvm_refcount_back_to(before));
 	munmap(low, SZ_1M);
 }
 
@@ -536,18 +567,11 @@ TEST(close_everything_while_blocked)
 	struct blocked b[NR_BLOCKED];
 	pthread_t t[NR_BLOCKED];
 	atomic_int inside = 0;
-	int kvm, vm, uffd, i, before, after = -1, tries, events = 0;
+	int kvm, vm, uffd, i, before, tries, events = 0;
 	uint8_t *low, *held;
 	bool joined;
 
-	before = kvm_refcount();
-	for (tries = 0; tries < 50; tries++) {
-		usleep(100000);
-		after = kvm_refcount();
-		if (after == before)
-			break;
-		before = after;
-	}
+	before = kvm_refcount_settled();
 	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (uffd < 0)
 		SKIP(return, "userfaultfd not available: %s", strerror(errno));
@@ -619,13 +643,7 @@ TEST(close_everything_while_blocked)
 	EXPECT_EQ(0, b[BLOCKED_FAULT].rc) TH_LOG("KVM_RUN: %s", strerror(b[BLOCKED_FAULT].err));
 	EXPECT_EQ(0, b[BLOCKED_MEMOP].rc) TH_LOG("MEM_OP: %s", strerror(b[BLOCKED_MEMOP].err));
 	EXPECT_EQ(EINTR, b[BLOCKED_WAIT].err);
-	for (tries = 0; tries < 100; tries++) {
-		after = kvm_refcount();
-		if (after == before)
-			break;
-		usleep(20000);
-	}
-	EXPECT_EQ(before, after);
+	EXPECT_EQ(before, kvm_refcount_back_to(before));
 	close(uffd);
 	munmap(held, SZ_1M);
 	munmap(low, SZ_1M);
