@@ -30,8 +30,8 @@ case $REPS$PORT in *[!0-9]*) die "REPS and PORT take numbers" ;; esac
 case $BENCH in *[!a-z0-9_]*) die "BENCH is one benchmark name of tests/bench/kvm_bench.c" ;; esac
 grep -q "{ \"$BENCH\"," "$REPO/tests/bench/kvm_bench.c" || die "no benchmark $BENCH in kvm_bench.c"
 
-"$REPO/tools/build-kernel.sh"
-"$REPO/tools/build-selftests.sh"
+# The kernel, both modules and the staged selftests come from `make profile`'s
+# prerequisites (Makefile), as for tools/bench.sh.
 dir=$CACHE/stage/profile
 out=$CACHE/profile-results
 rm -rf "$dir" "$out"

@@ -734,15 +734,13 @@ static void *toggle_fn(void *arg)
 static void *resolve_all_fn(void *arg)
 {
 	struct apf_stress *s = arg;
-	struct uffdio_copy c = { .src = (uintptr_t)s->u->page, .len = 4096 };
 	uintptr_t page;
 
 	while (!__atomic_load_n(&s->stop_resolving, __ATOMIC_SEQ_CST)) {
 		page = uffd_wait_event(s->u, 100);
 		if (!page)
 			continue;
-		c.dst = page;
-		while (ioctl(s->u->uffd, UFFDIO_COPY, &c) && errno == EAGAIN)
+		while (uffd_resolve_page(s->u, page) && errno == EAGAIN)
 			;
 		s->resolved++;
 	}

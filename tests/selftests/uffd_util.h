@@ -88,14 +88,21 @@ static inline uintptr_t uffd_wait_event(struct uffd_slot *u, int ms)
 	return (uintptr_t)msg.arg.pagefault.address & ~0xfffUL;
 }
 
-/* Resolves the touched page; whoever waits on it goes on. */
-static inline int uffd_resolve(struct uffd_slot *u)
+/*
+ * Resolves the slot's page at host address @page (page aligned) with the
+ * contents uffd_slot_open() prepared; whoever waits on it goes on.
+ */
+static inline int uffd_resolve_page(struct uffd_slot *u, uintptr_t page)
 {
-	struct uffdio_copy c = {
-		.dst = touched_page(u), .src = (uintptr_t)u->page, .len = 4096,
-	};
+	struct uffdio_copy c = { .dst = page, .src = (uintptr_t)u->page, .len = 4096 };
 
 	return ioctl(u->uffd, UFFDIO_COPY, &c);
+}
+
+/* Resolves the touched page. */
+static inline int uffd_resolve(struct uffd_slot *u)
+{
+	return uffd_resolve_page(u, touched_page(u));
 }
 
 #endif /* UFFD_UTIL_H */
