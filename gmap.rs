@@ -491,6 +491,29 @@ impl Gmap {
         Some(result)
     }
 
+    /// Runs `op` on the host frame that maps `gaddr` writable (its kernel address) with the
+    /// guest's storage key of the page, as [`Gmap::with_key`] reads it; `None` if no valid
+    /// writable entry maps `gaddr`. The caller holds `kvm->mmu_lock` for writing, which
+    /// keeps the frame: unmapping it (an invalidation, a memslot going) takes that lock.
+    pub fn with_writable_frame<R>(
+        &self,
+        gaddr: u64,
+        op: impl FnOnce(*mut u8, u8) -> R,
+    ) -> Option<R> {
+        let Walk::Pte(pte) = self.walk(gaddr) else {
+            return None;
+        };
+        // SAFETY: `pte` is in a live table; the lock excludes other writers.
+        let entry = unsafe { entry(pte) }.load(Ordering::Relaxed);
+        if !dat::pte_valid(entry) || entry & dat::PTE_PROTECT != 0 {
+            return None;
+        }
+        let frame = dat::pte_pfn(entry) << dat::PAGE_SHIFT;
+        // SAFETY: as above; the frame stays allocated while the lock is held.
+        let (real, pgste) = unsafe { (frame_key(frame), pgste(pte).load(Ordering::Acquire)) };
+        Some(op(phys_to_virt(frame), skey::guest_key(Some(real), pgste)))
+    }
+
     /// Resolves a guest fault on `gaddr` by mapping the frame of the memslot behind it.
     ///
     /// Never waits for an invalidation of generic KVM's MMU notifier: while one is in

@@ -638,7 +638,12 @@ pub unsafe extern "C" fn kvm_arch_vcpu_put(vcpu: *mut bindings::kvm_vcpu) {
 pub unsafe extern "C" fn kvm_arch_vcpu_ioctl_run(vcpu: *mut bindings::kvm_vcpu) -> c_int {
     // SAFETY: the vCPU of the ioctl's file is live and `vcpu->mutex` is held.
     let vcpu = unsafe { Vcpu::from_raw(vcpu) };
-    ret(vcpu.run_ioctl())
+    match vcpu.run_ioctl() {
+        Ok(()) => 0,
+        // The most frequent error, spelled out: `to_errno` is a call into the kernel crate.
+        Err(e) if e == EINTR => -(bindings::EINTR as c_int),
+        Err(e) => e.to_errno(),
+    }
 }
 
 /// `KVM_GET_REGS`: the general registers.

@@ -217,38 +217,105 @@ fn vm_cmpxchg(vm: &Vm, mop: &KvmS390MemOp, key: u8) -> Result<i32> {
     let old_user = || UserSlice::new(UserPtr::from_addr(mop.old_addr as usize), len);
     old_user().reader().read_slice(&mut old[..len])?;
     let _srcu = Srcu::lock(vm);
-    let code = check_absolute(vm, mop.gaddr, u64::from(mop.size), Mode::Store, key)?;
+    let expected = old;
+    let swap = Swap {
+        gaddr: mop.gaddr,
+        len,
+        key,
+        new: &new,
+    };
+    let code = match swap.on_mapped_frame(vm, &mut old) {
+        Some(code) => code?,
+        None => swap.on_pinned_page(vm, &mut old)?,
+    };
     if code != 0 {
         return Ok(i32::from(code));
     }
-    let gfn = mop.gaddr >> 12;
-    // SAFETY: `kvm->srcu` is held; the page comes back with a reference, released below.
-    let page = unsafe { bindings::__gfn_to_page(vm.as_raw(), gfn, true) };
-    if page.is_null() {
-        return Ok(i32::from(crate::logic::sie_exit::pgm::ADDRESSING));
-    }
-    let expected = old;
-    // SAFETY: the page is pinned by the reference; `len` bytes at the offset lie in it
-    // (aligned to `len`, at most 16); `old` and `new` hold `len` bytes.
-    let rc = unsafe {
-        let base = bindings::kvm_s390_rust_page_address(page).cast::<u8>();
-        bindings::kvm_s390_rust_cmpxchg(
-            base.add((mop.gaddr & (PAGE_SIZE - 1)) as usize).cast(),
-            len as i32,
-            old.as_mut_ptr().cast(),
-            new.as_ptr().cast(),
-        )
-    };
-    // SAFETY: releases the reference taken above; the page may have been written.
-    unsafe { bindings::kvm_release_page_dirty(page) };
-    kernel::error::to_result(rc)?;
     if old[..len] == expected[..len] {
         // SAFETY: `kvm->srcu` is held.
-        unsafe { bindings::mark_page_dirty(vm.as_raw(), gfn) };
+        unsafe { bindings::mark_page_dirty(vm.as_raw(), mop.gaddr >> 12) };
     } else {
         old_user().writer().write_slice(&old[..len])?;
     }
     Ok(0)
+}
+
+/// A compare-and-swap of `KVM_S390_MEM_OP` at a guest absolute address (aligned to its
+/// length, so in one page). Each way of making it gives 0 or the program-interruption code
+/// of the storage-key check, and leaves what memory held in `old`.
+struct Swap<'a> {
+    gaddr: u64,
+    len: usize,
+    key: u8,
+    new: &'a [u8; 16],
+}
+
+impl Swap<'_> {
+    /// On the frame the gmap maps writable, under `kvm->mmu_lock`, which keeps the frame:
+    /// the common case (the guest has touched the page), with one table walk and no page
+    /// reference. `None` if the gmap does not map the page so.
+    fn on_mapped_frame(&self, vm: &Vm, old: &mut [u8; 16]) -> Option<Result<u16>> {
+        let offset = (self.gaddr & (PAGE_SIZE - 1)) as usize;
+        // SAFETY: the VM is live; nothing below sleeps.
+        unsafe { bindings::kvm_s390_rust_mmu_write_lock(vm.as_raw()) };
+        let done = vm
+            .gmap()
+            .with_writable_frame(self.gaddr, |frame, guest_key| {
+                let code = mem_op::absolute_page_check(Some(guest_key), self.key, Mode::Store);
+                if code != 0 {
+                    return Ok(code);
+                }
+                // SAFETY: the frame stays mapped while the lock is held; `len` bytes at the
+                // offset lie in it (aligned to `len`, at most 16); `old` and `new` hold them.
+                kernel::error::to_result(unsafe { self.cmpxchg(frame.add(offset), old) })?;
+                Ok(0)
+            });
+        // SAFETY: taken above.
+        unsafe { bindings::kvm_s390_rust_mmu_write_unlock(vm.as_raw()) };
+        done
+    }
+
+    /// On a page the gmap does not map writable yet: the key checked, then the page
+    /// looked up through its memslot and held by a reference for the swap.
+    fn on_pinned_page(&self, vm: &Vm, old: &mut [u8; 16]) -> Result<u16> {
+        let code = check_absolute(vm, self.gaddr, self.len as u64, Mode::Store, self.key)?;
+        if code != 0 {
+            return Ok(code);
+        }
+        // SAFETY: `kvm->srcu` is held; the page comes back with a reference, released below.
+        let page = unsafe { bindings::__gfn_to_page(vm.as_raw(), self.gaddr >> 12, true) };
+        if page.is_null() {
+            return Ok(crate::logic::sie_exit::pgm::ADDRESSING);
+        }
+        // SAFETY: the page is pinned by the reference; `len` bytes at the offset lie in it
+        // (aligned to `len`, at most 16).
+        let rc = unsafe {
+            let base = bindings::kvm_s390_rust_page_address(page).cast::<u8>();
+            self.cmpxchg(base.add((self.gaddr & (PAGE_SIZE - 1)) as usize), old)
+        };
+        // SAFETY: releases the reference taken above; the page may have been written.
+        unsafe { bindings::kvm_release_page_dirty(page) };
+        kernel::error::to_result(rc)?;
+        Ok(0)
+    }
+
+    /// The swap itself: 0, or -EINVAL for a length that is not a power of two.
+    ///
+    /// # Safety
+    ///
+    /// `at` is the kernel address of `len` bytes of guest memory that stay allocated
+    /// during the call.
+    unsafe fn cmpxchg(&self, at: *mut u8, old: &mut [u8; 16]) -> i32 {
+        // SAFETY: per the contract; `old` and `new` hold 16 bytes, `len` is at most 16.
+        unsafe {
+            bindings::kvm_s390_rust_cmpxchg(
+                at.cast(),
+                self.len as i32,
+                old.as_mut_ptr().cast(),
+                self.new.as_ptr().cast(),
+            )
+        }
+    }
 }
 
 /// `KVM_S390_GET_SKEYS`.

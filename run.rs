@@ -44,21 +44,27 @@ impl Vcpu {
     /// api.rst pairs them, whichever path gave it (a signal before or during the run,
     /// `immediate_exit`, a signal while faulting in guest memory): user space never
     /// sees the previous exit's reason again.
+    ///
+    /// Inlined into the callback, so that `immediate_exit` (generic KVM's `wants_to_run`)
+    /// costs no more than in mainline: a test and the return, before anything is loaded.
+    #[inline]
     pub fn run_ioctl(&self) -> Result {
-        let result = self.run_once();
+        // SAFETY: the vCPU is live and its mutex held (type invariant).
+        let result = if unsafe { (*self.as_raw()).wants_to_run } {
+            self.run_once()
+        } else {
+            Err(EINTR)
+        };
         if result == Err(EINTR) {
             self.set_exit_reason(bindings::KVM_EXIT_INTR);
         }
         result
     }
 
+    #[inline(never)]
     fn run_once(&self) -> Result {
         let vcpu = self.as_raw();
         let run = self.run();
-        // SAFETY: the vCPU is live and its mutex held (type invariant).
-        if !unsafe { (*vcpu).wants_to_run } {
-            return Err(EINTR);
-        }
         // SAFETY: `kvm_run` is valid; user space may change it at any time, hence volatile.
         let (valid, dirty) = unsafe {
             (

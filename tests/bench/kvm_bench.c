@@ -14,6 +14,9 @@
  *                    EINTR before the guest runs (what no backend can save)
  *   memop_read       KVM_S390_MEM_OP reading 64 KiB of guest memory through
  *                    the vCPU (logical, DAT off): the access path per call
+ *   memop_cmpxchg    KVM_S390_MEM_OP compare-and-swap of 8 bytes on the VM
+ *                    (absolute, storage-key protection): the access path of
+ *                    s390/memop's concurrent test
  *   vm_memory        KiB of host memory a VM takes (32 VMs without memslots
  *                    or vCPUs; pages allocated minus freed, /proc/vmstat)
  *   vcpu_memory      KiB of host memory a vCPU takes, kvm_run included (32
@@ -257,6 +260,65 @@ static int bench_memop_read(int rep)
 	}
 	printf("BENCH memop_read %d %.2f us\n", rep, t / n * 1e6);
 	free(buf);
+	vm_destroy(&vm);
+	return 0;
+}
+
+/*
+ * KVM_S390_MEM_OP compare-and-swaps of 8 bytes at a guest absolute address on
+ * the VM, with storage-key protection (access key 1 against storage key 0x10,
+ * as s390/memop's concurrent test makes a million of them). Each swap expects
+ * what the previous one stored, so every one must succeed.
+ */
+static int bench_memop_cmpxchg(int rep)
+{
+	static const uint8_t code[] = { 0x83, 0x00, 0x05, 0x01 };	/* diag 0,0,0x501 */
+	const int n = 2000;
+	uint64_t old, new, value;
+	uint8_t key = 0x10;
+	struct kvm_s390_skeys skeys = {
+		.start_gfn = DATA_GPA >> 12,
+		.count = 1,
+		.skeydata_addr = (uintptr_t)&key,
+	};
+	struct kvm_s390_mem_op op = {
+		.gaddr = DATA_GPA,
+		.size = sizeof(new),
+		.op = KVM_S390_MEMOP_ABSOLUTE_CMPXCHG,
+		.flags = KVM_S390_MEMOP_F_SKEY_PROTECTION,
+		.buf = (uintptr_t)&new,
+		.key = 1,
+		.old_addr = (uintptr_t)&old,
+	};
+	struct vm vm;
+	double t;
+	int i;
+
+	if (vm_create(&vm, code, sizeof(code)) || ioctl(vm.fd, KVM_S390_SET_SKEYS, &skeys))
+		return -1;
+	/* A first swap maps the page, so that the loop measures the access path. */
+	old = 0;
+	new = rep;
+	if (ioctl(vm.fd, KVM_S390_MEM_OP, &op) || old != 0)
+		return -1;
+	t = now();
+	for (i = 0; i < n; i++) {
+		old = new;
+		new = old + 1;
+		if (ioctl(vm.fd, KVM_S390_MEM_OP, &op) || old != new - 1) {
+			fprintf(stderr, "memop_cmpxchg: swap %d failed, found %llx\n", i,
+				(unsigned long long)old);
+			return -1;
+		}
+	}
+	t = now() - t;
+	memcpy(&value, vm.mem + DATA_GPA, sizeof(value));
+	if (value != (uint64_t)rep + n) {
+		fprintf(stderr, "memop_cmpxchg: guest memory holds %llx\n",
+			(unsigned long long)value);
+		return -1;
+	}
+	printf("BENCH memop_cmpxchg %d %.2f us\n", rep, t / n * 1e6);
 	vm_destroy(&vm);
 	return 0;
 }
@@ -849,6 +911,7 @@ static const struct bench {
 	{ "exit_roundtrip", bench_exit_roundtrip },
 	{ "run_floor", bench_run_floor },
 	{ "memop_read", bench_memop_read },
+	{ "memop_cmpxchg", bench_memop_cmpxchg },
 	{ "vm_memory", bench_vm_memory },
 	{ "vcpu_memory", bench_vcpu_memory },
 	{ "faultin_page", bench_faultin },
