@@ -332,10 +332,22 @@ impl Gmap {
     }
 
     /// Calls `f` with the guest address and the entry of every valid page-table entry in
-    /// `[start, end)`. The caller holds `kvm->mmu_lock` for writing.
-    fn for_each_mapped(&self, start: u64, end: u64, mut f: impl FnMut(u64, &AtomicU64)) {
+    /// `[start, end)`, in at most `steps` steps: a page-table entry, valid or not, is one,
+    /// and so is the whole span of a missing table at any level. Returns where it stopped:
+    /// `end`, or the address to go on from. The caller holds `kvm->mmu_lock` for writing.
+    fn for_each_mapped(
+        &self,
+        start: u64,
+        end: u64,
+        mut steps: usize,
+        mut f: impl FnMut(u64, &AtomicU64),
+    ) -> u64 {
         let mut addr = start;
         while addr < end {
+            if steps == 0 {
+                return addr;
+            }
+            steps -= 1;
             let next = match self.walk(addr) {
                 Walk::Pte(pte) => {
                     // SAFETY: `pte` is in a live table; the lock excludes other writers.
@@ -353,6 +365,7 @@ impl Gmap {
                 None => break,
             }
         }
+        end
     }
 
     /// Invalidates every mapping of guest absolute addresses in `[start, end)`; returns
@@ -367,7 +380,7 @@ impl Gmap {
         mut changed: Option<&mut dyn FnMut(u64)>,
     ) -> bool {
         let mut any = false;
-        self.for_each_mapped(start, end, |addr, pte| {
+        self.for_each_mapped(start, end, usize::MAX, |addr, pte| {
             let frame = dat::pte_pfn(pte.load(Ordering::Relaxed)) << dat::PAGE_SHIFT;
             // IPTE invalidates the entry and purges it from every CPU's TLB.
             // SAFETY: `pte` is a page-table entry of a live table; the lock is held.
@@ -408,12 +421,16 @@ impl Gmap {
     /// for `mmu_lock`), then sets the bit anew through a fresh translation and is reported
     /// next time.
     ///
-    /// Returns how many mapped pages it looked at (the caller's measure of the work done
-    /// under the lock).
-    pub fn harvest_dirty(&self, start: u64, end: u64, mut dirty: impl FnMut(u64)) -> usize {
-        let mut visited = 0;
-        self.for_each_mapped(start, end, |addr, pte| {
-            visited += 1;
+    /// Takes at most `steps` steps of [`Gmap::for_each_mapped`], so that the caller can
+    /// bound its hold of the lock, and returns where it stopped (`end` when done).
+    pub fn harvest_dirty(
+        &self,
+        start: u64,
+        end: u64,
+        steps: usize,
+        mut dirty: impl FnMut(u64),
+    ) -> u64 {
+        self.for_each_mapped(start, end, steps, |addr, pte| {
             let entry = pte.load(Ordering::Relaxed);
             let frame = dat::pte_pfn(entry) << dat::PAGE_SHIFT;
             // SAFETY: `pte` is an entry of a live page table.
@@ -442,8 +459,7 @@ impl Gmap {
             // The same frame, writable as before: no other writer (the lock is held).
             pte.store(entry, Ordering::Release);
             dirty(addr);
-        });
-        visited
+        })
     }
 
     /// Reads and, with `modify`, changes the guest's storage key of the page at `gaddr`:
