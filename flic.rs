@@ -56,7 +56,7 @@ struct Ops(bindings::kvm_device_ops);
 unsafe impl Sync for Ops {}
 
 static FLIC_OPS: Ops = Ops(bindings::kvm_device_ops {
-    name: c"kvm-flic".as_ptr(),
+    name: kernel::str::as_char_ptr_in_const_context(c"kvm-flic"),
     create: Some(flic_create),
     init: None,
     destroy: Some(flic_destroy),
@@ -306,7 +306,7 @@ impl Drop for AisGuard {
         unsafe {
             bindings::kvm_s390_rust_spin_unlock_irqrestore(
                 addr_of_mut!((*self.fi).ais_lock),
-                self.flags as _,
+                self.flags,
             )
         };
     }
@@ -559,7 +559,7 @@ impl Drop for MapsGuard {
         unsafe {
             bindings::kvm_s390_rust_spin_unlock_irqrestore(
                 addr_of_mut!((*self.ad).maps_lock),
-                self.flags as _,
+                self.flags,
             )
         };
     }
@@ -657,12 +657,13 @@ fn modify_adapter(vm: &Vm, addr: u64) -> Result {
 /// if it cannot be pinned at all (mainline's `kvm_s390_adapter_map`).
 fn pin_map_page(vm: &Vm, uaddr: u64) -> Result<*mut bindings::page> {
     // SAFETY: the VM is live; process context.
-    let page = unsafe { bindings::kvm_s390_rust_pin_guest_page(vm.as_raw(), uaddr as _, true) };
+    let page = unsafe { bindings::kvm_s390_rust_pin_guest_page(vm.as_raw(), uaddr as usize, true) };
     if !page.is_null() {
         return Ok(page);
     }
     // SAFETY: as above.
-    let page = unsafe { bindings::kvm_s390_rust_pin_guest_page(vm.as_raw(), uaddr as _, false) };
+    let page =
+        unsafe { bindings::kvm_s390_rust_pin_guest_page(vm.as_raw(), uaddr as usize, false) };
     if page.is_null() {
         return Err(EINVAL);
     }
@@ -682,8 +683,11 @@ pub(crate) fn destroy_adapters(vm: &Vm) {
         // now; its list holds `MapNode`s made by `KBox::into_raw`.
         unsafe {
             let head = addr_of_mut!((*p).maps);
-            while (*head).next != head {
+            loop {
                 let link = (*head).next;
+                if link == head {
+                    break;
+                }
                 bindings::kvm_s390_rust_list_del(link);
                 drop(KBox::from_raw(link.cast::<MapNode>()));
             }
@@ -764,7 +768,8 @@ fn set_indicator(vm: &Vm, ad: Adapter<'_>, uaddr: u64, gaddr: u64, bit_nr: u64) 
         return Ok(was);
     }
     // SAFETY: the VM is live; process context (the irqfd worker or an ioctl).
-    let page = unsafe { bindings::kvm_s390_rust_pin_guest_page(vm.as_raw(), uaddr as _, false) };
+    let page =
+        unsafe { bindings::kvm_s390_rust_pin_guest_page(vm.as_raw(), uaddr as usize, false) };
     if page.is_null() {
         return Err(EFAULT);
     }

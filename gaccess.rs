@@ -76,7 +76,7 @@ struct GuestAbsoluteMemory<'a>(&'a Vcpu);
 
 impl GuestMemory for GuestAbsoluteMemory<'_> {
     fn read_u64(&self, addr: u64) -> core::result::Result<u64, MemoryError> {
-        // SAFETY: the caller holds `kvm->srcu`, as the memslot lookup requires.
+        // The caller holds `kvm->srcu`, as the memslot lookup requires.
         if !exists(self.0, addr) {
             return Err(MemoryError::Addressing);
         }

@@ -81,6 +81,10 @@ pub(crate) struct HwDebug {
 ///
 /// The caller holds the vCPU mutex (or destroys the vCPU) and keeps no other reference to
 /// the object.
+#[expect(
+    clippy::mut_from_ref,
+    reason = "the object hangs off the C struct, not `Vcpu`: the contract makes the use exclusive"
+)]
 unsafe fn hw(vcpu: &Vcpu) -> Option<&mut HwDebug> {
     // SAFETY: the field is private to this file; non-null only as set by `set_hw`.
     let p = unsafe { (*vcpu.arch()).guestdbg.hw_bp_info }.cast::<HwDebug>();
@@ -122,7 +126,7 @@ const HW_BP_SIZE: usize = core::mem::size_of::<bindings::kvm_hw_breakpoint>();
 /// storage outside guest memory; entries of other types are ignored, as mainline does.
 fn import(vcpu: &Vcpu, arch: &bindings::kvm_guest_debug_arch) -> Result<Option<KBox<HwDebug>>> {
     let hw_bp = arch.hw_bp as u64;
-    let nr = logic::hw_bp_count(arch.nr_hw_bp, hw_bp).map_err(|()| EINVAL)?;
+    let nr = logic::hw_bp_count(arch.nr_hw_bp, hw_bp).ok_or(EINVAL)?;
     if nr == 0 {
         return Ok(None);
     }
@@ -292,7 +296,7 @@ fn debug_exit_required(vcpu: &Vcpu, control: u32, perc: u8, addr: u64, peraddr: 
             let last_bp = unsafe { (*vcpu.arch()).guestdbg.last_bp } as u64;
             if let Some((at, last)) = logic::hw_bp_exit(&h.bps, perc, addr, peraddr, last_bp) {
                 // SAFETY: as above.
-                unsafe { (*vcpu.arch()).guestdbg.last_bp = last as _ };
+                unsafe { (*vcpu.arch()).guestdbg.last_bp = last as usize };
                 h.exit = Some((at, logic::EXIT_TYPE_HW_BP));
                 flags(vcpu).fetch_or(logic::GUESTDBG_EXIT_PENDING as usize, Ordering::SeqCst);
                 return;
@@ -334,10 +338,10 @@ pub(crate) fn before_entry(vcpu: &Vcpu) {
             cr11: (*sie).gcr[11],
         };
         let save = addr_of_mut!((*vcpu.arch()).guestdbg);
-        (*save).cr0 = g.cr0 as _;
-        (*save).cr9 = g.cr9 as _;
-        (*save).cr10 = g.cr10 as _;
-        (*save).cr11 = g.cr11 as _;
+        (*save).cr0 = g.cr0 as usize;
+        (*save).cr9 = g.cr9 as usize;
+        (*save).cr10 = g.cr10 as usize;
+        (*save).cr11 = g.cr11 as usize;
         let mut p = logic::patched(g, control);
         if control & logic::GUESTDBG_USE_HW_BP != 0 {
             if let Some(h) = hw(vcpu) {

@@ -216,7 +216,7 @@ impl Drop for FloatGuard<'_> {
         unsafe {
             bindings::kvm_s390_rust_spin_unlock_irqrestore(
                 addr_of_mut!((*self.fi).lock),
-                self.flags as _,
+                self.flags,
             )
         };
     }
@@ -1042,7 +1042,9 @@ fn floating_kick(vm: &Vm, request: u32) {
 fn member_bytes<T: Copy>(member: &T, u: &mut [u8; 64]) {
     let n = core::mem::size_of::<T>().min(u.len());
     // SAFETY: `member` is a plain C struct of at least `n` bytes; `u` has room for `n`.
-    unsafe { core::ptr::copy_nonoverlapping((member as *const T).cast::<u8>(), u.as_mut_ptr(), n) };
+    unsafe {
+        core::ptr::copy_nonoverlapping(core::ptr::from_ref(member).cast::<u8>(), u.as_mut_ptr(), n)
+    };
 }
 
 /// `KVM_S390_GET_IRQ_STATE` (mainline's `kvm_s390_get_irq_state`): stores one
@@ -1236,9 +1238,8 @@ pub(crate) fn deliver_pending(vcpu: &Vcpu, regs: &RegsView<'_>) -> Result {
     // case, before every entry). An injection racing with this sets its pending bit
     // before it kicks, so it is either seen here or kicks SIE out after the entry.
     // SAFETY: the SIE block is ours while the guest is out.
-    if pending(vcpu) == 0
-        && unsafe { (*sie).lctl == 0 && (*sie).ictl & irq::ICTL_LPSW == 0 }
-        && vcpu.cpuflags().load(Ordering::SeqCst) & armed == 0
+    let no_request_left = unsafe { (*sie).lctl == 0 && (*sie).ictl & irq::ICTL_LPSW == 0 };
+    if pending(vcpu) == 0 && no_request_left && vcpu.cpuflags().load(Ordering::SeqCst) & armed == 0
     {
         return Ok(());
     }

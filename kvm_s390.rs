@@ -146,7 +146,7 @@ unsafe impl kernel::transmute::FromBytes for uapi_kvm::KvmS390IrqState {}
 
 /// Reads a `T` from the user pointer `arg` (EFAULT if it cannot).
 fn read_user<T: kernel::transmute::FromBytes>(arg: c_ulong) -> Result<T> {
-    UserSlice::new(UserPtr::from_addr(arg as usize), core::mem::size_of::<T>())
+    UserSlice::new(UserPtr::from_addr(arg), core::mem::size_of::<T>())
         .reader()
         .read::<T>()
 }
@@ -280,10 +280,10 @@ pub unsafe extern "C" fn kvm_arch_vm_ioctl(
         | uapi_kvm::KVM_HAS_DEVICE_ATTR => ret(vm.attr_ioctl(ioctl, arg)),
         uapi_kvm::KVM_S390_INTERRUPT => ret(read_user::<uapi_kvm::KvmS390Interrupt>(arg)
             .and_then(|int| interrupt::inject_float(vm, &int))),
-        uapi_kvm::KVM_S390_MEM_OP => ret_value(mem_op::vm_mem_op(vm, arg as usize)),
-        uapi_kvm::KVM_S390_GET_SKEYS => ret_value(mem_op::get_skeys(vm, arg as usize)),
-        uapi_kvm::KVM_S390_SET_SKEYS => ret_value(mem_op::set_skeys(vm, arg as usize)),
-        uapi_kvm::KVM_S390_KEYOP => ret_value(mem_op::keyop(vm, arg as usize)),
+        uapi_kvm::KVM_S390_MEM_OP => ret_value(mem_op::vm_mem_op(vm, arg)),
+        uapi_kvm::KVM_S390_GET_SKEYS => ret_value(mem_op::get_skeys(vm, arg)),
+        uapi_kvm::KVM_S390_SET_SKEYS => ret_value(mem_op::set_skeys(vm, arg)),
+        uapi_kvm::KVM_S390_KEYOP => ret_value(mem_op::keyop(vm, arg)),
         // Accepted once KVM_CAP_S390_IRQCHIP is enabled, as mainline; nothing to create.
         uapi_kvm::KVM_CREATE_IRQCHIP => {
             if vm.use_irqchip() {
@@ -932,7 +932,7 @@ pub unsafe extern "C" fn kvm_arch_vcpu_ioctl(
             };
         }
         uapi_kvm::KVM_S390_MEM_OP => {
-            return ret_value(mem_op::vcpu_mem_op(vcpu, arg as usize)) as c_long;
+            return ret_value(mem_op::vcpu_mem_op(vcpu, arg)) as c_long;
         }
         uapi_kvm::KVM_S390_VCPU_FAULT => mem_op::vcpu_fault(vcpu, arg),
         _ => Err(ENOTTY),
@@ -1009,7 +1009,7 @@ pub unsafe extern "C" fn kvm_arch_vcpu_fault(
 pub unsafe extern "C" fn kvm_arch_vcpu_runnable(vcpu: *mut bindings::kvm_vcpu) -> c_int {
     // SAFETY: the vCPU is live; `has_irq` only reads atomics and plain fields racily.
     let vcpu = unsafe { Vcpu::from_raw(vcpu) };
-    interrupt::has_irq(vcpu, false) as c_int
+    c_int::from(interrupt::has_irq(vcpu, false))
 }
 
 /// Whether the clock comparator or the CPU timer is due and enabled.
@@ -1022,7 +1022,7 @@ pub unsafe extern "C" fn kvm_arch_vcpu_runnable(vcpu: *mut bindings::kvm_vcpu) -
 pub unsafe extern "C" fn kvm_cpu_has_pending_timer(vcpu: *mut bindings::kvm_vcpu) -> c_int {
     // SAFETY: as above.
     let vcpu = unsafe { Vcpu::from_raw(vcpu) };
-    interrupt::pending_timer(vcpu) as c_int
+    c_int::from(interrupt::pending_timer(vcpu))
 }
 
 /// Whether the guest is in supervisor state (generic KVM's directed-yield heuristics).

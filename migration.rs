@@ -50,7 +50,7 @@ impl Vm {
                     // SAFETY: the VM is live.
                     let has_slots =
                         !unsafe { bindings::kvm_s390_rust_memslots_empty(self.as_raw()) };
-                    migration::start(on, has_slots).map_err(|()| EINVAL)
+                    migration::start(on, has_slots).ok_or(EINVAL)
                 } else {
                     Ok(false)
                 };

@@ -73,7 +73,7 @@ pub(crate) fn setup_async(vcpu: &Vcpu, gaddr: u64) -> bool {
     // SAFETY: on the vCPU's own thread with its mutex and `kvm->srcu` held, as generic
     // KVM requires; `work` is copied into the new work item. An invalid `hva` (no memslot)
     // makes it refuse.
-    unsafe { bindings::kvm_setup_async_pf(vcpu.as_raw(), gaddr, hva as _, &mut work) }
+    unsafe { bindings::kvm_setup_async_pf(vcpu.as_raw(), gaddr, hva as usize, &mut work) }
 }
 
 /// The token a work item carries.

@@ -72,14 +72,14 @@ const MAX_INST_LEN: u64 = 6;
 
 /// How many `struct kvm_hw_breakpoint` to read from `arch.hw_bp`: none when the count or
 /// the pointer is 0 (breakpoints off, not an error), EINVAL above [`MAX_HW_BP`].
-pub fn hw_bp_count(nr_hw_bp: u32, hw_bp: u64) -> Result<usize, ()> {
+pub fn hw_bp_count(nr_hw_bp: u32, hw_bp: u64) -> Option<usize> {
     if nr_hw_bp == 0 || hw_bp == 0 {
-        return Ok(0);
+        return Some(0);
     }
     if nr_hw_bp > MAX_HW_BP {
-        return Err(());
+        return None;
     }
-    Ok(nr_hw_bp as usize)
+    Some(nr_hw_bp as usize)
 }
 
 /// The length of a watchpoint from the user's 64-bit `len`, which mainline keeps in an

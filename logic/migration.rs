@@ -32,12 +32,12 @@ impl MigrationAttr {
 /// memory. Without CMMA, which this backend does not offer, there is nothing else to
 /// prepare, so dirty logging is not required of the slots (mainline checks it only for
 /// CMMA).
-pub fn start(on: bool, has_memslots: bool) -> Result<bool, ()> {
+pub fn start(on: bool, has_memslots: bool) -> Option<bool> {
     if on {
-        Ok(true)
+        Some(true)
     } else if !has_memslots {
-        Err(())
+        None
     } else {
-        Ok(true)
+        Some(true)
     }
 }
