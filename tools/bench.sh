@@ -36,9 +36,9 @@ case $BOOTS$ROUNDS$REPS in *[!0-9]*) die "BOOTS, ROUNDS and REPS take numbers" ;
 [ "$BOOTS" -ge 1 ] && [ "$ROUNDS" -ge 1 ] && [ "$REPS" -ge 1 ] ||
 	die "BOOTS, ROUNDS and REPS must be at least 1"
 
-# Rows, each printing one line per repetition: 20 of kvm_bench.c, and
+# Rows, each printing one line per repetition: 21 of kvm_bench.c, and
 # qemu_linux_boot (tests/bench/qemu_boot.sh: QEMU boots the QEMU bed's Linux guest).
-NBENCH=21
+NBENCH=22
 dir=$CACHE/stage/bench
 out=$CACHE/bench-results
 "$REPO/tools/qemu-bed.sh"

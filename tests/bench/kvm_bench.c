@@ -29,6 +29,9 @@
  *                    in 300 memslots of 1 MiB
  *   memslot_change_1, memslot_change_300
  *                    adding and deleting a memslot next to 1 and 300 others
+ *   memslot_change_running
+ *                    memslot_change_1 while the VM's vCPU runs a guest that
+ *                    takes a clock-comparator interruption every host tick
  *   dirty_log_1g     KVM_GET_DIRTY_LOG of a clean 1 GiB slot (mainline's
  *                    guests cannot store while logging on this bed)
  *   vcpu_create_1st, vcpu_create_64th
@@ -57,6 +60,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -477,14 +481,68 @@ static int bench_faultin_slots_300(int rep)
 	return faultin("faultin_slots_300", rep, 300UL << 20, 300, 256, 1 << 20);
 }
 
+static int irq_setup(struct vm *vm, unsigned int handler, uint64_t cr0_bits);
+
+/*
+ * Each round sets the clock comparator 100 us ahead (%r8 in TOD units) and waits
+ * enabled; the handler adds STCK - comparator to %r9, counts in %r4 until %r3, and
+ * sets %r11 if it ever ran before the comparator was reached.
+ */
+static const uint8_t ckc_loop[] = {
+	0xb2, 0x05, 0x51, 0x00,			/* +0x00 stck  0x100(%r5) */
+	0xe3, 0x70, 0x51, 0x00, 0x00, 0x04,	/* +0x04 lg    %r7,0x100(%r5) */
+	0xb9, 0x0a, 0x00, 0x78,			/* +0x0a algr  %r7,%r8 */
+	0xe3, 0x70, 0x51, 0x08, 0x00, 0x24,	/* +0x0e stg   %r7,0x108(%r5) */
+	0xb2, 0x06, 0x51, 0x08,			/* +0x14 sckc  0x108(%r5) */
+	0xb2, 0xb2, 0xa1, 0x00,			/* +0x18 lpswe 0x100(%r10) */
+	0xa7, 0xf4, 0x00, 0x00,			/* +0x1c j     . */
+	0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
+	0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
+	0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
+	0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
+	/* +0x20 .. +0x3f nopr */
+	0xb2, 0x05, 0x51, 0x10,			/* +0x40 stck  0x110(%r5) */
+	0xe3, 0x70, 0x51, 0x10, 0x00, 0x04,	/* +0x44 lg    %r7,0x110(%r5) */
+	0xe3, 0x70, 0x51, 0x08, 0x00, 0x09,	/* +0x4a sg    %r7,0x108(%r5) */
+	0xa7, 0x44, 0x00, 0x0e,			/* +0x50 jl    +0x6c */
+	0xb9, 0x08, 0x00, 0x97,			/* +0x54 agr   %r9,%r7 */
+	0xa7, 0x4b, 0x00, 0x01,			/* +0x58 aghi  %r4,1 */
+	0xb9, 0x20, 0x00, 0x43,			/* +0x5c cgr   %r4,%r3 */
+	0xa7, 0x74, 0xff, 0xd0,			/* +0x60 jne   +0x00 */
+	0x83, 0x00, 0x05, 0x01,			/* +0x64 diag  0,0,0x501 */
+	0xa7, 0xf4, 0x00, 0x00,			/* +0x68 j     . */
+	0xa7, 0xb9, 0x00, 0x01,			/* +0x6c lghi  %r11,1 */
+	0xa7, 0xf4, 0xff, 0xfa,			/* +0x70 j     +0x64 */
+};
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+/* Runs the vCPU until a signal ends KVM_RUN; returns 0 if it ended so. */
+static void *run_until_signal(void *arg)
+{
+	struct vm *vm = arg;
+
+	if (ioctl(vm->vcpu, KVM_RUN, 0) == -1 && errno == EINTR)
+		return NULL;
+	return (void *)1;
+}
+
 /*
  * Adding and deleting one more memslot (1 MiB) 100 times in a VM with
- * @nslots slots already: the time per add + delete pair.
+ * @nslots slots already: the time per add + delete pair. With @running, the
+ * VM's vCPU is in KVM_RUN meanwhile, its guest taking a clock-comparator
+ * interruption every 100 us (in practice every tick of the host's timer).
  */
-static int memslot_change(const char *name, int rep, int nslots)
+static int memslot_change(const char *name, int rep, int nslots, int running)
 {
 	static const uint8_t code[] = { 0x83, 0x00, 0x05, 0x01 };
 	const int n = 100;
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
+	pthread_t thread;
+	void *ret;
 	struct kvm_userspace_memory_region extra = {
 		.slot = nslots,
 		.guest_phys_addr = (uint64_t)nslots << 20,
@@ -496,10 +554,25 @@ static int memslot_change(const char *name, int rep, int nslots)
 	double t;
 	int i;
 
-	if (mem == MAP_FAILED ||
-	    vm_create_sized(&vm, code, sizeof(code), (size_t)nslots << 20, nslots, 0) ||
-	    run_to_diag(&vm))
+	if (mem == MAP_FAILED)
 		return -1;
+	if (!running) {
+		if (vm_create_sized(&vm, code, sizeof(code), (size_t)nslots << 20, nslots, 0) ||
+		    run_to_diag(&vm))
+			return -1;
+	} else {
+		if (vm_create_sized(&vm, ckc_loop, sizeof(ckc_loop), (size_t)nslots << 20,
+				    nslots, 0) || irq_setup(&vm, 0x40, CR0_CKC))
+			return -1;
+		vm.run->s.regs.gprs[3] = ~0UL;	/* never done */
+		vm.run->s.regs.gprs[4] = 0;
+		vm.run->s.regs.gprs[8] = 100 << 12;
+		vm.run->s.regs.gprs[11] = 0;
+		if (sigaction(SIGUSR1, &sa, NULL) ||
+		    pthread_create(&thread, NULL, run_until_signal, &vm))
+			return -1;
+		usleep(20000);	/* in KVM_RUN by now */
+	}
 	extra.userspace_addr = (uintptr_t)mem;
 	t = now();
 	for (i = 0; i < n; i++) {
@@ -511,6 +584,20 @@ static int memslot_change(const char *name, int rep, int nslots)
 			return -1;
 	}
 	t = now() - t;
+	if (running) {
+		/* immediate_exit covers a signal that comes before KVM_RUN. */
+		vm.run->immediate_exit = 1;
+		pthread_kill(thread, SIGUSR1);
+		/* The guest ran all along, its interruptions none of them early. */
+		if (pthread_join(thread, &ret) || ret || !vm.run->s.regs.gprs[4] ||
+		    vm.run->s.regs.gprs[11]) {
+			fprintf(stderr, "%s: vCPU %s, %llu interruptions, early %llu\n", name,
+				ret ? "did not end with EINTR" : "ended",
+				(unsigned long long)vm.run->s.regs.gprs[4],
+				(unsigned long long)vm.run->s.regs.gprs[11]);
+			return -1;
+		}
+	}
 	/* The slot is gone again: adding it once more must succeed. */
 	extra.memory_size = 1 << 20;
 	if (ioctl(vm.fd, KVM_SET_USER_MEMORY_REGION, &extra)) {
@@ -525,12 +612,17 @@ static int memslot_change(const char *name, int rep, int nslots)
 
 static int bench_memslot_change_1(int rep)
 {
-	return memslot_change("memslot_change_1", rep, 1);
+	return memslot_change("memslot_change_1", rep, 1, 0);
 }
 
 static int bench_memslot_change_300(int rep)
 {
-	return memslot_change("memslot_change_300", rep, 300);
+	return memslot_change("memslot_change_300", rep, 300, 0);
+}
+
+static int bench_memslot_change_running(int rep)
+{
+	return memslot_change("memslot_change_running", rep, 1, 1);
 }
 
 /* KVM_GET_DIRTY_LOG of a 1 GiB slot with logging on and no page dirty. */
@@ -841,43 +933,12 @@ static int bench_irq_inject(int rep)
 	return 0;
 }
 
-/*
- * Each round sets the clock comparator 100 us ahead (%r8 in TOD units) and waits
- * enabled; the handler adds STCK - comparator to %r9, counts in %r4 until %r3, and
- * sets %r11 if it ever ran before the comparator was reached.
- */
 static int bench_ckc_wakeup(int rep)
 {
-	static const uint8_t code[] = {
-		0xb2, 0x05, 0x51, 0x00,			/* +0x00 stck  0x100(%r5) */
-		0xe3, 0x70, 0x51, 0x00, 0x00, 0x04,	/* +0x04 lg    %r7,0x100(%r5) */
-		0xb9, 0x0a, 0x00, 0x78,			/* +0x0a algr  %r7,%r8 */
-		0xe3, 0x70, 0x51, 0x08, 0x00, 0x24,	/* +0x0e stg   %r7,0x108(%r5) */
-		0xb2, 0x06, 0x51, 0x08,			/* +0x14 sckc  0x108(%r5) */
-		0xb2, 0xb2, 0xa1, 0x00,			/* +0x18 lpswe 0x100(%r10) */
-		0xa7, 0xf4, 0x00, 0x00,			/* +0x1c j     . */
-		0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
-		0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
-		0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
-		0x07, 0x00, 0x07, 0x00, 0x07, 0x00, 0x07, 0x00,
-		/* +0x20 .. +0x3f nopr */
-		0xb2, 0x05, 0x51, 0x10,			/* +0x40 stck  0x110(%r5) */
-		0xe3, 0x70, 0x51, 0x10, 0x00, 0x04,	/* +0x44 lg    %r7,0x110(%r5) */
-		0xe3, 0x70, 0x51, 0x08, 0x00, 0x09,	/* +0x4a sg    %r7,0x108(%r5) */
-		0xa7, 0x44, 0x00, 0x0e,			/* +0x50 jl    +0x6c */
-		0xb9, 0x08, 0x00, 0x97,			/* +0x54 agr   %r9,%r7 */
-		0xa7, 0x4b, 0x00, 0x01,			/* +0x58 aghi  %r4,1 */
-		0xb9, 0x20, 0x00, 0x43,			/* +0x5c cgr   %r4,%r3 */
-		0xa7, 0x74, 0xff, 0xd0,			/* +0x60 jne   +0x00 */
-		0x83, 0x00, 0x05, 0x01,			/* +0x64 diag  0,0,0x501 */
-		0xa7, 0xf4, 0x00, 0x00,			/* +0x68 j     . */
-		0xa7, 0xb9, 0x00, 0x01,			/* +0x6c lghi  %r11,1 */
-		0xa7, 0xf4, 0xff, 0xfa,			/* +0x70 j     +0x64 */
-	};
 	const int n = 200;
 	struct vm vm;
 
-	if (vm_create(&vm, code, sizeof(code)) || irq_setup(&vm, 0x40, CR0_CKC))
+	if (vm_create(&vm, ckc_loop, sizeof(ckc_loop)) || irq_setup(&vm, 0x40, CR0_CKC))
 		return -1;
 	/* The wait PSW resumes nowhere: every wake-up is the handler's. */
 	vm.run->s.regs.gprs[3] = n;
@@ -920,6 +981,7 @@ static const struct bench {
 	{ "faultin_slots_300", bench_faultin_slots_300 },
 	{ "memslot_change_1", bench_memslot_change_1 },
 	{ "memslot_change_300", bench_memslot_change_300 },
+	{ "memslot_change_running", bench_memslot_change_running },
 	{ "dirty_log_1g", bench_dirty_log_1g },
 	{ "vcpu_create", bench_vcpu_create },
 	{ "exit_roundtrip_4", bench_exit_roundtrip_4 },
