@@ -564,6 +564,8 @@ static int memslot_change(const char *name, int rep, int nslots, int running)
 		if (vm_create_sized(&vm, ckc_loop, sizeof(ckc_loop), (size_t)nslots << 20,
 				    nslots, 0) || irq_setup(&vm, 0x40, CR0_CKC))
 			return -1;
+		/* Its data inside the VM's one MiB, apart from the slot that comes and goes. */
+		vm.run->s.regs.gprs[5] = 0x80000;
 		vm.run->s.regs.gprs[3] = ~0UL;	/* never done */
 		vm.run->s.regs.gprs[4] = 0;
 		vm.run->s.regs.gprs[8] = 100 << 12;
