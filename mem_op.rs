@@ -255,7 +255,6 @@ impl Swap<'_> {
     /// the common case (the guest has touched the page), with one table walk and no page
     /// reference. `None` if the gmap does not map the page so.
     fn on_mapped_frame(&self, vm: &Vm, old: &mut [u8; 16]) -> Option<Result<u16>> {
-        let offset = (self.gaddr & (PAGE_SIZE - 1)) as usize;
         // SAFETY: the VM is live; nothing below sleeps.
         unsafe { bindings::kvm_s390_rust_mmu_write_lock(vm.as_raw()) };
         let done = vm
@@ -265,10 +264,8 @@ impl Swap<'_> {
                 if code != 0 {
                     return Ok(code);
                 }
-                // SAFETY: the frame stays mapped while the lock is held; `len` bytes at the
-                // offset lie in it (aligned to `len`, at most 16); `old` and `new` hold them.
-                kernel::error::to_result(unsafe { self.cmpxchg(frame.add(offset), old) })?;
-                Ok(0)
+                // SAFETY: the frame stays mapped while the lock is held.
+                unsafe { self.cmpxchg(frame, old) }.map(|()| 0)
             });
         // SAFETY: taken above.
         unsafe { bindings::kvm_s390_rust_mmu_write_unlock(vm.as_raw()) };
@@ -287,34 +284,35 @@ impl Swap<'_> {
         if page.is_null() {
             return Ok(crate::logic::sie_exit::pgm::ADDRESSING);
         }
-        // SAFETY: the page is pinned by the reference; `len` bytes at the offset lie in it
-        // (aligned to `len`, at most 16).
+        // SAFETY: the page is pinned by the reference.
         let rc = unsafe {
             let base = bindings::kvm_s390_rust_page_address(page).cast::<u8>();
-            self.cmpxchg(base.add((self.gaddr & (PAGE_SIZE - 1)) as usize), old)
+            self.cmpxchg(base, old)
         };
         // SAFETY: releases the reference taken above; the page may have been written.
         unsafe { bindings::kvm_release_page_dirty(page) };
-        kernel::error::to_result(rc)?;
-        Ok(0)
+        rc.map(|()| 0)
     }
 
-    /// The swap itself: 0, or -EINVAL for a length that is not a power of two.
+    /// The swap itself, on the page whose kernel address is `page`; EINVAL for a length
+    /// that is not a power of two.
     ///
     /// # Safety
     ///
-    /// `at` is the kernel address of `len` bytes of guest memory that stay allocated
-    /// during the call.
-    unsafe fn cmpxchg(&self, at: *mut u8, old: &mut [u8; 16]) -> i32 {
-        // SAFETY: per the contract; `old` and `new` hold 16 bytes, `len` is at most 16.
-        unsafe {
+    /// `page` is the kernel address of the guest page, which stays allocated during the
+    /// call.
+    unsafe fn cmpxchg(&self, page: *mut u8, old: &mut [u8; 16]) -> Result {
+        let offset = (self.gaddr & (PAGE_SIZE - 1)) as usize;
+        // SAFETY: per the contract; `len` bytes at the offset lie in the page (aligned to
+        // `len`, at most 16); `old` and `new` hold 16 bytes.
+        kernel::error::to_result(unsafe {
             bindings::kvm_s390_rust_cmpxchg(
-                at.cast(),
+                page.add(offset).cast(),
                 self.len as i32,
                 old.as_mut_ptr().cast(),
                 self.new.as_ptr().cast(),
             )
-        }
+        })
     }
 }
 

@@ -481,7 +481,7 @@ static int bench_faultin_slots_300(int rep)
 	return faultin("faultin_slots_300", rep, 300UL << 20, 300, 256, 1 << 20);
 }
 
-static int irq_setup(struct vm *vm, unsigned int handler, uint64_t cr0_bits);
+static int ckc_loop_setup(struct vm *vm, uint64_t rounds, uint64_t data);
 
 /*
  * Each round sets the clock comparator 100 us ahead (%r8 in TOD units) and waits
@@ -561,15 +561,13 @@ static int memslot_change(const char *name, int rep, int nslots, int running)
 		    run_to_diag(&vm))
 			return -1;
 	} else {
+		/*
+		 * Never done; its data inside the VM's one MiB, apart from the slot
+		 * that comes and goes.
+		 */
 		if (vm_create_sized(&vm, ckc_loop, sizeof(ckc_loop), (size_t)nslots << 20,
-				    nslots, 0) || irq_setup(&vm, 0x40, CR0_CKC))
+				    nslots, 0) || ckc_loop_setup(&vm, ~0UL, 0x80000))
 			return -1;
-		/* Its data inside the VM's one MiB, apart from the slot that comes and goes. */
-		vm.run->s.regs.gprs[5] = 0x80000;
-		vm.run->s.regs.gprs[3] = ~0UL;	/* never done */
-		vm.run->s.regs.gprs[4] = 0;
-		vm.run->s.regs.gprs[8] = 100 << 12;
-		vm.run->s.regs.gprs[11] = 0;
 		if (sigaction(SIGUSR1, &sa, NULL) ||
 		    pthread_create(&thread, NULL, run_until_signal, &vm))
 			return -1;
@@ -935,19 +933,31 @@ static int bench_irq_inject(int rep)
 	return 0;
 }
 
+/*
+ * Prepares ckc_loop for @rounds clock-comparator interruptions 100 us apart,
+ * its data at @data. The wait PSW resumes nowhere: every wake-up is the
+ * handler's.
+ */
+static int ckc_loop_setup(struct vm *vm, uint64_t rounds, uint64_t data)
+{
+	if (irq_setup(vm, 0x40, CR0_CKC))
+		return -1;
+	vm->run->s.regs.gprs[3] = rounds;
+	vm->run->s.regs.gprs[4] = 0;
+	vm->run->s.regs.gprs[5] = data;
+	vm->run->s.regs.gprs[8] = 100 << 12;	/* 100 us; TOD bit 51 is 1 us */
+	vm->run->s.regs.gprs[9] = 0;
+	vm->run->s.regs.gprs[11] = 0;
+	return 0;
+}
+
 static int bench_ckc_wakeup(int rep)
 {
 	const int n = 200;
 	struct vm vm;
 
-	if (vm_create(&vm, ckc_loop, sizeof(ckc_loop)) || irq_setup(&vm, 0x40, CR0_CKC))
+	if (vm_create(&vm, ckc_loop, sizeof(ckc_loop)) || ckc_loop_setup(&vm, n, DATA_GPA))
 		return -1;
-	/* The wait PSW resumes nowhere: every wake-up is the handler's. */
-	vm.run->s.regs.gprs[3] = n;
-	vm.run->s.regs.gprs[4] = 0;
-	vm.run->s.regs.gprs[8] = 100 << 12;	/* 100 us; TOD bit 51 is 1 us */
-	vm.run->s.regs.gprs[9] = 0;
-	vm.run->s.regs.gprs[11] = 0;
 	if (run_to_diag(&vm))
 		return -1;
 	/* n clock-comparator interruptions, none of them early. */
