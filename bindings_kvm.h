@@ -86,6 +86,7 @@ void kvm_s390_rust_slots_arch_unlock(struct kvm *kvm);
 bool kvm_s390_rust_memslots_empty(struct kvm *kvm);
 bool kvm_s390_rust_kvm_trylock(struct kvm *kvm);
 u64 kvm_s390_rust_host_tod(void);
+bool kvm_s390_rust_steal_forbids_polling(void);
 u64 kvm_s390_rust_memslots_end(struct kvm *kvm);
 void kvm_s390_rust_init_float_int_lock(spinlock_t *lock);
 void kvm_s390_rust_init_ais_lock(spinlock_t *lock);

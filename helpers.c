@@ -487,6 +487,25 @@ u64 kvm_s390_rust_host_tod(void)
 	return clk.tod;
 }
 
+/*
+ * Halt polling gives way to steal time: a vCPU whose host CPU is taken away by the
+ * hypervisor below more than this percentage of the time sleeps at once instead of
+ * polling, as the CPU it would poll on is not really there.  Mainline's parameter, with
+ * its name, type, default and permissions; C because Rust module parameters cannot be
+ * written at run time yet.
+ */
+static u8 halt_poll_max_steal = 10;
+module_param(halt_poll_max_steal, byte, 0644);
+MODULE_PARM_DESC(halt_poll_max_steal, "Maximum percentage of steal time to allow polling");
+
+/* Whether this CPU's recent steal time reaches halt_poll_max_steal (mainline's test). */
+bool kvm_s390_rust_steal_forbids_polling(void)
+{
+	/* avg_steal_timer is CPU-timer units (4096 per us) per tick, smoothed. */
+	return get_lowcore()->avg_steal_timer * 100 / (TICK_USEC << 12) >=
+	       READ_ONCE(halt_poll_max_steal);
+}
+
 /* The end (exclusive guest address) of the highest memory slot; slots_lock held. */
 u64 kvm_s390_rust_memslots_end(struct kvm *kvm)
 {

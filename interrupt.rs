@@ -580,7 +580,13 @@ fn pending(vcpu: &Vcpu) -> u64 {
 }
 
 fn deliverable(vcpu: &Vcpu) -> u64 {
-    irq::deliverable(pending(vcpu), &masks(vcpu), mchk_cr14(vcpu))
+    let pending = pending(vcpu);
+    // Nothing pending is the usual answer to a waiting vCPU's every check: the masks
+    // could only take bits away.
+    if pending == 0 {
+        return 0;
+    }
+    irq::deliverable(pending, &masks(vcpu), mchk_cr14(vcpu))
 }
 
 /// Whether the vCPU has something to do (`kvm_arch_vcpu_runnable`, mainline's
@@ -672,6 +678,11 @@ unsafe extern "C" fn ckc_timer_expired(timer: *mut bindings::hrtimer) -> binding
 
 fn sleep_ns(vcpu: &Vcpu) -> Option<u64> {
     let g = guest(vcpu);
+    // A wait that no timer can end (waiting for I/O or a signal from another CPU) needs
+    // no clock reading.
+    if !irq::ckc_enabled(g.psw, g.cr0) && !irq::cputm_enabled(g.psw, g.cr0) {
+        return None;
+    }
     irq::sleep_ns(guest_tod(vcpu), g.ckc, cpu_timer(vcpu), g.psw, g.cr0)
 }
 

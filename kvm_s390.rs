@@ -1041,15 +1041,24 @@ pub unsafe extern "C" fn kvm_arch_vcpu_in_kernel(vcpu: *mut bindings::kvm_vcpu) 
     vcpu.in_kernel()
 }
 
-/// Halt polling is allowed.
+/// Whether the halt that follows may not poll: not while steal time on this CPU reaches
+/// the `halt_poll_max_steal` parameter (mainline's rule, counted in `halt_no_poll_steal`).
 ///
 /// # Safety
 ///
-/// `vcpu` is the live vCPU (unused) whose own thread is about to halt in `kvm_vcpu_halt`,
-/// holding `vcpu->mutex` (a path the backend does not enter yet).
+/// `vcpu` is the live vCPU whose own thread is about to halt in `kvm_vcpu_halt` (from
+/// `interrupt::handle_wait`), holding `vcpu->mutex`, preemptible.
 #[export]
-pub unsafe extern "C" fn kvm_arch_no_poll(_vcpu: *mut bindings::kvm_vcpu) -> bool {
-    false
+pub unsafe extern "C" fn kvm_arch_no_poll(vcpu: *mut bindings::kvm_vcpu) -> bool {
+    // SAFETY: reads this CPU's lowcore and a module parameter; a migration to another CPU
+    // in between only makes the hint older, as in mainline.
+    if !unsafe { bindings::kvm_s390_rust_steal_forbids_polling() } {
+        return false;
+    }
+    // SAFETY: the vCPU is live and its thread holds the mutex (see # Safety).
+    let vcpu = unsafe { Vcpu::from_raw(vcpu) };
+    stats::count!(vcpu, halt_no_poll_steal);
+    true
 }
 
 // Asynchronous page faults (pfault, `pfault.rs`): generic KVM's worker calls these.

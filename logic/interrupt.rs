@@ -210,6 +210,18 @@ pub const fn cr6_isc_bit(isc: u8) -> u64 {
     (0x80u64 >> (isc & 7)) << 24
 }
 
+/// The I/O kinds that CR6 enables. CR6 bits 32-39 enable subclasses 0-7 and the kinds
+/// `IoIsc7`..`IoIsc0` are consecutive bits in the opposite order, so the subclass byte
+/// maps onto them bit for bit: one shift instead of a test per subclass (this runs on
+/// every check of a waiting vCPU).
+pub const fn io_enabled(cr6: u64) -> u64 {
+    ((cr6 >> 24) & 0xff) << (Kind::IoIsc7 as u8)
+}
+
+const _: () = assert!(io_enabled(cr6_isc_bit(0)) == Kind::IoIsc0.bit());
+const _: () = assert!(io_enabled(cr6_isc_bit(7)) == Kind::IoIsc7.bit());
+const _: () = assert!(io_enabled(u64::MAX) == IO_MASK);
+
 /// `lctl` bit: intercept LCTL/LCTLG that load CR0.
 pub const LCTL_CR0: u16 = 0x8000;
 /// `lctl` bit: intercept loads of CR6.
@@ -243,11 +255,7 @@ pub fn deliverable(pending: u64, m: &Masks, mchk_cr14: u64) -> u64 {
     if m.psw & PSW_MASK_IO == 0 {
         active &= !IO_MASK;
     } else {
-        for isc in 0..8u8 {
-            if m.cr6 & cr6_isc_bit(isc) == 0 {
-                active &= !Kind::io(isc).bit();
-            }
-        }
+        active &= !IO_MASK | io_enabled(m.cr6);
     }
     let subclasses = [
         (CR0_EXTERNAL_CALL_SUBMASK, Kind::ExternalCall.bit()),

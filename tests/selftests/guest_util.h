@@ -117,6 +117,40 @@ static inline void set_new_psw(FIXTURE_DATA(guest) *self, uint64_t lc, uint64_t 
 	load_code(self, handler, code, sizeof(code));
 }
 
+/* A counter of the vCPU's binary statistics, by name (UINT64_MAX: not found). */
+static inline uint64_t vcpu_stat(struct __test_metadata *_metadata, int vcpu, const char *name)
+{
+	int fd = ioctl(vcpu, KVM_GET_STATS_FD, NULL);
+	struct kvm_stats_header h;
+	uint64_t value = UINT64_MAX;
+	size_t size;
+	char *descs;
+	unsigned int i;
+
+	EXPECT_LE(0, fd);
+	if (fd < 0)
+		return value;
+	EXPECT_EQ(sizeof(h), pread(fd, &h, sizeof(h), 0));
+	size = sizeof(struct kvm_stats_desc) + h.name_size;
+	descs = calloc(h.num_desc, size);
+	EXPECT_NE(NULL, descs);
+	if (descs && pread(fd, descs, h.num_desc * size, h.desc_offset) ==
+		     (ssize_t)(h.num_desc * size)) {
+		for (i = 0; i < h.num_desc; i++) {
+			struct kvm_stats_desc *d = (void *)(descs + i * size);
+
+			if (strcmp(d->name, name))
+				continue;
+			EXPECT_EQ(sizeof(value), pread(fd, &value, sizeof(value),
+						       h.data_offset + d->offset));
+			break;
+		}
+	}
+	free(descs);
+	close(fd);
+	return value;
+}
+
 /* Runs the vCPU and asserts a DIAG 0x501 exit with the PSW at @next_addr. */
 #define RUN_TO_DIAG(next_addr) do {						\
 	ASSERT_OK(ioctl(self->vcpu, KVM_RUN, 0));				\

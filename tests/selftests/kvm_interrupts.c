@@ -7,7 +7,8 @@
  * or a control register set from user space); an enabled wait sleeps until
  * an injection from another thread or the clock comparator ends it; a
  * disabled wait goes to user space; invalid input gets mainline's errno;
- * KVM_GET/SET_MP_STATE; a reset drops pending interruptions.
+ * KVM_GET/SET_MP_STATE; a reset drops pending interruptions; halt polling
+ * gives way to steal time (halt_poll_max_steal).
  *
  * Every new PSW points at a handler of its own that exits with DIAG 0x501,
  * so the exit address tells which interruption was taken.
@@ -337,6 +338,68 @@ TEST_F(guest, enabled_wait_woken_by_clock_comparator)
 	EXPECT_LE(0.2, now_s() - t0);
 	EXPECT_GE(5.0, now_s() - t0);
 	EXPECT_EQ(0x1004, be16_at(self, LC_EXT_INT_CODE));
+}
+
+#define HALT_POLL_MAX_STEAL "/sys/module/kvm/parameters/halt_poll_max_steal"
+
+/* The module parameter's value, or -1 if it cannot be read. */
+static int max_steal_read(void)
+{
+	FILE *f = fopen(HALT_POLL_MAX_STEAL, "r");
+	int value = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &value) != 1)
+			value = -1;
+		fclose(f);
+	}
+	return value;
+}
+
+static int max_steal_write(int value)
+{
+	FILE *f = fopen(HALT_POLL_MAX_STEAL, "w");
+	int rc;
+
+	if (!f)
+		return -1;
+	rc = fprintf(f, "%d\n", value) < 0;
+	return fclose(f) || rc ? -1 : 0;
+}
+
+/*
+ * Halt polling gives way to steal time (mainline's halt_poll_max_steal, a
+ * percentage, 10 by default): with the limit at 0 even no steal time reaches
+ * it, so every enabled wait sleeps without polling and counts
+ * halt_no_poll_steal; at 255 no steal time can reach it.
+ */
+TEST_F(guest, halt_polling_gives_way_to_steal_time)
+{
+	static const uint8_t code[] = { STCK_300, DIAG_501, J_SELF };
+	static const int limits[] = { 255, 0 };
+	uint64_t counts[2];
+	int old, i;
+
+	old = max_steal_read();
+	ASSERT_EQ(10, old);
+	setup(_metadata, self, code, sizeof(code), 0, CR0_CKC, 0, 0);
+	for (i = 0; i < 2; i++) {
+		ASSERT_OK(max_steal_write(limits[i]));
+		self->run->psw_mask = PSW_MASK_64;
+		self->run->psw_addr = CODE_GPA;
+		RUN_TO_DIAG(CODE_GPA + 8);
+		/* An enabled wait that the clock comparator ends 10 ms later. */
+		self->run->s.regs.ckc = be64_at(self, 0x300) + 10000UL * 4096;
+		self->run->kvm_dirty_regs = KVM_SYNC_ARCH0;
+		self->run->psw_mask = PSW_MASK_64 | PSW_MASK_EXT | PSW_MASK_WAIT;
+		self->run->psw_addr = CODE_GPA + 8;
+		RUN_TO_HANDLER(EXT_HANDLER, LC_EXT_OLD, CODE_GPA + 8);
+		counts[i] = vcpu_stat(_metadata, self->vcpu, "halt_no_poll_steal");
+	}
+	ASSERT_OK(max_steal_write(old));
+	EXPECT_EQ(0, counts[0]);
+	EXPECT_LE(1, counts[1]);
+	EXPECT_NE(UINT64_MAX, counts[1]);
 }
 
 /* A wait with every interruption disabled ends in user space (intercept 0x1c). */

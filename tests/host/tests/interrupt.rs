@@ -106,6 +106,21 @@ fn cr6_gates_each_isc() {
 }
 
 #[test]
+fn cr6_gates_every_combination_of_iscs() {
+    // Every subclass byte, with noise in the CR6 bits outside it: exactly the I/O kinds
+    // whose subclass bit is on are deliverable, and nothing else is touched.
+    for byte in 0..=0xffu64 {
+        let mut m = ALL_ENABLED;
+        m.cr6 = 0xffff_ffff_00ff_ffff | byte << 24;
+        let want = (0..8u8)
+            .filter(|&isc| m.cr6 & cr6_isc_bit(isc) != 0)
+            .fold(0, |acc, isc| acc | Kind::io(isc).bit());
+        assert_eq!(deliverable(IO_MASK, &m, 0), want, "cr6 byte {byte:#04x}");
+        assert_eq!(deliverable(!IO_MASK & EXT_MASK, &m, 0), !IO_MASK & EXT_MASK);
+    }
+}
+
+#[test]
 fn cr14_gates_repressible_machine_checks_only() {
     let mut m = ALL_ENABLED;
     m.cr14 = 0;
