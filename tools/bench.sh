@@ -4,7 +4,7 @@
 # Benchmarks (`make bench`): runs tests/bench/kvm_bench.c and tests/bench/qemu_boot.sh
 # (QEMU boots Linux on the module) under Hercules (3072 MiB, 1 CPU) with our
 # kvm.ko and with mainline's, both in each of BOOTS boots (default 2): in every
-# boot ROUNDS rounds (default 2), each loading our module, running every
+# boot ROUNDS rounds (default 4), each loading our module, running every
 # benchmark REPS times (default 3), unloading it, and doing the same with
 # mainline's. The backends thus take turns within a boot: a boot of Hercules
 # can be 10-30 % slower than the next one as a whole, which comparing boots
@@ -30,7 +30,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 BOOTS=${BOOTS:-2}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-4}
 REPS=${REPS:-3}
 case $BOOTS$ROUNDS$REPS in *[!0-9]*) die "BOOTS, ROUNDS and REPS take numbers" ;; esac
 [ "$BOOTS" -ge 1 ] && [ "$ROUNDS" -ge 1 ] && [ "$REPS" -ge 1 ] ||
