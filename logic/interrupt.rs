@@ -423,6 +423,31 @@ pub struct ExternalStore {
     pub params2: Option<u64>,
 }
 
+// The parameter, the CPU address and the code are adjacent: one store covers them.
+const _: () = assert!(lc::EXT_CPU_ADDR == lc::EXT_PARAMS + 4);
+const _: () = assert!(lc::EXT_INT_CODE == lc::EXT_CPU_ADDR + 2);
+
+impl ExternalStore {
+    /// The contiguous part of the store, as one guest access: from [`lc::EXT_PARAMS`]
+    /// with the parameter, else from [`lc::EXT_CPU_ADDR`] (the parameter word keeps what
+    /// the guest had there). Returns the lowcore address, the bytes and their number.
+    pub fn head(&self) -> (u64, [u8; 8], usize) {
+        let mut bytes = [0u8; 8];
+        bytes[4..6].copy_from_slice(&self.cpu_addr.to_be_bytes());
+        bytes[6..8].copy_from_slice(&self.code.to_be_bytes());
+        match self.params {
+            Some(p) => {
+                bytes[..4].copy_from_slice(&p.to_be_bytes());
+                (lc::EXT_PARAMS, bytes, 8)
+            }
+            None => {
+                bytes.copy_within(4..8, 0);
+                (lc::EXT_CPU_ADDR, bytes, 4)
+            }
+        }
+    }
+}
+
 /// I/O-interruption word of subclass `isc` for an adapter interruption.
 pub const fn isc_of_int_word(word: u32) -> u8 {
     ((word & 0x3800_0000) >> 27) as u8

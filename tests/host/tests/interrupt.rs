@@ -346,3 +346,27 @@ fn reinjected_machine_checks_take_their_cr14_subclasses() {
     }
     assert_eq!(CR14_RECOVERY_SUBMASK, 1 << 27);
 }
+
+#[test]
+fn external_store_head_is_one_contiguous_store() {
+    // With a parameter: parameter, CPU address and code from 0x80, big-endian.
+    let with = ExternalStore {
+        code: 0x2603,
+        cpu_addr: 0x0d00,
+        params: Some(0x1234_5678),
+        params2: Some(9),
+    };
+    let (at, bytes, len) = with.head();
+    assert_eq!((at, len), (lc::EXT_PARAMS, 8));
+    assert_eq!(bytes, [0x12, 0x34, 0x56, 0x78, 0x0d, 0x00, 0x26, 0x03]);
+    // Without one: the parameter word is not touched.
+    let without = ExternalStore {
+        code: ext_code::EMERGENCY,
+        cpu_addr: 3,
+        params: None,
+        params2: None,
+    };
+    let (at, bytes, len) = without.head();
+    assert_eq!((at, len), (lc::EXT_CPU_ADDR, 4));
+    assert_eq!(bytes[..4], [0x00, 0x03, 0x12, 0x01]);
+}
