@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * C inline functions and macros the Rust backend calls, wrapped so that bindgen sees a
- * real symbol (the pattern of rust/helpers/).  Nothing else may go here: decisions belong
- * in the Rust files.  The functions longer than a line are brackets that must stay
- * together: kvm_s390_rust_run_guest(), the interrupts-off bracket around guest entry,
- * which must run in this order with interrupts disabled and without instrumentation in
- * between, as in every KVM port, inside the release of kvm->srcu and the thread's
- * fault record (one call per round of the run loop: calls are what the exit path
- * spends measurably on); the host's and the guest's floating-point registers swapped
- * once per KVM_RUN; the cmpxchg dispatch over the kernel's sized
+ * real symbol (the pattern of rust/helpers/), and mainline's module parameter
+ * halt_poll_max_steal, which only C can declare writable.  Nothing else may go here:
+ * decisions belong in the Rust files.  The functions longer than a line are brackets that
+ * must stay together: kvm_s390_rust_run_guest(), the interrupts-off bracket around guest
+ * entry, which must run in this order with interrupts disabled and without
+ * instrumentation in between, as in every KVM port, inside the release of kvm->srcu and
+ * the thread's fault record (one call per round of the run loop: calls are what the exit
+ * path spends measurably on); the host's and the guest's floating-point registers
+ * swapped once per KVM_RUN; the cmpxchg dispatch over the kernel's sized
  * __cmpxchg_key*() macros; kvm_s390_rust_pin_guest_page(), which holds the VM's mm and
- * its lock around the pin; the memslot walks that need their srcu bracket; the wait
- * for the IPTE interlock, a wait_event macro around ipte.rs's condition; and the
- * query forms of PLO, SORTL, DFLTCC and PFCR, which need inline assembly.
+ * its lock around the pin; the memslot walks that need their srcu bracket; the wait for
+ * the IPTE interlock, a wait_event macro around ipte.rs's condition; and the query forms
+ * of PLO, SORTL, DFLTCC and PFCR, which need inline assembly.
  */
 #include <linux/entry-virt.h>
 #include <linux/kvm_host.h>
@@ -488,22 +489,27 @@ u64 kvm_s390_rust_host_tod(void)
 }
 
 /*
- * Halt polling gives way to steal time: a vCPU whose host CPU is taken away by the
- * hypervisor below more than this percentage of the time sleeps at once instead of
- * polling, as the CPU it would poll on is not really there.  Mainline's parameter, with
- * its name, type, default and permissions; C because Rust module parameters cannot be
- * written at run time yet.
+ * Mainline's halt_poll_max_steal, with its name, type, default and permissions
+ * (Documentation/kvm_s390.rst, "Module parameters"); kvm_arch_no_poll() decides with it.
+ * C because module_param is a C macro and Rust module parameters cannot be written at
+ * run time yet.
  */
 static u8 halt_poll_max_steal = 10;
 module_param(halt_poll_max_steal, byte, 0644);
 MODULE_PARM_DESC(halt_poll_max_steal, "Maximum percentage of steal time to allow polling");
 
-/* Whether this CPU's recent steal time reaches halt_poll_max_steal (mainline's test). */
-bool kvm_s390_rust_steal_forbids_polling(void)
+u8 kvm_s390_rust_halt_poll_max_steal(void)
 {
-	/* avg_steal_timer is CPU-timer units (4096 per us) per tick, smoothed. */
-	return get_lowcore()->avg_steal_timer * 100 / (TICK_USEC << 12) >=
-	       READ_ONCE(halt_poll_max_steal);
+	return READ_ONCE(halt_poll_max_steal);
+}
+
+/*
+ * This CPU's recent steal time in percent: the lowcore's smoothed steal time per tick, in
+ * CPU-timer units (4096 per microsecond), over the length of a tick.
+ */
+u64 kvm_s390_rust_steal_percent(void)
+{
+	return get_lowcore()->avg_steal_timer * 100 / (TICK_USEC << 12);
 }
 
 /* The end (exclusive guest address) of the highest memory slot; slots_lock held. */

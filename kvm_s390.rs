@@ -1050,9 +1050,12 @@ pub unsafe extern "C" fn kvm_arch_vcpu_in_kernel(vcpu: *mut bindings::kvm_vcpu) 
 /// `interrupt::handle_wait`), holding `vcpu->mutex`, preemptible.
 #[export]
 pub unsafe extern "C" fn kvm_arch_no_poll(vcpu: *mut bindings::kvm_vcpu) -> bool {
-    // SAFETY: reads this CPU's lowcore and a module parameter; a migration to another CPU
-    // in between only makes the hint older, as in mainline.
-    if !unsafe { bindings::kvm_s390_rust_steal_forbids_polling() } {
+    // SAFETY: reads a module parameter; no precondition.
+    let max = unsafe { bindings::kvm_s390_rust_halt_poll_max_steal() };
+    // SAFETY: reads this CPU's lowcore; a migration to another CPU in between only makes
+    // the figure older, as in mainline.
+    let steal = unsafe { bindings::kvm_s390_rust_steal_percent() };
+    if steal < u64::from(max) {
         return false;
     }
     // SAFETY: the vCPU is live and its thread holds the mutex (see # Safety).
