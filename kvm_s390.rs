@@ -1041,8 +1041,9 @@ pub unsafe extern "C" fn kvm_arch_vcpu_in_kernel(vcpu: *mut bindings::kvm_vcpu) 
     vcpu.in_kernel()
 }
 
-/// Whether the halt that follows may not poll: not while steal time on this CPU reaches
-/// the `halt_poll_max_steal` parameter (mainline's rule, counted in `halt_no_poll_steal`).
+/// Whether the halt that follows skips polling: it does while this CPU's steal time
+/// reaches the `halt_poll_max_steal` parameter (mainline's rule, counted in
+/// `halt_no_poll_steal`).
 ///
 /// # Safety
 ///
