@@ -29,6 +29,11 @@ FIXTURE(guest) {
 	int vcpu;
 	struct kvm_run *run;
 	uint8_t *mem[3];
+	/*
+	 * What a test changed outside its VM (a module parameter), undone by the
+	 * teardown, which the harness runs when an assertion ends the test too.
+	 */
+	void (*undo)(void);
 };
 
 static inline uint8_t *host_addr(FIXTURE_DATA(guest) *self, uint64_t gpa)
@@ -49,6 +54,7 @@ FIXTURE_SETUP(guest)
 	self->vm = -1;
 	self->vcpu = -1;
 	self->run = MAP_FAILED;
+	self->undo = NULL;
 	for (i = 0; i < 3; i++)
 		self->mem[i] = MAP_FAILED;
 	OPEN_KVM_OR_SKIP(self->kvm);
@@ -69,6 +75,8 @@ FIXTURE_TEARDOWN(guest)
 {
 	int i;
 
+	if (self->undo)
+		self->undo();
 	if (self->run != MAP_FAILED)
 		munmap(self->run, getpagesize());
 	if (self->vcpu >= 0)

@@ -367,6 +367,14 @@ static int max_steal_write(int value)
 	return fclose(f) || rc ? -1 : 0;
 }
 
+#define MAX_STEAL_DEFAULT	10
+
+/* The fixture's undo when a test ends before it restored the parameter. */
+static void max_steal_restore(void)
+{
+	max_steal_write(MAX_STEAL_DEFAULT);
+}
+
 /*
  * Halt polling gives way to steal time (mainline's halt_poll_max_steal, a
  * percentage, 10 by default): with the limit at 0 even no steal time reaches
@@ -378,10 +386,10 @@ TEST_F(guest, halt_polling_gives_way_to_steal_time)
 	static const uint8_t code[] = { STCK_300, DIAG_501, J_SELF };
 	static const int limits[] = { 255, 0 };
 	uint64_t counts[2];
-	int old, i;
+	int i;
 
-	old = max_steal_read();
-	ASSERT_EQ(10, old);
+	ASSERT_EQ(MAX_STEAL_DEFAULT, max_steal_read());
+	self->undo = max_steal_restore;
 	setup(_metadata, self, code, sizeof(code), 0, CR0_CKC, 0, 0);
 	for (i = 0; i < 2; i++) {
 		ASSERT_OK(max_steal_write(limits[i]));
@@ -396,7 +404,8 @@ TEST_F(guest, halt_polling_gives_way_to_steal_time)
 		RUN_TO_HANDLER(EXT_HANDLER, LC_EXT_OLD, CODE_GPA + 8);
 		counts[i] = vcpu_stat(_metadata, self->vcpu, "halt_no_poll_steal");
 	}
-	ASSERT_OK(max_steal_write(old));
+	ASSERT_OK(max_steal_write(MAX_STEAL_DEFAULT));
+	self->undo = NULL;
 	EXPECT_EQ(0, counts[0]);
 	EXPECT_LE(1, counts[1]);
 	EXPECT_NE(UINT64_MAX, counts[1]);
