@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """The report of `make profile` (tools/profile.sh).
 
-    profile-report.py RESULTS_DIR [TOP]
+    profile-report.py RESULTS_DIR [TOP [FUNCTION...]]
 
 Reads RESULTS_DIR/samples.txt (tools/profile-sample.py), the text symbols each module's
 round saved (hercules-profile/kallsyms-MODULE.txt) and the benchmark's values
@@ -12,6 +12,11 @@ the backend's own code, generic KVM, the rest of the kernel, the SIE instruction
 (__sie64a, sie_exit: the guest and the emulator's SIE entry and exit) and user space;
 then the TOP functions (default 30) of either backend. A function's share has a
 statistical error of about its square root in samples.
+
+For each FUNCTION named (a part of its readable name), it then lists the offsets
+into it where samples fell, hottest first, per backend: the module is built without
+debug information, so `objdump -d` of the module at those offsets is how a sample
+maps onto the code.
 """
 
 import bisect
@@ -74,6 +79,7 @@ def load(d, backend, module):
                 bench.append(float(m.group(1)))
                 unit = m.group(2)
     funcs, groups, total = collections.Counter(), collections.Counter(), 0
+    offsets = collections.Counter()
     with open(os.path.join(d, "samples.txt")) as f:
         for line in f:
             mod, mask, addr = line.split()
@@ -90,8 +96,9 @@ def load(d, backend, module):
                 funcs["<wait>"] += 1
                 continue
             i = bisect.bisect_right(addrs, int(addr, 16)) - 1
-            _, name, in_module = syms[i] if i >= 0 else (0, "?", False)
+            start, name, in_module = syms[i] if i >= 0 else (0, "?", False)
             funcs[name] += 1
+            offsets[name, int(addr, 16) - start] += 1
             if name in SIE:
                 groups["SIE"] += 1
             elif in_module and name not in GENERIC:
@@ -100,7 +107,7 @@ def load(d, backend, module):
                 groups["generic KVM"] += 1
             else:
                 groups["kernel"] += 1
-    return {"funcs": funcs, "groups": groups, "total": total,
+    return {"funcs": funcs, "groups": groups, "total": total, "offsets": offsets,
             "op": median(bench), "n": len(bench), "unit": unit if bench else "us"}
 
 
@@ -136,6 +143,15 @@ def main():
             n = r["funcs"][name]
             cells.append("%6.2f (%4d)" % (n / r["total"] * r["op"], n) if n else "-")
         print("%-60s %16s %16s" % (readable(name)[:60], cells[0], cells[1]))
+    for wanted in sys.argv[3:]:
+        for b, _ in MODULES:
+            r = data[b]
+            for name in sorted({n for n, _ in r["offsets"] if wanted in readable(n)}):
+                hot = sorted(((n, off) for (f, off), n in r["offsets"].items() if f == name),
+                             reverse=True)
+                print()
+                print("%s, %s (%d samples): offset samples" % (b, readable(name), r["funcs"][name]))
+                print("  " + "  ".join("+%#x %d" % (off, n) for n, off in hot[:40]))
 
 
 if __name__ == "__main__":
