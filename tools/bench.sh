@@ -150,17 +150,16 @@ awk -F'\t' -v OFS='\t' '
 		if (!((b, be) in lo) || v + 0 < lo[b, be]) lo[b, be] = v + 0
 		if (!((b, be) in hi) || v + 0 > hi[b, be]) hi[b, be] = v + 0
 	}
-	# The range over the boots of the ratio of the medians of list[b, *, boot],
-	# and the ratio of the minima of list[b, *]: "lo<TAB>hi<TAB>minima".
-	function ratios(b, list, low,    i, r, rlo, rhi) {
+	# The range over the boots of the ratio ours/mainline of the medians of
+	# list[b, backend, boot]: "lo<TAB>hi".
+	function ratios(b, list,    i, r, rlo, rhi) {
 		rlo = ""; rhi = ""
 		for (i = 1; i <= boots; i++) {
 			r = median(list[b, "ours", i]) / median(list[b, "mainline", i])
 			if (rlo == "" || r < rlo) rlo = r
 			if (rhi == "" || r > rhi) rhi = r
 		}
-		return sprintf("%.2f\t%.2f\t%.2f", rlo, rhi,
-			low[b, "mainline"] ? low[b, "ours"] / low[b, "mainline"] : 0)
+		return sprintf("%.2f\t%.2f", rlo, rhi)
 	}
 	{
 		add($3, $1, $2, $5)
@@ -168,9 +167,7 @@ awk -F'\t' -v OFS='\t' '
 		if ($2 > boots) boots = $2
 		# The value in units of the calibration around it (a time, not memory).
 		if ($6 != "KiB" && $7 > 0) {
-			v = $5 / $7
-			cboot[$3, $1, $2] = cboot[$3, $1, $2] " " v
-			if (!(($3, $1) in clo) || v < clo[$3, $1]) clo[$3, $1] = v
+			cboot[$3, $1, $2] = cboot[$3, $1, $2] " " $5 / $7
 			calibrated[$3] = 1
 		}
 		# Each row once per repetition: vcpu_create_64th shares its calibration.
@@ -191,13 +188,12 @@ awk -F'\t' -v OFS='\t' '
 					lo[b, be], hi[b, be], m ? (hi[b, be] - lo[b, be]) / m * 100 : 0,
 					m ? iqr(all[b, be]) / m * 100 : 0, unit[b]
 			}
-			printf "%s\tratio\t%s", b, ratios(b, boot, lo)
+			printf "%s\tratio\t%s\t%.2f", b, ratios(b, boot),
+				lo[b, "mainline"] ? lo[b, "ours"] / lo[b, "mainline"] : 0
 			# A calibrated minimum would be the value most skewed by one slow
 			# calibration: only the medians.
-			if (b in calibrated) {
-				split(ratios(b, cboot, clo), c, "\t")
-				printf "\t%s\t%s", c[1], c[2]
-			}
+			if (b in calibrated)
+				printf "\t%s", ratios(b, cboot)
 			printf "\n"
 		}
 	}' "$out/raw.tsv" > "$out/summary.tsv"
