@@ -41,7 +41,9 @@ mod tests {
     use super::logic::sie_exit::{self, Exit};
     use super::logic::vcpu_limits::ScaKind;
     use super::logic::vector;
-    use super::uapi_kvm::{cap, KVM_S390_INITIAL_RESET, KVM_S390_SET_INITIAL_PSW};
+    use super::uapi_kvm::{
+        cap, KVM_S390_INITIAL_RESET, KVM_S390_SET_INITIAL_PSW, SYNC_REGS_BPBC_BIT,
+    };
 
     #[test]
     fn prefixing_swaps_low_core_and_prefix_area() {
@@ -182,5 +184,20 @@ mod tests {
         let native: [u8; 512] = unsafe { core::mem::transmute(vrs) };
         assert_eq!(area, native);
         assert_eq!(vector::fprs(&vrs)[0], 0x0102_0304_0506_0708);
+    }
+
+    /// `vcpu.rs` writes `kvm_sync_regs.bpbc` as a bit of its byte: the bit is the one
+    /// bindgen's accessor (and so the C bit field) reads.
+    #[test]
+    fn sync_regs_bpbc_bit_is_the_bit_field() {
+        let mut regs = kernel::bindings::kvm_sync_regs::default();
+        assert_eq!(core::mem::size_of_val(&regs._bitfield_1), 1);
+        let byte = core::ptr::addr_of_mut!(regs._bitfield_1).cast::<u8>();
+        // SAFETY: `_bitfield_1` is one byte of `regs`, a local.
+        unsafe { byte.write(SYNC_REGS_BPBC_BIT) };
+        assert_eq!(regs.bpbc(), 1);
+        // SAFETY: as above.
+        unsafe { byte.write(!SYNC_REGS_BPBC_BIT) };
+        assert_eq!(regs.bpbc(), 0);
     }
 }

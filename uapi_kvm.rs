@@ -403,6 +403,11 @@ pub const KVM_S390_VCPU_FAULT: u32 = iow::<u64>(0x52);
 /// The pfault token value meaning "no pfault handshake" (`KVM_S390_PFAULT_TOKEN_INVALID`).
 pub const KVM_S390_PFAULT_TOKEN_INVALID: u64 = u64::MAX;
 
+/// The bit of `kvm_sync_regs.bpbc` in its byte: the byte's first bit field, which GCC
+/// allocates from the most significant bit on big-endian s390 (the KUnit suite checks it
+/// against bindgen's accessor).
+pub const SYNC_REGS_BPBC_BIT: u8 = 0x80;
+
 /// `vm_type` bit that asks for a user-controlled VM.
 pub const KVM_VM_S390_UCONTROL: u64 = 1;
 

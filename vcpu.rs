@@ -25,7 +25,7 @@ use crate::logic::cpu_reset::ResettableState;
 use crate::logic::facilities;
 use crate::logic::psw;
 use crate::logic::vector;
-use crate::uapi_kvm::{KvmFpu, KvmRegs, KvmS390Psw, KvmSregs};
+use crate::uapi_kvm::{KvmFpu, KvmRegs, KvmS390Psw, KvmSregs, SYNC_REGS_BPBC_BIT};
 use crate::vm::{Vm, SCA_KIND};
 
 /// Sync-register sets `kvm_run` carries for this backend (`kvm_valid_regs`): exactly the
@@ -632,11 +632,18 @@ impl Vcpu {
                 addr_of_mut!((*regs).diag318),
                 (*arch).diag318_info.val as u64,
             );
-            // `bpbc` is a one-bit field: update its byte through a local copy, so that no
-            // reference to memory user space shares is ever formed.
-            let mut bpbc = read_volatile(addr_of!((*regs)._bitfield_1));
-            bpbc.set_const::<0, 1>(u64::from((*sie).fpf & kvm_host::FPF_BPBC != 0));
-            write_volatile(addr_of_mut!((*regs)._bitfield_1), bpbc);
+            // `bpbc` is a one-bit field: its byte is read and written whole, with byte
+            // operations. bindgen's accessor would reverse the byte's bits on this
+            // big-endian target with a dozen rotate-and-insert instructions, each of them
+            // slow on Hercules: 0.3 us of an 11 us exit round trip.
+            let byte = addr_of_mut!((*regs)._bitfield_1).cast::<u8>();
+            let others = read_volatile(byte) & !SYNC_REGS_BPBC_BIT;
+            let bpbc = if (*sie).fpf & kvm_host::FPF_BPBC != 0 {
+                SYNC_REGS_BPBC_BIT
+            } else {
+                0
+            };
+            write_volatile(byte, others | bpbc);
             copy_shared::<64>(
                 addr_of_mut!((*regs).acrs).cast(),
                 area.guest_acrs.as_ptr().cast(),
