@@ -5,7 +5,8 @@
  * Each benchmark runs REPS times (argument 1, default 5); each repetition
  * prints "BENCH <name> <repetition> <value> <unit> <calibration>" (lower is
  * better), the calibration being the emulator's speed around the row: the
- * time of one getppid() system call in microseconds (calibrate()).
+ * time of one getppid() system call in microseconds (calibrate()), or 0 for
+ * a row that the host's timer tick bounds.
  * Every loop checks that it measured what it claims (the exits it expects,
  * the guest's stores in memory) and fails the run otherwise.
  *
