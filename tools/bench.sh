@@ -173,9 +173,9 @@ awk -F'\t' -v OFS='\t' '
 		# Each row once per repetition: vcpu_create_64th shares its calibration.
 		if ($3 != "vcpu_create_64th" && $7 > 0)
 			add("calibration", $1, $2, $7)
-		unit["calibration"] = "us"
 	}
 	END {
+		unit["calibration"] = "us"
 		# The calibration last, where it is in raw.tsv at all.
 		if (("calibration", "ours") in lo && ("calibration", "mainline") in lo)
 			names[++nn] = "calibration"
